@@ -1,0 +1,222 @@
+// The scheduler: where actors and top-level tasks run, where timers fire and I/O completes.
+//
+// Two modes, chosen when it is constructed:
+// - workers = N > 0: N worker threads run actors and tasks (each worker has its own run queue and
+//   steals from the others when idle; an idle worker spins briefly before it parks, which is what
+//   makes a cross-thread ask cheap), plus one I/O thread that waits on the Asio io_context and the
+//   timer heap and hands every completion to the workers. Nothing user-visible runs on it.
+// - workers = 0: no thread at all. The host calls poll() from its own loop (a game engine's frame
+//   tick): it fires due timers, runs ready I/O completions and every ready actor turn and task, and
+//   returns without ever blocking. run_until() and block_on() may block, waiting on the io_context
+//   until a timer, I/O or a post from another thread arrives.
+//
+// Asio's completions are delivered into actors: an I/O handler posts the waiting coroutine to the
+// executor (actor or scheduler) it suspended on; actor code never runs on an arbitrary thread.
+//
+// @par Thread Safety
+// post(), spawn(), schedule() and metrics() may be called from any thread. poll() and run_until()
+// must be called from one thread at a time, and only in workers = 0 mode. block_on() must not be
+// called from a thread of this scheduler.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "janus/rt/executor.hpp"
+#include "janus/rt/task.hpp"
+#include "janus/rt/time.hpp"
+#include "janus/rt/timer_queue.hpp"
+
+namespace asio {
+class io_context;
+}
+
+namespace janus::rt {
+
+class actor_cell_base;
+struct actor_metrics;
+
+struct scheduler_options {
+  /// Worker threads; 0 = the host drives everything with poll().
+  unsigned workers = 0;
+  /// How long an idle worker spins looking for work before it parks.
+  std::chrono::microseconds spin = std::chrono::microseconds(50);
+  /// Prefix of the worker threads' names (visible in debuggers and `top -H`).
+  std::string name = "janus";
+};
+
+/// A unit of work on a run queue: a function and its argument, so queuing never allocates.
+struct job {
+  void (*fn)(void*) = nullptr;
+  void* arg = nullptr;
+};
+
+class scheduler final : public executor {
+ public:
+  explicit scheduler(scheduler_options opts = {});
+  ~scheduler();
+  scheduler(const scheduler&) = delete;
+  scheduler& operator=(const scheduler&) = delete;
+
+  /// executor: resume the coroutine on any worker (top-level tasks have no actor to run in).
+  void post(resumption& r) noexcept override;
+
+  /// Queue a job. `worker` pins it to one worker (actors placed on a worker); -1 = anywhere,
+  /// preferring the calling worker's own queue for cache locality.
+  void schedule(job j, int worker = -1) noexcept;
+
+  /// Start a top-level task; it runs to completion on its own. An exception escaping it is counted
+  /// (unhandled_failures()) and printed, never rethrown into the scheduler.
+  void spawn(task<void> t);
+
+  /// Run `t` to completion and return its value; drives the scheduler itself in workers = 0 mode.
+  template <class T>
+  T block_on(task<T> t);
+
+  /// workers = 0 mode: run everything that is ready now (timers due, I/O completions, actor turns,
+  /// tasks), never blocking. Returns the number of jobs, timers and completions processed.
+  std::size_t poll();
+
+  /// workers = 0 mode: drive until `done()` is true or the deadline passes, sleeping in the
+  /// io_context between events. Returns done().
+  bool run_until(const std::function<bool()>& done, deadline d = deadline::never());
+  /// workers = 0 mode: drive for the given time.
+  void run_for(duration d);
+
+  /// Stop every actor (children before parents, in reverse order of creation) and wait for them.
+  /// Called by the destructor; idempotent.
+  void shutdown();
+
+  asio::io_context& io() noexcept;
+  timer_queue& timers() noexcept { return timers_; }
+  /// Add a timer and make sure the I/O wait wakes up for it if it is now the earliest.
+  void add_timer(timer_queue::node& n);
+
+  unsigned worker_count() const noexcept { return static_cast<unsigned>(opts_.workers); }
+  bool poll_mode() const noexcept { return opts_.workers == 0; }
+  /// The index of the worker running the calling thread, or -1.
+  int current_worker() const noexcept;
+
+  /// Per-actor metrics of every live actor. Safe from any thread.
+  std::vector<actor_metrics> metrics() const;
+  /// Exceptions that escaped top-level tasks.
+  std::uint64_t unhandled_failures() const noexcept { return unhandled_.load(std::memory_order_relaxed); }
+  /// Threads this scheduler started (0 in poll mode: Janus starts none of its own).
+  unsigned threads_started() const noexcept { return threads_started_; }
+
+  // For actor cells.
+  void register_actor(actor_cell_base* a);
+  void unregister_actor(actor_cell_base* a) noexcept;
+  void note_unhandled(const char* what) noexcept;
+
+ private:
+  struct worker;
+  friend struct worker;
+
+  void worker_main(unsigned index);
+  void io_main();
+  bool run_one_job(worker& w);
+  std::size_t run_ready_jobs(std::size_t limit);
+  void wake_io() noexcept;
+  void wake_worker(worker& w) noexcept;
+  bool any_work() const noexcept;
+  std::size_t drive_io(bool may_block, time_point until);
+
+  scheduler_options opts_;
+  std::unique_ptr<asio::io_context> io_;
+  struct io_guard;
+  std::unique_ptr<io_guard> io_guard_;
+  timer_queue timers_;
+  std::vector<std::unique_ptr<worker>> workers_;
+  std::vector<std::thread> threads_;
+  std::thread io_thread_;
+  unsigned threads_started_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> io_waiting_{false};
+  std::atomic<time_point::rep> io_wake_at_{0};  // when the current I/O wait ends at the latest
+  static constexpr duration io_horizon = std::chrono::milliseconds(100);
+  std::atomic<unsigned> next_victim_{0};
+  std::atomic<std::uint64_t> unhandled_{0};
+
+  mutable std::mutex actors_mu_;
+  actor_cell_base* actors_head_ = nullptr;  // in creation order (intrusive list)
+  actor_cell_base* actors_tail_ = nullptr;
+  std::size_t actor_count_ = 0;
+  bool shut_down_ = false;
+};
+
+namespace detail {
+
+/// A fire-and-forget coroutine that owns a top-level task and frees itself when it ends.
+struct detached_task {
+  struct promise_type : pooled_frame {
+    detached_task get_return_object() noexcept {
+      return {std::coroutine_handle<promise_type>::from_promise(*this)};
+    }
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept { std::terminate(); }
+  };
+  std::coroutine_handle<promise_type> h;
+};
+
+detached_task run_detached(scheduler& s, task<void> t);
+
+template <class T>
+struct block_state {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<bool> done{false};
+  std::optional<T> value;
+  std::exception_ptr exception;
+};
+template <>
+struct block_state<void> {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<bool> done{false};
+  std::exception_ptr exception;
+};
+
+template <class T>
+task<void> block_on_body(task<T> t, block_state<T>& st) {
+  try {
+    if constexpr (std::is_void_v<T>) co_await std::move(t);
+    else st.value.emplace(co_await std::move(t));
+  } catch (...) {
+    st.exception = std::current_exception();
+  }
+  // Notify while holding the lock: block_on may return (destroying st) as soon as it sees done.
+  std::lock_guard lk(st.mu);
+  st.done.store(true, std::memory_order_release);
+  st.cv.notify_all();
+}
+
+}  // namespace detail
+
+template <class T>
+T scheduler::block_on(task<T> t) {
+  detail::block_state<T> st;
+  spawn(detail::block_on_body<T>(std::move(t), st));
+  if (poll_mode()) {
+    run_until([&] { return st.done.load(std::memory_order_acquire); });
+  } else {
+    std::unique_lock lk(st.mu);
+    st.cv.wait(lk, [&] { return st.done.load(std::memory_order_acquire); });
+  }
+  if (st.exception) std::rethrow_exception(st.exception);
+  if constexpr (!std::is_void_v<T>) return std::move(*st.value);
+}
+
+}  // namespace janus::rt

@@ -1,0 +1,449 @@
+#include "janus/rt/scheduler.hpp"
+
+#include <pthread.h>
+
+#include <algorithm>
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <cstdio>
+
+#include "janus/rt/actor_cell.hpp"
+#include "janus/rt/metrics.hpp"
+
+namespace janus::rt {
+
+// ---- executor scope ------------------------------------------------------------------------------
+
+namespace {
+thread_local executor* tl_executor = nullptr;
+}
+
+executor* current_executor() noexcept { return tl_executor; }
+
+namespace detail {
+executor_scope::executor_scope(executor* e) noexcept : saved_(tl_executor) { tl_executor = e; }
+executor_scope::~executor_scope() { tl_executor = saved_; }
+}  // namespace detail
+
+// ---- run queues ----------------------------------------------------------------------------------
+
+namespace {
+
+/// A growable ring of jobs. Grows only while warming up; steady state never allocates.
+class job_ring {
+ public:
+  job_ring() : buf_(256) {}
+  bool empty() const noexcept { return count_ == 0; }
+  std::size_t size() const noexcept { return count_; }
+  void push(job j) {
+    if (count_ == buf_.size()) grow();
+    buf_[(head_ + count_) & (buf_.size() - 1)] = j;
+    ++count_;
+  }
+  job pop_front() noexcept {
+    job j = buf_[head_];
+    head_ = (head_ + 1) & (buf_.size() - 1);
+    --count_;
+    return j;
+  }
+  job pop_back() noexcept {
+    --count_;
+    return buf_[(head_ + count_) & (buf_.size() - 1)];
+  }
+
+ private:
+  void grow() {
+    std::vector<job> bigger(buf_.size() * 2);
+    for (std::size_t i = 0; i < count_; ++i) bigger[i] = buf_[(head_ + i) & (buf_.size() - 1)];
+    buf_.swap(bigger);
+    head_ = 0;
+  }
+  std::vector<job> buf_;  // size is a power of two
+  std::size_t head_ = 0;
+  std::size_t count_ = 0;
+};
+
+}  // namespace
+
+struct scheduler::worker {
+  unsigned index = 0;
+  std::mutex mu;
+  job_ring shared;  // other workers may steal from it
+  job_ring pinned;  // only this worker runs these (actors placed on it)
+  std::atomic<std::size_t> shared_size{0};
+  std::atomic<std::size_t> pinned_size{0};
+  std::atomic<bool> sleeping{false};
+  std::atomic<std::uint32_t> wake_seq{0};
+
+  std::size_t total() const noexcept {
+    return shared_size.load(std::memory_order_seq_cst) + pinned_size.load(std::memory_order_seq_cst);
+  }
+};
+
+struct scheduler::io_guard {
+  explicit io_guard(asio::io_context& io) : guard(asio::make_work_guard(io)) {}
+  asio::executor_work_guard<asio::io_context::executor_type> guard;
+};
+
+namespace {
+thread_local scheduler* tl_scheduler = nullptr;
+thread_local int tl_worker_index = -1;
+
+void resume_job(void* address) noexcept {
+  detail::executor_scope scope(tl_scheduler);
+  std::coroutine_handle<>::from_address(address).resume();
+}
+
+/// Marks the calling thread as running this scheduler's worker `index` for the scope.
+class worker_scope {
+ public:
+  worker_scope(scheduler* s, int index) noexcept : saved_s_(tl_scheduler), saved_i_(tl_worker_index) {
+    tl_scheduler = s;
+    tl_worker_index = index;
+  }
+  ~worker_scope() {
+    tl_scheduler = saved_s_;
+    tl_worker_index = saved_i_;
+  }
+
+ private:
+  scheduler* saved_s_;
+  int saved_i_;
+};
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+}  // namespace
+
+// ---- construction ------------------------------------------------------------------------------
+
+scheduler::scheduler(scheduler_options opts)
+    : opts_(std::move(opts)), io_(std::make_unique<asio::io_context>(1)) {
+  io_guard_ = std::make_unique<io_guard>(*io_);
+  const unsigned queues = std::max(1u, opts_.workers);
+  for (unsigned i = 0; i < queues; ++i) {
+    workers_.push_back(std::make_unique<worker>());
+    workers_.back()->index = i;
+  }
+  if (opts_.workers > 0) {
+    for (unsigned i = 0; i < opts_.workers; ++i) threads_.emplace_back([this, i] { worker_main(i); });
+    io_thread_ = std::thread([this] { io_main(); });
+    threads_started_ = opts_.workers + 1;
+  }
+}
+
+scheduler::~scheduler() {
+  shutdown();
+  stopping_.store(true, std::memory_order_seq_cst);
+  for (auto& w : workers_) {
+    w->sleeping.store(false, std::memory_order_seq_cst);
+    w->wake_seq.fetch_add(1, std::memory_order_seq_cst);
+    w->wake_seq.notify_all();
+  }
+  for (auto& t : threads_) t.join();
+  if (io_thread_.joinable()) {
+    io_guard_.reset();
+    io_->stop();
+    io_thread_.join();
+  }
+}
+
+asio::io_context& scheduler::io() noexcept { return *io_; }
+
+int scheduler::current_worker() const noexcept { return tl_scheduler == this ? tl_worker_index : -1; }
+
+// ---- scheduling ------------------------------------------------------------------------------------
+
+void scheduler::post(resumption& r) noexcept { schedule(job{&resume_job, r.handle.address()}); }
+
+void scheduler::schedule(job j, int pin) noexcept {
+  worker* target;
+  bool pinned = false;
+  const int here = current_worker();
+  if (poll_mode()) {
+    target = workers_[0].get();
+  } else if (pin >= 0) {
+    target = workers_[static_cast<unsigned>(pin) % workers_.size()].get();
+    pinned = true;
+  } else if (here >= 0) {
+    target = workers_[static_cast<unsigned>(here)].get();
+  } else {
+    target = workers_[next_victim_.fetch_add(1, std::memory_order_relaxed) % workers_.size()].get();
+  }
+  std::size_t depth;
+  {
+    std::lock_guard lk(target->mu);
+    if (pinned) {
+      target->pinned.push(j);
+      target->pinned_size.store(target->pinned.size(), std::memory_order_seq_cst);
+    } else {
+      target->shared.push(j);
+      target->shared_size.store(target->shared.size(), std::memory_order_seq_cst);
+    }
+    depth = target->shared.size();
+  }
+  if (poll_mode()) {
+    if (io_waiting_.load(std::memory_order_seq_cst)) wake_io();
+    return;
+  }
+  if (static_cast<int>(target->index) != here) {
+    if (target->sleeping.load(std::memory_order_seq_cst)) wake_worker(*target);
+  } else if (depth > 1) {
+    // More work here than this worker can start right now: let a parked one steal it.
+    for (auto& w : workers_) {
+      if (w.get() != target && w->sleeping.load(std::memory_order_seq_cst)) {
+        wake_worker(*w);
+        break;
+      }
+    }
+  }
+}
+
+void scheduler::wake_worker(worker& w) noexcept {
+  if (w.sleeping.exchange(false, std::memory_order_seq_cst)) {
+    w.wake_seq.fetch_add(1, std::memory_order_seq_cst);
+    w.wake_seq.notify_one();
+  }
+}
+
+void scheduler::wake_io() noexcept {
+  // An empty handler makes io_context::run_one_until return; asio recycles its memory.
+  try {
+    asio::post(*io_, [] {});
+  } catch (...) {
+  }
+}
+
+void scheduler::add_timer(timer_queue::node& n) {
+  const bool earliest = timers_.add(n);
+  // Wake the I/O wait only if it would oversleep this timer. An ask's 30 s deadline is far past
+  // the wait's horizon, so the common case costs no wake-up (no eventfd write, no context switch).
+  if (earliest && io_waiting_.load(std::memory_order_seq_cst) &&
+      n.when.time_since_epoch().count() < io_wake_at_.load(std::memory_order_seq_cst))
+    wake_io();
+}
+
+bool scheduler::any_work() const noexcept {
+  for (auto& w : workers_)
+    if (w->total() > 0) return true;
+  return false;
+}
+
+bool scheduler::run_one_job(worker& w) {
+  job j{};
+  bool found = false;
+  if (w.total() > 0) {
+    std::lock_guard lk(w.mu);
+    if (!w.pinned.empty()) {
+      j = w.pinned.pop_front();
+      w.pinned_size.store(w.pinned.size(), std::memory_order_relaxed);
+      found = true;
+    } else if (!w.shared.empty()) {
+      j = w.shared.pop_front();
+      w.shared_size.store(w.shared.size(), std::memory_order_relaxed);
+      found = true;
+    }
+  }
+  if (!found && workers_.size() > 1) {
+    for (std::size_t k = 1; k < workers_.size() && !found; ++k) {
+      worker& v = *workers_[(w.index + k) % workers_.size()];
+      if (v.shared_size.load(std::memory_order_relaxed) == 0) continue;
+      std::unique_lock lk(v.mu, std::try_to_lock);
+      if (!lk.owns_lock() || v.shared.empty()) continue;
+      j = v.shared.pop_back();
+      v.shared_size.store(v.shared.size(), std::memory_order_relaxed);
+      found = true;
+    }
+  }
+  if (!found) return false;
+  j.fn(j.arg);
+  return true;
+}
+
+void scheduler::worker_main(unsigned index) {
+  {
+    const std::string thread_name = (opts_.name + "-w" + std::to_string(index)).substr(0, 15);
+    pthread_setname_np(pthread_self(), thread_name.c_str());
+  }
+  worker_scope scope(this, static_cast<int>(index));
+  worker& w = *workers_[index];
+  while (!stopping_.load(std::memory_order_acquire)) {
+    if (run_one_job(w)) continue;
+    // Spin a little: a reply usually arrives within microseconds, and parking costs a futex wake.
+    const auto spin_until = clock::now() + opts_.spin;
+    bool got = false;
+    for (unsigned n = 0;; ++n) {
+      if (any_work()) {
+        got = true;
+        break;
+      }
+      cpu_relax();
+      if ((n & 63) == 63 && clock::now() >= spin_until) break;
+    }
+    if (got) continue;
+    const std::uint32_t seq = w.wake_seq.load(std::memory_order_seq_cst);
+    w.sleeping.store(true, std::memory_order_seq_cst);
+    if (any_work() || stopping_.load(std::memory_order_seq_cst)) {
+      w.sleeping.store(false, std::memory_order_seq_cst);
+      continue;
+    }
+    w.wake_seq.wait(seq, std::memory_order_seq_cst);
+    w.sleeping.store(false, std::memory_order_seq_cst);
+  }
+}
+
+// ---- I/O and timers --------------------------------------------------------------------------------
+
+std::size_t scheduler::drive_io(bool may_block, time_point until) {
+  std::size_t n = timers_.fire_due(clock::now());
+  n += io_->poll();
+  if (n > 0 || !may_block) return n;
+  // Never sleep past the horizon, so that a timer added later than the planned wake-up needs no
+  // wake-up call at all (see add_timer).
+  time_point wake = std::min(until, clock::now() + io_horizon);
+  io_wake_at_.store(wake.time_since_epoch().count(), std::memory_order_seq_cst);
+  io_waiting_.store(true, std::memory_order_seq_cst);
+  // Re-check after announcing the wait: a timer added or a job queued from now on wakes us.
+  if (auto t = timers_.next()) wake = std::min(wake, *t);
+  if (!(poll_mode() && any_work()) && !stopping_.load(std::memory_order_seq_cst) && wake > clock::now())
+    n += io_->run_one_until(wake);
+  io_waiting_.store(false, std::memory_order_seq_cst);
+  n += timers_.fire_due(clock::now());
+  n += io_->poll();
+  return n;
+}
+
+void scheduler::io_main() {
+  pthread_setname_np(pthread_self(), (opts_.name + "-io").substr(0, 15).c_str());
+  worker_scope scope(this, -1);
+  while (!stopping_.load(std::memory_order_acquire) && !io_->stopped()) drive_io(true, time_point::max());
+}
+
+// ---- poll mode ---------------------------------------------------------------------------------
+
+std::size_t scheduler::run_ready_jobs(std::size_t limit) {
+  worker& w = *workers_[0];
+  std::size_t n = 0;
+  while (n < limit && run_one_job(w)) ++n;
+  return n;
+}
+
+std::size_t scheduler::poll() {
+  worker_scope scope(this, 0);
+  std::size_t n = drive_io(false, time_point::max());
+  // Bounded so that a pair of actors messaging each other forever cannot trap the host's frame.
+  n += run_ready_jobs(65536);
+  return n;
+}
+
+bool scheduler::run_until(const std::function<bool()>& done, deadline d) {
+  while (!done()) {
+    if (d.expired()) return false;
+    if (poll() == 0 && !done()) {
+      worker_scope scope(this, 0);
+      drive_io(true, d.at());
+    }
+  }
+  return true;
+}
+
+void scheduler::run_for(duration d) {
+  const deadline end(clock::now() + d);
+  run_until([&] { return end.expired(); }, end);
+}
+
+// ---- top-level tasks -------------------------------------------------------------------------------
+
+namespace detail {
+detached_task run_detached(scheduler& s, task<void> t) {
+  try {
+    co_await std::move(t);
+  } catch (const std::exception& e) {
+    s.note_unhandled(e.what());
+  } catch (...) {
+    s.note_unhandled("non-standard exception");
+  }
+}
+}  // namespace detail
+
+void scheduler::spawn(task<void> t) {
+  auto d = detail::run_detached(*this, std::move(t));
+  schedule(job{&resume_job, d.h.address()});
+}
+
+void scheduler::note_unhandled(const char* what) noexcept {
+  unhandled_.fetch_add(1, std::memory_order_relaxed);
+  std::fprintf(stderr, "janus: exception escaped a top-level task: %s\n", what);
+}
+
+// ---- actors ------------------------------------------------------------------------------------
+
+void scheduler::register_actor(actor_cell_base* a) {
+  a->add_ref();
+  std::lock_guard lk(actors_mu_);
+  a->reg_prev_ = actors_tail_;
+  a->reg_next_ = nullptr;
+  if (actors_tail_) actors_tail_->reg_next_ = a;
+  else actors_head_ = a;
+  actors_tail_ = a;
+  a->registered_ = true;
+  ++actor_count_;
+}
+
+void scheduler::unregister_actor(actor_cell_base* a) noexcept {
+  {
+    std::lock_guard lk(actors_mu_);
+    if (!a->registered_) return;
+    if (a->reg_prev_) a->reg_prev_->reg_next_ = a->reg_next_;
+    else actors_head_ = a->reg_next_;
+    if (a->reg_next_) a->reg_next_->reg_prev_ = a->reg_prev_;
+    else actors_tail_ = a->reg_prev_;
+    a->reg_prev_ = a->reg_next_ = nullptr;
+    a->registered_ = false;
+    --actor_count_;
+  }
+  a->release();
+}
+
+std::vector<actor_metrics> scheduler::metrics() const {
+  std::vector<actor_metrics> out;
+  std::lock_guard lk(actors_mu_);
+  out.reserve(actor_count_);
+  for (auto* a = actors_head_; a; a = a->reg_next_) out.push_back(a->metrics());
+  return out;
+}
+
+void scheduler::shutdown() {
+  std::vector<actor_cell_base*> live;
+  {
+    std::lock_guard lk(actors_mu_);
+    live.reserve(actor_count_);
+    for (auto* a = actors_tail_; a; a = a->reg_prev_) {  // newest first
+      a->add_ref();
+      live.push_back(a);
+    }
+  }
+  // Supervised children first: a supervisor counts as stopped only when its children are, and
+  // stopping a child never depends on its supervisor running.
+  std::stable_partition(live.begin(), live.end(), [](actor_cell_base* a) { return a->parent_supervisor() != nullptr; });
+  for (auto* a : live) {
+    a->request_stop();
+    a->release();
+  }
+  auto all_stopped = [this] {
+    std::lock_guard lk(actors_mu_);
+    return actor_count_ == 0;
+  };
+  if (poll_mode()) {
+    run_until(all_stopped, deadline(std::chrono::seconds(60)));
+  } else {
+    const deadline end(std::chrono::seconds(60));
+    while (!all_stopped() && !end.expired()) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
+
+}  // namespace janus::rt

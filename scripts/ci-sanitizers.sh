@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The sanitizer builds CI runs after ./scripts/test.sh, each in its own build dir:
+#   scripts/ci-sanitizers.sh asan   build-asan/: ASan + UBSan, the whole suite but asan_skipped_suites
+#   scripts/ci-sanitizers.sh tsan   build-tsan/: TSan, the runtime suite
+# Extra arguments go to `meson test`. Builds and runs through scripts/test.sh, so the
+# configure-or-wipe logic and the closing summary line are the same as for the plain build.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+# 'install' re-installs and rebuilds Janus outside the sanitized build: it tests packaging, which
+# a sanitizer adds nothing to. Add 'browser' here if the browser suites make CI's 90 min tight.
+asan_skipped_suites=(install)
+
+kind=${1:?usage: ci-sanitizers.sh asan|tsan [meson test args]}
+shift
+
+# Sanitized code runs several times slower: per-test-case limit (tests/support/catch_main.cpp)
+# and meson's own timeouts are raised together.
+export JANUS_TEST_TIME_LIMIT=${JANUS_TEST_TIME_LIMIT:-180}
+test_args=(--timeout-multiplier 3)
+
+case $kind in
+  asan)
+    export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:detect_leaks=1}
+    export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+    export JANUS_BUILD_DIR=build-asan
+    # b_lundef=false: with clang the sanitizer runtime is linked into executables only, so
+    # libjanus.so must be allowed undefined __asan_* symbols.
+    export JANUS_SETUP_ARGS="-Db_sanitize=address,undefined -Db_lundef=false -Dbench=false"
+    for suite in "${asan_skipped_suites[@]}"; do test_args+=(--no-suite "$suite"); done
+    ;;
+  tsan)
+    export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+    export JANUS_BUILD_DIR=build-tsan
+    export JANUS_SETUP_ARGS="-Db_sanitize=thread -Dbench=false"
+    test_args+=(--suite runtime)
+    ;;
+  *)
+    echo "ci-sanitizers.sh: unknown kind '$kind' (asan or tsan)" >&2
+    exit 2
+    ;;
+esac
+
+exec ./scripts/test.sh "${test_args[@]}" "$@"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The test command. On a fresh Debian 12 machine it installs the missing packages, configures
+# build/, builds, and runs the whole test suite; on a set-up machine it only rebuilds and tests.
+#
+#   ./scripts/test.sh                    # everything
+#   ./scripts/test.sh --suite runtime    # any arguments go to `meson test`
+#
+# Environment: JANUS_BUILD_JOBS (default: all cores), JANUS_BUILD_DIR (default: build),
+# JANUS_SETUP_ARGS (extra `meson setup` arguments for a fresh configure).
+# Exits non-zero when anything fails, a test included.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+source scripts/setup.sh
+
+install_missing_packages
+build_dir=${JANUS_BUILD_DIR:-build}
+configure "$build_dir"
+meson compile -C "$build_dir" -j "${JANUS_BUILD_JOBS:-$(nproc)}"
+
+testlog=$build_dir/meson-logs/testlog.json
+rm -f "$testlog"
+status=0
+meson test -C "$build_dir" --no-rebuild --print-errorlogs "$@" || status=$?
+
+# One plain closing line, so a log reader that knows no meson still sees what ran.
+[[ -f $testlog ]] && python3 - "$testlog" <<'EOF'
+import collections, json, sys
+counts = collections.Counter()
+with open(sys.argv[1]) as log:
+    for line in log:
+        counts[json.loads(line)["result"]] += 1
+passed = counts["OK"] + counts["EXPECTEDFAIL"]
+failed = counts["FAIL"] + counts["TIMEOUT"] + counts["ERROR"] + counts["UNEXPECTEDPASS"]
+print(f"tests: {passed} passed, {failed} failed, {counts['SKIP']} skipped")
+EOF
+exit "$status"

@@ -1,0 +1,76 @@
+#include <janus/rt/scheduler.hpp>
+#include <janus/rt/sleep.hpp>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+
+#include "../support/thread_safe_check.hpp"
+#include <thread>
+
+using namespace janus::rt;
+
+TEST_CASE("sleep_for waits at least its duration, in both modes", "[scheduler]") {
+  for (unsigned workers : {0u, 2u}) {
+    scheduler s({.workers = workers});
+    const auto t0 = clock::now();
+    s.block_on([](scheduler& sc) -> task<void> { co_await sleep_for(sc, std::chrono::milliseconds(30)); }(s));
+    const auto waited = clock::now() - t0;
+    TS_CHECK(waited >= std::chrono::milliseconds(30));
+    TS_CHECK(waited < std::chrono::seconds(2));
+  }
+}
+
+TEST_CASE("spawned tasks run on worker threads", "[scheduler]") {
+  scheduler s({.workers = 2});
+  TS_CHECK(s.threads_started() == 3);  // two workers and the I/O thread
+  std::atomic<int> done{0};
+  std::atomic<bool> on_worker{true};
+  for (int i = 0; i < 1000; ++i)
+    s.spawn([](scheduler& sc, std::atomic<int>& d, std::atomic<bool>& w) -> task<void> {
+      if (sc.current_worker() < 0) w = false;
+      ++d;
+      co_return;
+    }(s, done, on_worker));
+  const deadline end(std::chrono::seconds(10));
+  while (done < 1000 && !end.expired()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  TS_CHECK(done == 1000);
+  TS_CHECK(on_worker);
+}
+
+TEST_CASE("poll never blocks and run_until honours its deadline", "[scheduler][poll]") {
+  scheduler s;
+  const auto t0 = clock::now();
+  for (int i = 0; i < 100; ++i) s.poll();
+  TS_CHECK(clock::now() - t0 < std::chrono::milliseconds(100));
+  const auto t1 = clock::now();
+  TS_CHECK_FALSE(s.run_until([] { return false; }, deadline(std::chrono::milliseconds(40))));
+  const auto waited = clock::now() - t1;
+  TS_CHECK(waited >= std::chrono::milliseconds(40));
+  TS_CHECK(waited < std::chrono::seconds(2));
+}
+
+TEST_CASE("a task spawned from another thread wakes a blocked run_until", "[scheduler][poll]") {
+  scheduler s;
+  std::atomic<bool> ran{false};
+  std::thread other([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    s.spawn([](std::atomic<bool>& r) -> task<void> {
+      r = true;
+      co_return;
+    }(ran));
+  });
+  const auto t0 = clock::now();
+  TS_CHECK(s.run_until([&] { return ran.load(); }, deadline(std::chrono::seconds(10))));
+  TS_CHECK(clock::now() - t0 < std::chrono::seconds(5));
+  other.join();
+}
+
+TEST_CASE("an exception escaping a top-level task is counted, not fatal", "[scheduler]") {
+  scheduler s;
+  s.spawn([]() -> task<void> {
+    throw std::runtime_error("escaped");
+    co_return;
+  }());
+  s.run_until([&] { return s.unhandled_failures() == 1; }, deadline(std::chrono::seconds(5)));
+  TS_CHECK(s.unhandled_failures() == 1);
+}

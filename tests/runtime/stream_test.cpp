@@ -1,0 +1,130 @@
+#include <janus/rt/sleep.hpp>
+#include <janus/rt/stream.hpp>
+
+#include <catch2/catch.hpp>
+
+#include "../support/thread_safe_check.hpp"
+#include <thread>
+#include <vector>
+
+using namespace janus::rt;
+
+// No co_await inside Catch2 macros (see actor_test.cpp).
+
+TEST_CASE("every subscriber sees every item with the block policy", "[stream]") {
+  scheduler s({.workers = 2});
+  stream<int> st(s);
+  auto a = st.subscribe(4, overflow::block);
+  auto b = st.subscribe(4, overflow::block);
+  std::thread producer([&] {
+    s.block_on([](stream<int>& out) -> task<void> {
+      for (int i = 0; i < 1000; ++i) {
+        auto r = co_await out.publish(i);
+        TS_REQUIRE(r);
+      }
+    }(st));
+  });
+  auto consume = [](subscription<int>& sub) -> task<long> {
+    long sum = 0;
+    for (int i = 0; i < 1000; ++i) {
+      auto v = co_await sub.next(std::chrono::seconds(10));
+      TS_REQUIRE(v);
+      TS_CHECK(*v == i);
+      sum += *v;
+    }
+    co_return sum;
+  };
+  long sa = 0;
+  std::thread ta([&] { sa = s.block_on(consume(a)); });
+  long sb = s.block_on(consume(b));
+  ta.join();
+  producer.join();
+  TS_CHECK(sa == 999 * 1000 / 2);
+  TS_CHECK(sb == sa);
+  TS_CHECK(a.dropped() == 0);
+  TS_CHECK(b.dropped() == 0);
+}
+
+TEST_CASE("try_publish refuses while a blocking subscriber is full", "[stream]") {
+  scheduler s;
+  stream<int> st(s);
+  auto sub = st.subscribe(2, overflow::block);
+  TS_CHECK(st.try_publish(1));
+  TS_CHECK(st.try_publish(2));
+  auto r = st.try_publish(3);
+  TS_REQUIRE_FALSE(r);
+  TS_CHECK(r.code() == errc::mailbox_full);
+  TS_CHECK(sub.try_next() == 1);
+  TS_CHECK(st.try_publish(3));
+}
+
+TEST_CASE("lossy policies drop and count", "[stream]") {
+  scheduler s;
+  stream<int> st(s);
+  auto oldest = st.subscribe(3, overflow::drop_oldest);
+  auto newest = st.subscribe(3, overflow::drop_newest);
+  for (int i = 0; i < 10; ++i) TS_REQUIRE(st.try_publish(i));
+  TS_CHECK(oldest.dropped() == 7);
+  TS_CHECK(newest.dropped() == 7);
+  std::vector<int> o, n;
+  while (auto v = oldest.try_next()) o.push_back(*v);
+  while (auto v = newest.try_next()) n.push_back(*v);
+  TS_CHECK(o == std::vector<int>{7, 8, 9});
+  TS_CHECK(n == std::vector<int>{0, 1, 2});
+}
+
+TEST_CASE("destroying a subscription unsubscribes and unblocks the producer", "[stream]") {
+  scheduler s;
+  stream<int> st(s);
+  auto keep = st.subscribe(8, overflow::drop_newest);
+  {
+    auto full = st.subscribe(1, overflow::block);
+    TS_REQUIRE(st.try_publish(1));
+    TS_CHECK(st.try_publish(2).code() == errc::mailbox_full);
+    TS_CHECK(st.subscriber_count() == 2);
+  }
+  TS_CHECK(st.subscriber_count() == 1);
+  TS_CHECK(st.try_publish(2));
+}
+
+TEST_CASE("next times out, and close ends the stream after what is queued", "[stream]") {
+  scheduler s;
+  stream<int> st(s);
+  auto sub = st.subscribe(4);
+  auto r = s.block_on([](subscription<int>& x) -> task<result<int>> {
+    co_return co_await x.next(std::chrono::milliseconds(20));
+  }(sub));
+  TS_CHECK(r.code() == errc::timeout);
+  TS_REQUIRE(st.try_publish(5));
+  st.close();
+  auto first = s.block_on([](subscription<int>& x) -> task<result<int>> { co_return co_await x.next(); }(sub));
+  TS_REQUIRE(first);
+  TS_CHECK(*first == 5);
+  auto end = s.block_on([](subscription<int>& x) -> task<result<int>> { co_return co_await x.next(); }(sub));
+  TS_CHECK(end.code() == errc::cancelled);
+}
+
+TEST_CASE("a blocked publisher resumes when the subscriber catches up", "[stream]") {
+  scheduler s({.workers = 2});
+  stream<int> st(s);
+  auto sub = st.subscribe(1, overflow::block);
+  std::atomic<int> published{0};
+  std::thread producer([&] {
+    s.block_on([](stream<int>& out, std::atomic<int>& n) -> task<void> {
+      for (int i = 0; i < 5; ++i) {
+        auto r = co_await out.publish(i);
+        TS_REQUIRE(r);
+        ++n;
+      }
+    }(st, published));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  TS_CHECK(published == 1);  // the second publish waits for room
+  for (int i = 0; i < 5; ++i) {
+    auto v = s.block_on([](subscription<int>& x) -> task<result<int>> { co_return co_await x.next(std::chrono::seconds(5)); }(sub));
+    TS_REQUIRE(v);
+    TS_CHECK(*v == i);
+  }
+  producer.join();
+  TS_CHECK(published == 5);
+}
