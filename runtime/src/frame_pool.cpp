@@ -32,8 +32,10 @@ struct depot {
 };
 
 std::array<depot, class_count>& depots() {
-  static std::array<depot, class_count> d;
-  return d;
+  // Never destroyed: threads that exit after main() returns still hand their caches back here,
+  // and the cached blocks stay reachable (leak checkers see pooled memory, not lost memory).
+  static auto* d = new std::array<depot, class_count>;
+  return *d;
 }
 
 struct thread_cache {

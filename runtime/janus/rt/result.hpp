@@ -6,11 +6,11 @@
 #pragma once
 
 #include <cstdint>
-#include <new>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <variant>
 
 namespace janus::rt {
 
@@ -99,77 +99,39 @@ class [[nodiscard]] result {
  public:
   using value_type = T;
 
-  result() requires std::is_default_constructible_v<T> : has_(true) { new (&v_) T(); }
-  result(const T& v) : has_(true) { new (&v_) T(v); }
-  result(T&& v) : has_(true) { new (&v_) T(std::move(v)); }
+  result() requires std::is_default_constructible_v<T> : v_(std::in_place_index<0>) {}
+  result(const T& v) : v_(std::in_place_index<0>, v) {}
+  result(T&& v) : v_(std::in_place_index<0>, std::move(v)) {}
   template <class U>
     requires(std::is_constructible_v<T, U&&> && !std::is_same_v<std::remove_cvref_t<U>, result> &&
              !std::is_same_v<std::remove_cvref_t<U>, error> && !std::is_same_v<std::remove_cvref_t<U>, errc>)
-  result(U&& v) : has_(true) {
-    new (&v_) T(std::forward<U>(v));
-  }
-  result(error e) : has_(false) { new (&e_) error(std::move(e)); }
+  result(U&& v) : v_(std::in_place_index<0>, std::forward<U>(v)) {}
+  result(error e) : v_(std::in_place_index<1>, std::move(e)) {}
   result(errc c, std::string msg = {}) : result(error{c, std::move(msg)}) {}
 
-  result(const result& o) : has_(o.has_) {
-    if (has_) new (&v_) T(o.v_);
-    else new (&e_) error(o.e_);
-  }
-  result(result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) : has_(o.has_) {
-    if (has_) new (&v_) T(std::move(o.v_));
-    else new (&e_) error(std::move(o.e_));
-  }
-  result& operator=(const result& o) {
-    if (this != &o) {
-      destroy();
-      has_ = o.has_;
-      if (has_) new (&v_) T(o.v_);
-      else new (&e_) error(o.e_);
-    }
-    return *this;
-  }
-  result& operator=(result&& o) noexcept(std::is_nothrow_move_constructible_v<T>) {
-    if (this != &o) {
-      destroy();
-      has_ = o.has_;
-      if (has_) new (&v_) T(std::move(o.v_));
-      else new (&e_) error(std::move(o.e_));
-    }
-    return *this;
-  }
-  ~result() { destroy(); }
+  bool has_value() const noexcept { return v_.index() == 0; }
+  explicit operator bool() const noexcept { return has_value(); }
 
-  bool has_value() const noexcept { return has_; }
-  explicit operator bool() const noexcept { return has_; }
+  T& value() & { return *std::get_if<0>(&v_); }
+  const T& value() const& { return *std::get_if<0>(&v_); }
+  T&& value() && { return std::move(*std::get_if<0>(&v_)); }
+  T& operator*() & { return value(); }
+  const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(*std::get_if<0>(&v_)); }
+  T* operator->() { return std::get_if<0>(&v_); }
+  const T* operator->() const { return std::get_if<0>(&v_); }
 
-  T& value() & { return v_; }
-  const T& value() const& { return v_; }
-  T&& value() && { return std::move(v_); }
-  T& operator*() & { return v_; }
-  const T& operator*() const& { return v_; }
-  T&& operator*() && { return std::move(v_); }
-  T* operator->() { return &v_; }
-  const T* operator->() const { return &v_; }
-
-  const error& err() const& { return e_; }
-  error&& err() && { return std::move(e_); }
-  errc code() const noexcept { return has_ ? errc::ok : e_.code; }
+  const error& err() const& { return *std::get_if<1>(&v_); }
+  error&& err() && { return std::move(*std::get_if<1>(&v_)); }
+  errc code() const noexcept { return has_value() ? errc::ok : std::get_if<1>(&v_)->code; }
 
   template <class U>
   T value_or(U&& dflt) const& {
-    return has_ ? v_ : static_cast<T>(std::forward<U>(dflt));
+    return has_value() ? value() : static_cast<T>(std::forward<U>(dflt));
   }
 
  private:
-  void destroy() noexcept {
-    if (has_) v_.~T();
-    else e_.~error();
-  }
-  bool has_;
-  union {
-    T v_;
-    error e_;
-  };
+  std::variant<T, error> v_;
 };
 
 /// result<void>: success carries nothing.
