@@ -49,7 +49,10 @@
 // actor_ref is a handle like shared_ptr: copies may be used from any thread concurrently.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <concepts>
+#include <optional>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -197,31 +200,48 @@ class actor_cell final : public actor_cell_base {
   }
 
   bool dispatch_next() override {
-    auto env = mb_.pop();
-    if (!env) return false;
-    reply_cell_base* reply = env->reply;
+    // Messages are taken from the mailbox in small batches, one lock per batch, but never more
+    // than the handlers the actor may still start: a taken message frees its mailbox slot, and
+    // the mailbox's bound must keep meaning "messages waiting".
+    if (batch_pos_ == batch_len_) {
+      batch_pos_ = 0;
+      batch_len_ = mb_.pop_batch(batch_.data(), std::min<std::size_t>(batch_.size(), free_handler_slots()));
+      if (batch_len_ == 0) return false;
+    }
+    auto& slot = batch_[batch_pos_++];
+    envelope<D>& env = *slot;
+    reply_cell_base* reply = env.reply;
     std::visit(
         [&](auto& m) {
           using M = std::decay_t<decltype(m)>;
           if constexpr (detail::is_async_v<D, M>) start_handler(run_async<M>(this, std::move(m), reply));
           else handle_sync<M>(m, reply);
         },
-        env->msg);
+        env.msg);
+    slot.reset();
     return true;
   }
 
-  std::size_t mailbox_size() const noexcept override { return mb_.size(); }
+  std::size_t mailbox_size() const noexcept override {
+    return mb_.size() + (batch_len_ - batch_pos_);  // a taken batch still counts as queued
+  }
   std::size_t mailbox_capacity() const noexcept override { return mb_.capacity(); }
   std::size_t mailbox_high_water() const noexcept override { return mb_.high_water(); }
 
   void close_mailbox() noexcept override {
-    mb_.close([this](envelope<D>& e) {
+    auto cancel = [this](envelope<D>& e) {
       if (e.reply) {
         e.reply->complete_error(error{errc::cancelled, "actor '" + name() + "' stopped before handling the request"});
         e.reply->release();
         e.reply = nullptr;
       }
-    });
+    };
+    // The rest of a taken batch is as queued as the mailbox: it fails first, in order.
+    for (; batch_pos_ < batch_len_; ++batch_pos_) {
+      cancel(*batch_[batch_pos_]);
+      batch_[batch_pos_].reset();
+    }
+    mb_.close(cancel);
   }
 
  private:
@@ -339,6 +359,9 @@ class actor_cell final : public actor_cell_base {
   }
 
   mailbox_type mb_;
+  std::array<std::optional<envelope<D>>, 16> batch_;
+  std::size_t batch_pos_ = 0;  // batch_ is touched only inside the actor's turn
+  std::size_t batch_len_ = 0;
   factory_type factory_;
   std::unique_ptr<D> behavior_;
 };

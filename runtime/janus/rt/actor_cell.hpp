@@ -129,6 +129,9 @@ class actor_cell_base : public executor {
   /// Refuse further messages; fail queued asks with `cancelled` and wake blocked senders.
   virtual void close_mailbox() noexcept = 0;
 
+  /// How many more handlers this turn may start before the suspension bound is reached.
+  unsigned free_handler_slots() const noexcept { return suspended_ < max_suspended_ ? max_suspended_ - suspended_ : 0; }
+
   /// Start an asynchronous handler coroutine inside the current turn.
   void start_handler(detail::handler_coro c);
 

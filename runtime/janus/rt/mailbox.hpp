@@ -105,6 +105,28 @@ class mailbox {
     return out;
   }
 
+  /// Consumer: take up to `max` of the oldest items into out[0..n) under one lock (each freed slot
+  /// may hand off a waiting sender's item). Returns n.
+  std::size_t pop_batch(std::optional<T>* out, std::size_t max) {
+    std::lock_guard lk(mu_);
+    std::size_t n = 0;
+    while (n < max && count_ > 0) {
+      out[n++] = std::move(slots_[head_]);
+      slots_[head_].reset();
+      head_ = (head_ + 1) % cap_;
+      --count_;
+      if (head_waiter_ && !closed_.load(std::memory_order_relaxed)) {
+        waiter* w = head_waiter_;
+        unlink(*w);
+        enqueue(*w->item);
+        w->outcome = push_status::queued;
+        if (w->on_settled) w->on_settled(*w);
+      }
+    }
+    size_.store(count_, std::memory_order_release);
+    return n;
+  }
+
   /// Refuse all further pushes. Waiting senders are settled as closed and resumed; the queued
   /// items are passed to `drain` one by one (outside the lock) so the owner can fail them.
   template <class F>
