@@ -182,9 +182,11 @@ void actor_cell_base::run_turn() noexcept {
     }
     if (!progressed || budget == 0) break;
   }
-  const bool can_take = !paused_ && suspended_ < max_suspended_;  // read while we own the turn
+  // Read turn-private state while we still own the turn.
+  const bool can_take = !paused_ && suspended_ < max_suspended_;
+  const bool taken_left = can_take && taken_messages_left();
   scheduled_.store(false, std::memory_order_seq_cst);
-  if (has_work(can_take)) notify();
+  if (taken_left || has_work(can_take)) notify();
 }
 
 void actor_cell_base::resume_pending() noexcept {

@@ -222,9 +222,8 @@ class actor_cell final : public actor_cell_base {
     return true;
   }
 
-  std::size_t mailbox_size() const noexcept override {
-    return mb_.size() + (batch_len_ - batch_pos_);  // a taken batch still counts as queued
-  }
+  std::size_t mailbox_size() const noexcept override { return mb_.size(); }
+  bool taken_messages_left() const noexcept override { return batch_pos_ < batch_len_; }
   std::size_t mailbox_capacity() const noexcept override { return mb_.capacity(); }
   std::size_t mailbox_high_water() const noexcept override { return mb_.high_water(); }
 

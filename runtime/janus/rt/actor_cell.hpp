@@ -123,7 +123,10 @@ class actor_cell_base : public executor {
   /// Take one message and handle it (synchronously, or by starting a handler coroutine).
   /// Returns false when the mailbox is empty.
   virtual bool dispatch_next() = 0;
+  /// Messages waiting in the mailbox (safe from any thread).
   virtual std::size_t mailbox_size() const noexcept = 0;
+  /// Messages already taken from the mailbox but not yet handled (inside the turn only).
+  virtual bool taken_messages_left() const noexcept = 0;
   virtual std::size_t mailbox_capacity() const noexcept = 0;
   virtual std::size_t mailbox_high_water() const noexcept = 0;
   /// Refuse further messages; fail queued asks with `cancelled` and wake blocked senders.

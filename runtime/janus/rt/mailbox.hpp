@@ -16,6 +16,7 @@
 #pragma once
 
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -45,7 +46,9 @@ class mailbox {
   };
 
   explicit mailbox(std::size_t capacity)
-      : cap_(capacity == 0 ? 1 : capacity), slots_(std::make_unique<std::optional<T>[]>(cap_)) {}
+      : cap_(capacity == 0 ? 1 : capacity),
+        mask_(std::bit_ceil(cap_) - 1),
+        slots_(std::make_unique<std::optional<T>[]>(mask_ + 1)) {}
 
   std::size_t capacity() const noexcept { return cap_; }
   std::size_t size() const noexcept { return size_.load(std::memory_order_acquire); }
@@ -91,7 +94,7 @@ class mailbox {
     if (count_ == 0) return std::nullopt;
     std::optional<T> out = std::move(slots_[head_]);
     slots_[head_].reset();
-    head_ = (head_ + 1) % cap_;
+    head_ = (head_ + 1) & mask_;
     --count_;
     if (head_waiter_ && !closed_.load(std::memory_order_relaxed)) {
       waiter* w = head_waiter_;
@@ -113,7 +116,7 @@ class mailbox {
     while (n < max && count_ > 0) {
       out[n++] = std::move(slots_[head_]);
       slots_[head_].reset();
-      head_ = (head_ + 1) % cap_;
+      head_ = (head_ + 1) & mask_;
       --count_;
       if (head_waiter_ && !closed_.load(std::memory_order_relaxed)) {
         waiter* w = head_waiter_;
@@ -145,14 +148,14 @@ class mailbox {
     size_.store(0, std::memory_order_release);
     lk.unlock();
     for (std::size_t i = 0; i < count; ++i) {
-      auto& s = slots[(head + i) % cap_];
+      auto& s = slots[(head + i) & mask_];
       if (s) drain(*s);
     }
   }
 
  private:
   push_status enqueue(T& v) {
-    const std::size_t tail = (head_ + count_) % cap_;
+    const std::size_t tail = (head_ + count_) & mask_;
     slots_[tail].emplace(std::move(v));
     const bool was_empty = count_ == 0;
     ++count_;
@@ -170,7 +173,8 @@ class mailbox {
   }
 
   std::mutex mu_;
-  const std::size_t cap_;
+  const std::size_t cap_;   // the bound: at most this many items queued
+  const std::size_t mask_;  // the ring is a power of two so indexing needs no division
   std::unique_ptr<std::optional<T>[]> slots_;
   std::size_t head_ = 0;
   std::size_t count_ = 0;
