@@ -90,21 +90,8 @@ class mailbox {
 
   /// Consumer: take the oldest item. Frees a slot, which may hand off a waiting sender's item.
   std::optional<T> pop() {
-    std::lock_guard lk(mu_);
-    if (count_ == 0) return std::nullopt;
-    std::optional<T> out = std::move(slots_[head_]);
-    slots_[head_].reset();
-    head_ = (head_ + 1) & mask_;
-    --count_;
-    if (head_waiter_ && !closed_.load(std::memory_order_relaxed)) {
-      waiter* w = head_waiter_;
-      unlink(*w);
-      enqueue(*w->item);
-      w->outcome = push_status::queued;
-      if (w->on_settled) w->on_settled(*w);
-    } else {
-      size_.store(count_, std::memory_order_release);
-    }
+    std::optional<T> out;
+    pop_batch(&out, 1);
     return out;
   }
 
