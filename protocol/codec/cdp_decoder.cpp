@@ -1,0 +1,172 @@
+#include <fmt/format.h>
+
+#include "janus/protocol/cdp_codec.hpp"
+#include "ondemand_support.hpp"
+
+namespace janus::protocol {
+
+namespace {
+
+namespace od = simdjson::ondemand;
+using detail::parse_error;
+
+// Used as the payload of an event that has no `params`, so consumers always get an object's text.
+constexpr std::string_view empty_object = "{}";
+
+// The routing fields of a CDP message, as seen while walking its members once in any order.
+struct seen_fields {
+  bool id = false;
+  bool result = false;
+  bool error = false;
+  bool method = false;
+  bool params = false;
+  bool session = false;
+};
+
+rt::error duplicate(std::string_view key) {
+  return parse_error(fmt::format("CDP message has a duplicate \"{}\" member", key));
+}
+
+// `{"code":-32601,"message":"…","data":…}`; anything else in it is ignored.
+rt::result<void> read_error_object(od::value v, cdp_message& m) {
+  od::object obj;
+  if (auto e = v.get_object().get(obj)) return parse_error("CDP message: \"error\" is not an object", e);
+  bool have_code = false, have_message = false, have_data = false;
+  for (auto field : obj) {
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return parse_error("CDP message: malformed \"error\" object", e);
+    od::value fv;
+    if (auto e = field.value().get(fv)) return parse_error("CDP message: malformed \"error\" object", e);
+    if (key == "code") {
+      if (have_code) return duplicate("error.code");
+      have_code = true;
+      if (auto e = fv.get_int64().get(m.error_code)) return parse_error("CDP message: \"error.code\" is not an integer", e);
+    } else if (key == "message") {
+      if (have_message) return duplicate("error.message");
+      have_message = true;
+      if (auto e = fv.get_string().get(m.error_message))
+        return parse_error("CDP message: \"error.message\" is not a string", e);
+    } else if (key == "data") {
+      if (have_data) return duplicate("error.data");
+      have_data = true;
+      od::json_type type;
+      if (auto e = fv.type().get(type)) return parse_error("CDP message: malformed \"error.data\"", e);
+      const auto e = type == od::json_type::string ? fv.get_string().get(m.error_data)
+                                                   : detail::value_text(fv, m.error_data);
+      if (e) return parse_error("CDP message: malformed \"error.data\"", e);
+    }
+  }
+  if (!have_code) return parse_error("CDP message: \"error\" has no \"code\"");
+  return rt::ok;
+}
+
+// The raw text of an object-valued member (`result`, `params`).
+rt::result<void> read_object_text(od::value v, std::string_view name, std::string_view& out) {
+  od::json_type type;
+  if (auto e = v.type().get(type)) return parse_error(fmt::format("CDP message: malformed \"{}\"", name), e);
+  if (type != od::json_type::object) return parse_error(fmt::format("CDP message: \"{}\" is not an object", name));
+  if (auto e = detail::value_text(v, out)) return parse_error(fmt::format("CDP message: malformed \"{}\"", name), e);
+  return rt::ok;
+}
+
+rt::result<void> read_member(std::string_view key, od::value v, seen_fields& seen, cdp_message& m) {
+  // Members are dispatched on their name once; unknown ones are skipped by the object iterator.
+  if (key == "id") {
+    if (seen.id) return duplicate(key);
+    seen.id = true;
+    if (auto e = v.get_int64().get(m.id)) return parse_error("CDP message: \"id\" is not a 64-bit integer", e);
+  } else if (key == "method") {
+    if (seen.method) return duplicate(key);
+    seen.method = true;
+    if (auto e = v.get_string().get(m.method)) return parse_error("CDP message: \"method\" is not a string", e);
+  } else if (key == "sessionId") {
+    if (seen.session) return duplicate(key);
+    seen.session = true;
+    if (auto e = v.get_string().get(m.session_id)) return parse_error("CDP message: \"sessionId\" is not a string", e);
+  } else if (key == "result" || key == "params") {
+    bool& flag = key == "result" ? seen.result : seen.params;
+    if (flag) return duplicate(key);
+    flag = true;
+    return read_object_text(v, key, m.payload);
+  } else if (key == "error") {
+    if (seen.error) return duplicate(key);
+    seen.error = true;
+    return read_error_object(v, m);
+  }
+  return rt::ok;
+}
+
+rt::result<void> classify(const seen_fields& seen, cdp_message& m) {
+  if (seen.id) {
+    if (seen.method) return parse_error(fmt::format("CDP message with id {} has a \"method\": the browser sent a command", m.id));
+    if (seen.result && seen.error) return parse_error(fmt::format("CDP reply {} has both \"result\" and \"error\"", m.id));
+    if (seen.result) m.kind = cdp_kind::reply;
+    else if (seen.error) m.kind = cdp_kind::error_reply;
+    else return parse_error(fmt::format("CDP reply {} has neither \"result\" nor \"error\"", m.id));
+    return rt::ok;
+  }
+  if (seen.method) {
+    if (seen.result || seen.error) return parse_error("CDP event has a \"result\" or \"error\"");
+    m.kind = cdp_kind::event;
+    if (!seen.params) m.payload = empty_object;
+    return rt::ok;
+  }
+  if (seen.error) {
+    m.kind = cdp_kind::protocol_error;
+    return rt::ok;
+  }
+  return parse_error("CDP message has neither \"id\" nor \"method\"");
+}
+
+}  // namespace
+
+struct cdp_decoder::impl {
+  explicit impl(cdp_decoder_options o) : options(o) {}
+
+  rt::result<cdp_message> decode(simdjson::padded_string_view in) {
+    od::document doc;
+    if (auto e = parser.iterate(in).get(doc)) return parse_error("CDP message is not valid JSON", e);
+    od::object root;
+    if (auto e = doc.get_object().get(root)) return parse_error("CDP message is not a JSON object", e);
+    cdp_message m;
+    seen_fields seen;
+    for (auto member : root) {
+      od::field field;
+      if (auto e = std::move(member).get(field)) return parse_error("CDP message is not valid JSON", e);
+      std::string_view key;
+      if (auto e = detail::key_of(field, key)) return parse_error("CDP message is not valid JSON", e);
+      od::value v = field.value();
+      if (auto r = read_member(key, v, seen, m); !r) return std::move(r).err();
+    }
+    // Ending anywhere but at the end of the input means bytes follow the object.
+    if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
+      return parse_error("CDP message has trailing content after its JSON object");
+    if (auto r = classify(seen, m); !r) return std::move(r).err();
+    return m;
+  }
+
+  rt::result<void> check_size(std::size_t n) const {
+    if (n <= options.max_message_bytes) return rt::ok;
+    return rt::error(rt::errc::message_too_large,
+                     fmt::format("CDP message of {} bytes exceeds the limit of {} bytes", n, options.max_message_bytes));
+  }
+
+  cdp_decoder_options options;
+  od::parser parser;
+  detail::padded_buffer buffer;
+};
+
+cdp_decoder::cdp_decoder(cdp_decoder_options options) : impl_(std::make_unique<impl>(options)) {}
+cdp_decoder::~cdp_decoder() = default;
+cdp_decoder::cdp_decoder(cdp_decoder&&) noexcept = default;
+cdp_decoder& cdp_decoder::operator=(cdp_decoder&&) noexcept = default;
+
+const cdp_decoder_options& cdp_decoder::options() const noexcept { return impl_->options; }
+
+rt::result<cdp_message> cdp_decoder::decode(std::string_view text) {
+  if (auto r = impl_->check_size(text.size()); !r) return std::move(r).err();
+  detail::trim_parser(impl_->parser, text.size(), impl_->options.keep_capacity_bytes);
+  return impl_->decode(impl_->buffer.assign(text, '}', impl_->options.keep_capacity_bytes));
+}
+
+}  // namespace janus::protocol
