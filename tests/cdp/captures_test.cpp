@@ -1,0 +1,85 @@
+// Traffic recorded from the installed Chromium (tests/cdp/captures/*.jsonl, made by
+// tests/cdp/capture/record.js) decodes into the typed structs and encodes back to the same JSON.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <string>
+
+#include "cdp_cases.hpp"
+#include "janus/protocol/json_value.hpp"
+
+using janus::cdp::test::cdp_case;
+using janus::cdp::test::find_case;
+using janus::cdp::test::json_difference;
+using janus::cdp::test::round_trip;
+using janus::protocol::json_value;
+
+namespace {
+
+struct recorded {
+  std::string where;  // file:line
+  std::string method;
+  std::string params;
+  std::string result;  // empty for an event
+};
+
+std::vector<recorded> load_captures() {
+  std::vector<recorded> out;
+  const std::filesystem::path dir = JANUS_SOURCE_ROOT "/tests/cdp/captures";
+  std::set<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() == ".jsonl") files.insert(entry.path());
+  }
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    std::string line;
+    for (int n = 1; std::getline(in, line); ++n) {
+      if (line.empty()) continue;
+      const std::string where = file.filename().string() + ":" + std::to_string(n);
+      auto msg = json_value::parse(line);
+      INFO(where);
+      REQUIRE(msg.has_value());
+      const json_value* result = msg->find("result");
+      out.push_back({where, (*msg)["method"].as_string(), (*msg)["params"].dump(), result ? result->dump() : ""});
+    }
+  }
+  return out;
+}
+
+void check(const recorded& r, std::string_view what, std::string_view json, const janus::cdp::detail::type_desc& type) {
+  INFO(r.where << " " << r.method << " " << what << ": " << json.substr(0, 400));
+  auto again = round_trip(type, json);
+  if (!again) FAIL(again.err().what());
+  CHECK(json_difference(json, *again) == "");
+}
+
+}  // namespace
+
+TEST_CASE("captured browser traffic decodes and re-encodes to the same JSON", "[cdp]") {
+  const auto captures = load_captures();
+  REQUIRE(captures.size() > 100);
+  std::map<std::string, int> per_domain;
+  for (const recorded& r : captures) {
+    const cdp_case* c = find_case(r.method);
+    // Everything the installed browser sent is in the schema it serves.
+    INFO(r.where << " " << r.method);
+    REQUIRE(c != nullptr);
+    if (r.result.empty()) {
+      REQUIRE(c->kind == cdp_case::event);
+      check(r, "event", r.params, c->params_type());
+    } else {
+      REQUIRE(c->kind == cdp_case::command);
+      check(r, "params", r.params, c->params_type());
+      check(r, "result", r.result, c->result_type());
+    }
+    ++per_domain[r.method.substr(0, r.method.find('.'))];
+  }
+  // The capture exercises the domains a session lives on.
+  for (const char* domain : {"Page", "Network", "DOM", "CSS", "Runtime", "Log", "Target"}) {
+    INFO(domain);
+    CHECK(per_domain[domain] > 0);
+  }
+}
