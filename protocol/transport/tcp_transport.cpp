@@ -1,0 +1,143 @@
+#include <janus/protocol/tcp_transport.hpp>
+
+#include "owning_transport.hpp"
+#include "stream_session.hpp"
+
+#include <asio/connect.hpp>
+#include <asio/ip/address.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/write.hpp>
+
+namespace janus::protocol {
+namespace {
+
+/// The streams policy of stream_session for one socket. asio sends with MSG_NOSIGNAL, so a peer
+/// that went away yields EPIPE rather than SIGPIPE.
+class tcp_streams {
+ public:
+  explicit tcp_streams(asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
+
+  asio::ip::tcp::socket& reader() { return socket_; }
+
+  template <class Handler>
+  void async_write(std::span<const asio::const_buffer> buffers, Handler&& handler) {
+    // The span is the buffer sequence, so asio copies two pointers rather than the gather list.
+    asio::async_write(socket_, buffers,
+                      [h = std::forward<Handler>(handler)](const asio::error_code& ec, std::size_t) mutable { h(ec); });
+  }
+
+  void close() {
+    asio::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+ private:
+  asio::ip::tcp::socket socket_;
+};
+
+class tcp_connect_op : public std::enable_shared_from_this<tcp_connect_op> {
+ public:
+  tcp_connect_op(asio::io_context& io, std::string host, std::uint16_t port, std::shared_ptr<transport_handler> handler,
+                 connect_callback done, const tcp_options& options, std::unique_ptr<stream_framer> framer)
+      : io_(io),
+        resolver_(io),
+        socket_(io),
+        timer_(io),
+        host_(std::move(host)),
+        port_(port),
+        handler_(std::move(handler)),
+        done_(std::move(done)),
+        options_(options),
+        framer_(std::move(framer)) {}
+
+  void start() {
+    timer_.expires_after(options_.connect_timeout);
+    timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
+      if (ec || self->finished_) return;
+      self->fail({rt::errc::timeout, "TCP connect to " + self->target() + " did not complete within " +
+                                         std::to_string(self->options_.connect_timeout.count()) + " ms"});
+      self->resolver_.cancel();
+      asio::error_code ignored;
+      self->socket_.close(ignored);
+    });
+    // An IP literal needs no resolver (whose first use starts a helper thread inside asio).
+    asio::error_code ec;
+    const asio::ip::address literal = asio::ip::make_address(host_, ec);
+    if (!ec) {
+      connect(std::array{asio::ip::tcp::endpoint(literal, port_)});
+      return;
+    }
+    resolver_.async_resolve(host_, std::to_string(port_), asio::ip::resolver_base::numeric_service,
+                            [self = shared_from_this()](const asio::error_code& rec,
+                                                        const asio::ip::tcp::resolver::results_type& results) {
+                              if (self->finished_) return;
+                              if (rec) {
+                                self->fail({rt::errc::transport, "cannot resolve " + self->host_ + ": " + rec.message()});
+                                return;
+                              }
+                              self->connect(results);
+                            });
+  }
+
+ private:
+  template <class Endpoints>
+  void connect(const Endpoints& endpoints) {
+    asio::async_connect(socket_, endpoints,
+                        [self = shared_from_this()](const asio::error_code& ec, const asio::ip::tcp::endpoint&) {
+                          if (self->finished_) return;
+                          if (ec) {
+                            self->fail({rt::errc::transport, "TCP connect to " + self->target() + " failed: " + ec.message()});
+                            return;
+                          }
+                          self->succeed();
+                        });
+  }
+
+  void succeed() {
+    finished_ = true;
+    timer_.cancel();
+    asio::error_code ignored;
+    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);  // requests are small and latency-bound
+    auto session = std::make_shared<detail::stream_session<tcp_streams>>(
+        io_, tcp_streams(std::move(socket_)), framer_ ? std::move(framer_) : make_chunk_framer(), options_.limits,
+        options_.close_timeout, "tcp " + target());
+    session->start(std::move(handler_));
+    auto done = std::move(done_);
+    done(detail::make_owning(std::move(session)));
+  }
+
+  void fail(rt::error why) {
+    finished_ = true;
+    timer_.cancel();
+    handler_.reset();
+    auto done = std::move(done_);
+    done(std::move(why));
+  }
+
+  std::string target() const { return host_ + ":" + std::to_string(port_); }
+
+  asio::io_context& io_;
+  asio::ip::tcp::resolver resolver_;
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer timer_;
+  const std::string host_;
+  const std::uint16_t port_;
+  std::shared_ptr<transport_handler> handler_;
+  connect_callback done_;
+  const tcp_options options_;
+  std::unique_ptr<stream_framer> framer_;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+void connect_tcp(asio::io_context& io, std::string host, std::uint16_t port,
+                 std::shared_ptr<transport_handler> handler, connect_callback done, const tcp_options& options,
+                 std::unique_ptr<stream_framer> framer) {
+  auto op = std::make_shared<tcp_connect_op>(io, std::move(host), port, std::move(handler), std::move(done), options,
+                                             std::move(framer));
+  asio::post(io, [op] { op->start(); });
+}
+
+}  // namespace janus::protocol
