@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs this build into a scratch DESTDIR, then builds examples/consumer the way a user without
 # meson would: with nothing but `pkg-config janus`. Checks, against the installed tree only:
-#   - every installed public header compiles with janus.pc's Cflags (none needs a private header
-#     or a flag the .pc does not carry);
+#   - every installed public header compiles, without warnings, with janus.pc's Cflags (none needs
+#     a private header or a flag the .pc does not carry);
 #   - the consumer links against libjanus.so and runs;
 #   - the consumer links against libjanus.a using `pkg-config --static` and runs.
 # Usage: pkgconfig_consumer.sh BUILD_ROOT CONSUMER_SRC_DIR   (env: CXX, MESON, PKG_CONFIG)
@@ -18,9 +18,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/janus-install-test.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root=$work/root
 
-# --no-rebuild: meson test has just built the tree, and a second ninja in the same build dir
-# while tests run would race with it.
-"$meson" install -C "$build_root" --no-rebuild --quiet --destdir "$root"
+# meson install first brings the whole build up to date: a selection such as
+# `--suite runtime --suite install` has built only what its tests link. That ninja run cannot race
+# with another test, as the install tests are registered with is_parallel: false.
+"$meson" install -C "$build_root" --quiet --destdir "$root"
 
 pc_file=$(find "$root" -path '*/pkgconfig/janus.pc' -print -quit)
 if [[ -z $pc_file ]]; then
@@ -50,8 +51,9 @@ if [[ ! -s $header_tu ]]; then
   echo "FAIL: no public headers installed under $includedir/janus" >&2
   exit 1
 fi
+# A consumer sees our headers through -I, not -isystem, so they must also be free of warnings.
 echo "compiling $(wc -l <"$header_tu") installed headers with janus.pc's flags only"
-"${cxx[@]}" -std=c++20 "${cflags[@]}" -fsyntax-only "$header_tu"
+"${cxx[@]}" -std=c++20 -Wall -Wextra -Wpedantic -Werror "${cflags[@]}" -fsyntax-only "$header_tu"
 
 "${cxx[@]}" -std=c++20 "${cflags[@]}" -o "$work/consumer_shared" "$consumer_src/main.cpp" "${libs[@]}"
 LD_LIBRARY_PATH=$libdir "$work/consumer_shared"
