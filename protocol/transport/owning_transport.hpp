@@ -18,11 +18,14 @@ class owning_transport final : public transport {
   explicit owning_transport(std::shared_ptr<Session> session) : session_(std::move(session)) {}
   ~owning_transport() override { session_->close(); }
 
-  rt::result<void> send(std::string message) override { return session_->send(std::move(message)); }
+  using transport::send;
+  rt::result<void> send(std::string&& message) override { return session_->send(std::move(message)); }
   void close() override { session_->close(); }
   std::size_t queued_bytes() const noexcept override { return session_->queued_bytes(); }
   std::size_t queued_messages() const noexcept override { return session_->queued_messages(); }
   bool is_open() const noexcept override { return session_->is_open(); }
+  void pause_reading() override { session_->pause_reading(); }
+  void resume_reading() override { session_->resume_reading(); }
 
  private:
   std::shared_ptr<Session> session_;

@@ -13,6 +13,7 @@
 #include <janus/protocol/transport.hpp>
 
 #include <asio/buffer.hpp>
+#include <asio/dispatch.hpp>
 #include <asio/error.hpp>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
@@ -62,7 +63,8 @@ class stream_session final : public transport,
     });
   }
 
-  rt::result<void> send(std::string message) override {
+  using transport::send;
+  rt::result<void> send(std::string&& message) override {
     auto scheduled = queue_.push(std::move(message));
     if (!scheduled) return std::move(scheduled).err();
     if (*scheduled) asio::post(io_, [self = this->shared_from_this()] { self->flush(); });
@@ -79,6 +81,19 @@ class stream_session final : public transport,
   std::size_t queued_bytes() const noexcept override { return queue_.bytes(); }
   std::size_t queued_messages() const noexcept override { return queue_.messages(); }
   bool is_open() const noexcept override { return open_.load(); }
+
+  // The flag is read before every new read, so a pause asked from inside on_message() takes effect
+  // before the next chunk; resuming restarts a stalled read loop on the io_context's thread.
+  void pause_reading() override { paused_.store(true, std::memory_order_release); }
+  void resume_reading() override {
+    paused_.store(false, std::memory_order_release);
+    asio::dispatch(io_, [self = this->shared_from_this()] {
+      if (self->read_stalled_ && !self->ended_ && !self->paused_.load(std::memory_order_acquire)) {
+        self->read_stalled_ = false;
+        self->read_more();
+      }
+    });
+  }
 
  private:
   void read_more() {
@@ -107,7 +122,12 @@ class stream_session final : public transport,
       end(std::move(why));
       return;
     }
-    if (!ended_) read_more();
+    if (ended_) return;
+    if (paused_.load(std::memory_order_acquire)) {
+      read_stalled_ = true;
+      return;
+    }
+    read_more();
   }
 
   bool deliver(std::string&& message) override {
@@ -203,6 +223,8 @@ class stream_session final : public transport,
 
   std::atomic<bool> open_{true};
   std::atomic<bool> close_requested_{false};
+  std::atomic<bool> paused_{false};
+  bool read_stalled_ = false;  // io thread only: paused with no read outstanding
   bool writing_ = false;  // io thread only
   bool ended_ = false;    // io thread only
 };

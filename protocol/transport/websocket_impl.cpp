@@ -162,6 +162,7 @@ class link_base : public ws_link, public std::enable_shared_from_this<link_base<
   }
 
   void close(std::uint16_t code, const std::string& reason) override {
+    resume_reading();  // the close handshake needs the peer's close frame to be read
     connection_ptr con = con_.lock();
     if (!con) return;
     if (con->get_state() != websocketpp::session::state::open) {
@@ -175,6 +176,7 @@ class link_base : public ws_link, public std::enable_shared_from_this<link_base<
   }
 
   void drop(std::string trailing_bytes) override {
+    resume_reading();  // the read then sees the cut and reports the end
     connection_ptr con = con_.lock();
     if (!con) return;
     dropped_ = true;
@@ -185,6 +187,23 @@ class link_base : public ws_link, public std::enable_shared_from_this<link_base<
     auto bytes = std::make_shared<std::string>(std::move(trailing_bytes));
     asio::async_write(con->get_raw_socket(), asio::buffer(*bytes),
                       [con, bytes](const asio::error_code&, std::size_t) { cut(con->get_raw_socket()); });
+  }
+
+  // websocketpp's own pause_reading()/resume_reading() post these, so a pause asked for inside a
+  // message handler would land after the next read was issued, and the resume would then start a
+  // second read beside it. Called directly, on the io thread, the flag is set before the read loop
+  // decides whether to read again (see ws_link's contract in websocket_impl.hpp).
+  //
+  // A websocketpp connection lives only as long as something refers to it, normally its own
+  // outstanding read; a paused connection has none, so the link holds it meanwhile.
+  void pause_reading() override {
+    if (connection_ptr con = con_.lock()) {
+      con->handle_pause_reading();
+      paused_con_ = std::move(con);
+    }
+  }
+  void resume_reading() override {
+    if (connection_ptr con = std::move(paused_con_)) con->handle_resume_reading();
   }
 
   /// Installs the handlers that make `con` report to this link (and own it).
@@ -243,6 +262,7 @@ class link_base : public ws_link, public std::enable_shared_from_this<link_base<
   }
 
   void finish(ws_end how, const std::string& detail) {
+    paused_con_.reset();
     // Last event: let go of the session, which may be what kept it alive.
     if (auto events = std::move(events_)) events->ws_closed(how, detail);
   }
@@ -251,6 +271,7 @@ class link_base : public ws_link, public std::enable_shared_from_this<link_base<
   bool local_close_ = false;
   bool dropped_ = false;
   std::shared_ptr<ws_events> events_;
+  connection_ptr paused_con_;  // set while reading is paused
   std::minstd_rand rng_{std::random_device{}()};
 };
 

@@ -58,6 +58,11 @@ class ws_link {
   /// Ends the TCP connection without a close handshake, after writing `trailing_bytes` verbatim
   /// (to simulate a truncated frame). Frames queued in websocketpp may be cut off.
   virtual void drop(std::string trailing_bytes) = 0;
+  /// Stop reading frames: websocketpp finishes the frames of the buffer it has read and issues no
+  /// further read. Only from inside ws_message() (then no read is outstanding afterwards).
+  virtual void pause_reading() = 0;
+  /// Start reading again; only after pause_reading(), outside ws_message().
+  virtual void resume_reading() = 0;
 };
 
 struct ws_settings {

@@ -1,5 +1,7 @@
 #include "websocket_session.hpp"
 
+#include <asio/dispatch.hpp>
+
 #include "owning_transport.hpp"
 
 #include <asio/post.hpp>
@@ -42,7 +44,7 @@ void ws_session::start_server(std::shared_ptr<ws_link> link, std::shared_ptr<tra
   handler_ = std::move(handler);
 }
 
-rt::result<void> ws_session::send(std::string message) {
+rt::result<void> ws_session::send(std::string&& message) {
   if (!utf8_valid(message.data(), message.size()))
     return rt::error{rt::errc::invalid_argument, "a WebSocket text message must be valid UTF-8"};
   auto scheduled = queue_.push(std::move(message));
@@ -117,9 +119,46 @@ void ws_session::ws_open() {
   if (close_requested_) begin_close();
 }
 
+// websocketpp wants its connection touched on the io_context's thread only; from a message handler
+// (the usual caller) that is where we are, so the pause applies before the next read.
+// The link can only be paused from inside a message callback (see ws_link), so a pause asked for
+// elsewhere waits for the next message; read_paused_ mirrors the link's state exactly, which keeps
+// every resume paired with a pause (an unpaired one would start a second read).
+void ws_session::pause_reading() {
+  asio::dispatch(io_, [self = shared_from_this()] {
+    if (self->read_paused_ || self->ended_) return;
+    if (!self->in_message_) {
+      self->pause_pending_ = true;
+      return;
+    }
+    if (auto link = self->link_.lock()) {
+      link->pause_reading();
+      self->read_paused_ = true;
+    }
+  });
+}
+
+void ws_session::resume_reading() {
+  asio::post(io_, [self = shared_from_this()] {
+    self->pause_pending_ = false;
+    if (!self->read_paused_ || self->ended_) return;
+    self->read_paused_ = false;
+    if (auto link = self->link_.lock()) link->resume_reading();
+  });
+}
+
 void ws_session::ws_message(std::string&& payload) {
   if (ended_ || !handler_) return;
+  in_message_ = true;
+  if (pause_pending_) {
+    pause_pending_ = false;
+    if (auto link = link_.lock()) {
+      link->pause_reading();
+      read_paused_ = true;
+    }
+  }
   handler_->on_message(std::move(payload));
+  in_message_ = false;
 }
 
 void ws_session::ws_written(std::size_t payload_bytes) {

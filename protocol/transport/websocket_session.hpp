@@ -34,11 +34,14 @@ class ws_session final : public websocket_connection, public ws_events, public s
   /// Server side: `link` is in its opening handshake.
   void start_server(std::shared_ptr<ws_link> link, std::shared_ptr<transport_handler> handler);
 
-  rt::result<void> send(std::string message) override;
+  using transport::send;
+  rt::result<void> send(std::string&& message) override;
   void close() override;
   std::size_t queued_bytes() const noexcept override { return queue_.bytes(); }
   std::size_t queued_messages() const noexcept override { return queue_.messages(); }
   bool is_open() const noexcept override { return open_.load(); }
+  void pause_reading() override;
+  void resume_reading() override;
 
   const http_request& request() const noexcept override { return request_; }
   void drop(std::string trailing_bytes) override;
@@ -76,6 +79,9 @@ class ws_session final : public websocket_connection, public ws_events, public s
   bool link_closing_ = false;
   bool timed_out_ = false;  // the close deadline passed and the link was dropped
   bool ended_ = false;
+  bool read_paused_ = false;
+  bool pause_pending_ = false;
+  bool in_message_ = false;
 };
 
 }  // namespace janus::protocol::detail

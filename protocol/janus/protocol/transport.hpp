@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace janus::protocol {
 
@@ -82,7 +83,14 @@ class transport {
   /// connection ended, with errc::mailbox_full while the queue is at its limits (on_writable()
   /// follows once it drains), and with errc::invalid_argument when the transport cannot carry the
   /// payload (a WebSocket text frame that is not UTF-8).
-  virtual rt::result<void> send(std::string message) = 0;
+  /// `message` is moved from only when it is accepted: after a refusal it is intact, so a caller
+  /// waiting for on_writable() can retry with the same string.
+  virtual rt::result<void> send(std::string&& message) = 0;
+  /// Sends a copy of `message`.
+  rt::result<void> send(const std::string& message) {
+    std::string copy(message);
+    return send(std::move(copy));
+  }
   /// Stops accepting sends, writes what is queued, then ends the connection; on_closed() follows
   /// with errc::disconnected. A peer that does not take the queued data within the transport's
   /// close timeout is cut off. Calling it again has no effect.
@@ -93,6 +101,12 @@ class transport {
   virtual std::size_t queued_messages() const noexcept = 0;
   /// False once close() was called or the connection ended.
   virtual bool is_open() const noexcept = 0;
+  /// Stops reading from the peer until resume_reading(), so a receiver that cannot keep up pushes
+  /// back on the peer (through TCP or pipe flow control) instead of buffering without bound. What
+  /// was already read may still be delivered: at most one read buffer's worth of messages. Pause
+  /// and resume do not nest; the last call wins.
+  virtual void pause_reading() = 0;
+  virtual void resume_reading() = 0;
 };
 
 /// Completion of an asynchronous connect: the open transport, or why it could not be opened
