@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -104,7 +105,9 @@ bool fail(failure& f, std::string_view expected, simdjson::error_code e) {
   return false;
 }
 
-bool decode_value(od::value v, const type_desc& type, void* out, failure& f);
+// Values are passed by reference: od::value is 24 bytes, and copying it through the stack into
+// each call cost a store-forwarding stall or two per member (about half of decode_object's time).
+bool decode_value(od::value& v, const type_desc& type, void* out, failure& f);
 
 // What a member absent from the text holds afterwards: its default, as if `out` had been fresh.
 void reset(const type_desc& type, void* value) {
@@ -132,7 +135,7 @@ std::size_t find_field(const type_desc& type, std::string_view key, std::size_t 
   return type.field_count;
 }
 
-bool decode_object(od::value v, const type_desc& type, void* out, failure& f) {
+bool decode_object(od::value& v, const type_desc& type, void* out, failure& f) {
   od::object object;
   if (auto e = v.get_object().get(object)) return fail(f, "an object", e);
   // The generator rejects structs with more than 64 members, so one word tracks the required ones.
@@ -142,7 +145,7 @@ bool decode_object(od::value v, const type_desc& type, void* out, failure& f) {
     od::field member;
     if (auto e = std::move(member_result).get(member)) return fail(f, "an object", e);
     std::string_view key;
-    if (auto e = member.unescaped_key().get(key)) return fail(f, "a member name", e);
+    if (auto e = protocol::detail::key_of(member, key)) return fail(f, "a member name", e);
     const std::size_t i = find_field(type, key, hint);
     // A member the schema does not know is skipped: browsers add members before schemas catch up.
     if (i == type.field_count) continue;
@@ -172,7 +175,10 @@ bool is_number(od::value& v) noexcept {
   return !v.type().get(type) && type == od::json_type::number;
 }
 
-bool decode_integer(od::value v, std::int64_t& out, failure& f) {
+bool decode_integer(od::value& v, std::int64_t& out, failure& f) {
+  // The common case, a plain integer, in one step. A failed get_int64 consumes nothing, so the
+  // general path below still sees the value.
+  if (!v.get_int64().get(out)) return true;
   if (!is_number(v)) return fail(f, "an integer", simdjson::INCORRECT_TYPE);
   od::number n;
   if (auto e = v.get_number().get(n)) return fail(f, "an integer", e);
@@ -193,7 +199,27 @@ bool decode_integer(od::value v, std::int64_t& out, failure& f) {
   return false;
 }
 
-bool decode_value(od::value v, const type_desc& type, void* out, failure& f) {
+// A string value's text. Strings without escapes (nearly all of CDP's) are viewed in place in the
+// input, which saves get_string's copy into the parser's string buffer (the caller copies anyway);
+// others are unescaped. Stage 1 has validated the UTF-8 and the control characters of every string
+// and guarantees that each one is closed, so the in-place view holds exactly what get_string would
+// return. Valid until the next parse.
+simdjson::error_code string_of(od::value& v, std::string_view& out) noexcept {
+  const std::string_view token = v.raw_json_token();  // peeks; runs up to the next structural
+  if (token.size() >= 2 && token[0] == '"') {
+    const char* first = token.data() + 1;
+    const auto* close = static_cast<const char*>(std::memchr(first, '"', token.size() - 1));
+    if (close && !std::memchr(first, '\\', static_cast<std::size_t>(close - first))) {
+      od::raw_json_string unused;
+      if (auto e = v.get_raw_json_string().get(unused)) return e;  // consumes the value
+      out = std::string_view(first, static_cast<std::size_t>(close - first));
+      return simdjson::SUCCESS;
+    }
+  }
+  return v.get_string().get(out);
+}
+
+bool decode_value(od::value& v, const type_desc& type, void* out, failure& f) {
   switch (type.what) {
     case kind::boolean:
       if (auto e = v.get_bool().get(*static_cast<bool*>(out))) return fail(f, "a boolean", e);
@@ -205,7 +231,7 @@ bool decode_value(od::value v, const type_desc& type, void* out, failure& f) {
       return true;
     case kind::string: {
       std::string_view s;
-      if (auto e = v.get_string().get(s)) return fail(f, "a string", e);
+      if (auto e = string_of(v, s)) return fail(f, "a string", e);
       static_cast<std::string*>(out)->assign(s);
       return true;
     }
@@ -217,7 +243,7 @@ bool decode_value(od::value v, const type_desc& type, void* out, failure& f) {
     }
     case kind::enumeration: {
       std::string_view s;
-      if (auto e = v.get_string().get(s)) return fail(f, "a string", e);
+      if (auto e = string_of(v, s)) return fail(f, "a string", e);
       std::size_t index = 0;
       for (std::size_t i = 0; i < type.value_count; ++i) {
         if (type.values[i] == s) {

@@ -158,6 +158,35 @@ TEST_CASE("numbers: integers may arrive as whole doubles, numbers as integers", 
   CHECK(called.timestamp == 12.0);
 }
 
+TEST_CASE("strings and member names: escaped and plain ones decode alike", "[cdp]") {
+  // Plain strings are read in place from the input, escaped ones unescaped: both paths, and names
+  // with escapes, must give the same values.
+  cdp::page::navigate_result r;
+  REQUIRE(cdp::decode_result(R"({"frameId":"plain","loaderId":"a\"b\\c\n\u00e9\ud83d\ude00","errorText":""})", r));
+  CHECK(r.frame_id == "plain");
+  CHECK(r.loader_id == "a\"b\\c\n\xc3\xa9\xf0\x9f\x98\x80");
+  CHECK(r.error_text == "");
+  REQUIRE(cdp::decode_result(R"({"frame\u0049d":"F\/1","errorT\u0065xt":"x"})", r));
+  CHECK(r.frame_id == "F/1");
+  CHECK(r.error_text == "x");
+  CHECK_FALSE(r.loader_id.has_value());
+  // Enumerations go through the same path.
+  cdp::network::response_received ev;
+  REQUIRE(cdp::decode_event(R"({"requestId":"1","loaderId":"L","timestamp":1,"type":"Docum\u0065nt","response":)"
+                            R"({"url":"u","status":200,"statusText":"","headers":{},"mimeType":"","charset":"",)"
+                            R"("connectionReused":false,"connectionId":0,"encodedDataLength":0,"securityState":"secure"},)"
+                            R"("hasExtraInfo":false})", ev));
+  CHECK(ev.type == cdp::network::resource_type::document);
+  CHECK(ev.response.security_state == cdp::security::security_state::secure);
+  CHECK(ev.response.status == 200);
+  // A string where an integer belongs still names the expectation.
+  CHECK(cdp::decode_event(R"({"requestId":"1","loaderId":"L","timestamp":1,"type":"Document","response":)"
+                          R"({"url":"u","status":"200","statusText":"","headers":{},"mimeType":"","charset":"",)"
+                          R"("connectionReused":false,"connectionId":0,"encodedDataLength":0,"securityState":"secure"},)"
+                          R"("hasExtraInfo":false})", ev)
+            .code() == errc::parse);
+}
+
 TEST_CASE("null stands for an absent optional member", "[cdp]") {
   cdp::page::navigate_result r;
   REQUIRE(cdp::decode_result(R"({"frameId":"F","loaderId":null,"errorText":null})", r));

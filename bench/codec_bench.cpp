@@ -1,0 +1,630 @@
+// The CDP codec's benchmark: every figure is the median of several runs, printed beside a baseline
+// measured in the same run, on one thread, on the same machine. Runs of a measurement and of its
+// baseline alternate, so that load from other processes falls on both alike.
+//
+// 1. decode + demux of a recorded message mix (issue 3, benchmark 1)
+//      janus:    cdp_decoder::decode of each wire message, then the demux: a reply looked up by id
+//                in a pending-request table, an event by method in a dispatcher table
+//      baseline: simdjson on-demand (one parser reused, input padded ahead of time) iterating each
+//                message's top-level members and reading its `id` or `method`: the least any
+//                client must do
+// 2. typed decode vs bare codec (issue 4), per event type
+//      baseline: cdp_decoder::decode of the full message
+//      typed:    the same + janus::cdp::decode_event(msg.payload, ev) into the generated struct,
+//                once into a struct reused across events and once into a fresh struct per event
+// 3. allocations per message after warm-up (global operator new is counted)
+//
+// The messages are built from tests/cdp/captures/session.jsonl (real Chromium 156 traffic) as the
+// browser sends them: each recorded command becomes its reply `{"id":N,"result":…}` with N
+// assigned in order, each event `{"method":…,"params":…}`, and everything outside the Target and
+// Browser domains carries the `"sessionId"` of the flattened page session the capture attached to
+// (Chromium appends it last). Two large replies of real shape are added, since the capture's
+// largest message is 22 KB: a `DOM.getDocument` reply (~100 KB node tree whose URLs and texts come
+// from the capture) and a `Network.getResponseBody` reply (~100 KB body: capture lines as one JSON
+// string, so full of escapes). Both are checked to decode into their typed result structs.
+//
+// Usage: janus-codec-bench [--runs N] [--seconds S] [--capture FILE] [--part 1|2]
+//   --seconds: the least time of one run of one measurement; --part: only benchmark 1 or 2
+#include <janus/cdp/dom.hpp>
+#include <janus/cdp/network.hpp>
+#include <janus/cdp/page.hpp>
+#include <janus/cdp/runtime.hpp>
+#include <janus/protocol/cdp_codec.hpp>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <new>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#ifndef JANUS_SOURCE_ROOT
+#define JANUS_SOURCE_ROOT "."
+#endif
+
+// ---- allocation counting -------------------------------------------------------------------------
+// GCC 12 pairs the replaced operator delete with the library's operator new at inlined call sites
+// and warns about free(); both are ours here, and they do match.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
+namespace {
+std::atomic<std::uint64_t> g_allocs{0};
+}
+void* operator new(std::size_t n) {
+  g_allocs.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t n) {
+  g_allocs.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+namespace cdp = janus::cdp;
+namespace od = simdjson::ondemand;
+using janus::protocol::cdp_decoder;
+using janus::protocol::cdp_kind;
+using janus::protocol::cdp_message;
+using bench_clock = std::chrono::steady_clock;
+
+namespace {
+
+[[noreturn]] void die(const std::string& what) {
+  std::fprintf(stderr, "janus-codec-bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// Keeps results observable so the compiler cannot drop the work.
+std::uint64_t g_sink = 0;
+
+// ---- building the wire messages ------------------------------------------------------------------
+
+struct recorded {
+  std::string method;
+  std::string params;  // raw JSON text, as recorded
+  std::string result;  // raw JSON text; empty for an event
+};
+
+std::vector<recorded> load_capture(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) die("cannot open " + path);
+  std::vector<recorded> out;
+  od::parser parser;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    simdjson::padded_string padded(line);
+    od::document doc = parser.iterate(padded);
+    recorded r;
+    for (auto field : doc.get_object()) {
+      std::string_view key = field.unescaped_key();
+      if (key == "method") r.method = std::string(std::string_view(field.value().get_string()));
+      else if (key == "params" || key == "result") {
+        od::object obj = field.value().get_object();
+        (key == "params" ? r.params : r.result) = std::string(std::string_view(obj.raw_json()));
+      }
+    }
+    if (r.method.empty() || r.params.empty()) die("malformed capture line: " + line.substr(0, 200));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (const char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+bool browser_level(std::string_view method) { return method.starts_with("Target.") || method.starts_with("Browser."); }
+
+std::string reply(std::int64_t id, std::string_view result, std::string_view session) {
+  std::string s = "{\"id\":" + std::to_string(id) + ",\"result\":";
+  s += result;
+  if (!session.empty()) s += ",\"sessionId\":" + json_string(session);
+  return s + "}";
+}
+
+std::string event(std::string_view method, std::string_view params, std::string_view session) {
+  std::string s = "{\"method\":" + json_string(method) + ",\"params\":";
+  s += params;
+  if (!session.empty()) s += ",\"sessionId\":" + json_string(session);
+  return s + "}";
+}
+
+// Strings of the capture to fill the synthetic large replies with: URLs and console texts.
+struct real_strings {
+  std::vector<std::string> urls;
+  std::vector<std::string> texts;
+};
+
+real_strings harvest(const std::vector<recorded>& capture) {
+  real_strings out;
+  od::parser parser;
+  for (const recorded& r : capture) {
+    simdjson::padded_string p(r.params);
+    od::document doc = parser.iterate(p);
+    if (r.method == "Network.requestWillBeSent") {
+      std::string_view url = doc["request"]["url"].get_string();
+      out.urls.emplace_back(url);
+    } else if (r.method == "Runtime.consoleAPICalled") {
+      for (auto arg : doc["args"].get_array()) {
+        std::string_view v;
+        if (!arg["value"].get_string().get(v)) out.texts.emplace_back(v);
+      }
+    }
+  }
+  if (out.urls.empty() || out.texts.empty()) die("the capture has no request URLs or console texts");
+  return out;
+}
+
+// A DOM.getDocument reply (depth -1) of about `target` bytes: html/head/body, then list items
+// `<li class="entry" data-url=URL><a href=URL>TEXT</a></li>` with the capture's URLs and texts.
+std::string dom_document(const real_strings& real, std::size_t target) {
+  std::int64_t next_id = 1;
+  auto open = [&](std::string& s, std::int64_t parent, int type, std::string_view name, std::string_view local,
+                  std::string_view value) {
+    const std::int64_t id = next_id++;
+    s += "{\"nodeId\":" + std::to_string(id);
+    if (parent) s += ",\"parentId\":" + std::to_string(parent);
+    s += ",\"backendNodeId\":" + std::to_string(id + 7) + ",\"nodeType\":" + std::to_string(type) +
+         ",\"nodeName\":" + json_string(name) + ",\"localName\":" + json_string(local) + ",\"nodeValue\":" + json_string(value);
+    return id;
+  };
+  auto text = [&](std::int64_t parent, std::string_view value) {
+    std::string s;
+    open(s, parent, 3, "#text", "", value);
+    return s + "}";
+  };
+  auto attrs = [](std::initializer_list<std::string_view> kv) {
+    std::string s = ",\"attributes\":[";
+    bool first = true;
+    for (auto a : kv) {
+      if (!first) s += ",";
+      s += json_string(a);
+      first = false;
+    }
+    return s + "]";
+  };
+  auto element = [&](std::int64_t parent, std::string_view tag, std::string_view upper, std::string attributes,
+                     const std::function<std::vector<std::string>(std::int64_t)>& children) {
+    std::string s;
+    const std::int64_t id = open(s, parent, 1, upper, tag, "");
+    const auto kids = children(id);
+    s += ",\"childNodeCount\":" + std::to_string(kids.size()) + ",\"children\":[";
+    for (std::size_t i = 0; i < kids.size(); ++i) s += (i ? "," : "") + kids[i];
+    return s + "]" + attributes + "}";
+  };
+
+  std::string doc;
+  const std::int64_t root = open(doc, 0, 9, "#document", "", "");
+  std::string doctype;
+  open(doctype, root, 10, "html", "", "");
+  doctype += ",\"publicId\":\"\",\"systemId\":\"\"}";
+  const std::string html = element(root, "html", "HTML", attrs({"lang", "en"}), [&](std::int64_t html_id) {
+    std::string head = element(html_id, "head", "HEAD", "", [&](std::int64_t head_id) {
+      return std::vector<std::string>{element(head_id, "title", "TITLE", "", [&](std::int64_t title_id) {
+        return std::vector<std::string>{text(title_id, "Janus capture fixture")};
+      })};
+    });
+    std::string body = element(html_id, "body", "BODY", "", [&](std::int64_t body_id) {
+      return std::vector<std::string>{element(body_id, "ul", "UL", attrs({"id", "log"}), [&](std::int64_t ul_id) {
+        std::vector<std::string> items;
+        std::size_t bytes = 0;
+        for (std::size_t i = 0; bytes < target; ++i) {
+          const std::string& url = real.urls[i % real.urls.size()];
+          const std::string& label = real.texts[i % real.texts.size()];
+          items.push_back(
+              element(ul_id, "li", "LI", attrs({"class", "entry", "data-url", url}), [&](std::int64_t li_id) {
+                return std::vector<std::string>{element(li_id, "a", "A", attrs({"href", url}), [&](std::int64_t a_id) {
+                  return std::vector<std::string>{text(a_id, label)};
+                })};
+              }));
+          bytes += items.back().size();
+        }
+        return items;
+      })};
+    });
+    return std::vector<std::string>{std::move(head), std::move(body)};
+  });
+  doc += ",\"childNodeCount\":2,\"children\":[" + doctype + "," + html +
+         "],\"documentURL\":" + json_string(real.urls.front()) + ",\"baseURL\":" + json_string(real.urls.front()) +
+         ",\"xmlVersion\":\"\",\"compatibilityMode\":\"NoQuirksMode\"}";
+  return "{\"root\":" + doc + "}";
+}
+
+// A Network.getResponseBody reply of about `target` bytes: a JSON document (the capture's own
+// lines, one after another) returned as the body string.
+std::string response_body(const std::vector<recorded>& capture, std::size_t target) {
+  std::string body = "[";
+  for (std::size_t i = 0; body.size() < target; ++i) {
+    const recorded& r = capture[i % capture.size()];
+    if (body.size() > 1) body += ",\n";
+    body += "{\"method\":" + json_string(r.method) + ",\"params\":" + r.params + "}";
+  }
+  body += "]";
+  return "{\"body\":" + json_string(body) + ",\"base64Encoded\":false}";
+}
+
+struct message_set {
+  explicit message_set(std::string n) : name(std::move(n)) {}
+  std::string name;
+  std::vector<std::string> wire;
+  std::vector<simdjson::padded_string> padded;  // the baseline's copy, padded ahead of time
+  std::size_t bytes = 0;
+  std::size_t replies = 0;
+
+  void add(std::string s) {
+    bytes += s.size();
+    if (s.starts_with("{\"id\"")) ++replies;
+    padded.emplace_back(s);
+    wire.push_back(std::move(s));
+  }
+};
+
+// ---- the demux stand-in --------------------------------------------------------------------------
+// STAND-IN. The real pending-request table and event dispatcher land with the connection actor
+// (issue 3); these two are what such tables cost at least, so that the figure does not flatter the
+// codec by routing nothing:
+//  - replies: an open-addressed table keyed by command id, power-of-two size, linear probing, as a
+//    pending-request table is (ids are handed out in order, so they spread without hashing);
+//  - events: std::unordered_map<std::string, int> looked up by the method's string_view with a
+//    transparent hash (no allocation per lookup).
+
+class pending_table {
+ public:
+  static constexpr std::size_t slots = 1024;
+  static constexpr std::size_t mask = slots - 1;
+
+  void insert(std::int64_t id, int request) {
+    for (std::size_t h = static_cast<std::size_t>(id) & mask;; h = (h + 1) & mask) {
+      if (table_[h].id == 0 || table_[h].id == id) {
+        table_[h] = {id, request};
+        return;
+      }
+    }
+  }
+  int* find(std::int64_t id) noexcept {
+    for (std::size_t h = static_cast<std::size_t>(id) & mask;; h = (h + 1) & mask) {
+      if (table_[h].id == id) return &table_[h].request;
+      if (table_[h].id == 0) return nullptr;
+    }
+  }
+
+ private:
+  struct slot {
+    std::int64_t id = 0;  // 0: free (CDP ids start at 1)
+    int request = -1;
+  };
+  std::array<slot, slots> table_{};
+};
+
+struct string_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+struct demux {
+  pending_table pending;
+  std::unordered_map<std::string, int, string_hash, std::equal_to<>> handlers;
+  std::vector<std::uint64_t> delivered;  // per handler
+  std::uint64_t replies = 0;
+  std::uint64_t unrouted = 0;
+
+  void route(const cdp_message& m) {
+    if (m.kind == cdp_kind::reply || m.kind == cdp_kind::error_reply) {
+      if (int* r = pending.find(m.id)) {
+        replies += static_cast<std::uint64_t>(*r) + m.payload.size();
+        return;
+      }
+    } else if (m.kind == cdp_kind::event) {
+      if (auto it = handlers.find(m.method); it != handlers.end()) {
+        delivered[static_cast<std::size_t>(it->second)] += m.payload.size();
+        return;
+      }
+    }
+    ++unrouted;
+  }
+};
+
+demux make_demux(const std::vector<recorded>& capture, std::int64_t max_id) {
+  demux d;
+  for (std::int64_t id = 1; id <= max_id; ++id) d.pending.insert(id, static_cast<int>(id));
+  for (const recorded& r : capture) {
+    if (r.result.empty() && !d.handlers.contains(r.method)) d.handlers.emplace(r.method, static_cast<int>(d.handlers.size()));
+  }
+  d.delivered.assign(d.handlers.size(), 0);
+  return d;
+}
+
+// ---- measurements ----------------------------------------------------------------------------------
+
+// Runs `pass` (one pass over a set of `items` messages) for at least `seconds`; returns items/s.
+template <class F>
+double timed(double seconds, std::size_t items, F&& pass) {
+  std::uint64_t passes = 0;
+  const auto t0 = bench_clock::now();
+  double elapsed = 0;
+  do {
+    pass();
+    ++passes;
+    elapsed = std::chrono::duration<double>(bench_clock::now() - t0).count();
+  } while (elapsed < seconds);
+  return static_cast<double>(passes * items) / elapsed;
+}
+
+void baseline_pass(od::parser& parser, const message_set& set) {
+  std::uint64_t acc = 0;
+  for (const simdjson::padded_string& p : set.padded) {
+    od::document doc;
+    if (parser.iterate(p).get(doc)) die("baseline: iterate failed");
+    od::object obj;
+    if (doc.get_object().get(obj)) die("baseline: not an object");
+    for (auto member : obj) {
+      od::field f;
+      if (std::move(member).get(f)) die("baseline: bad member");
+      if (f.key() == "id") {
+        std::int64_t id = 0;
+        if (f.value().get_int64().get(id)) die("baseline: bad id");
+        acc += static_cast<std::uint64_t>(id);
+      } else if (f.key() == "method") {
+        std::string_view method;
+        if (f.value().get_string().get(method)) die("baseline: bad method");
+        acc += method.size();
+      }
+    }
+  }
+  g_sink += acc;
+}
+
+void janus_pass(cdp_decoder& decoder, demux& d, const message_set& set) {
+  for (const std::string& s : set.wire) {
+    auto m = decoder.decode(s);
+    if (!m) die("decode failed: " + m.err().what());
+    d.route(*m);
+  }
+}
+
+template <class E>
+void decode_only_pass(cdp_decoder& decoder, const std::vector<std::string>& wire) {
+  std::uint64_t acc = 0;
+  for (const std::string& s : wire) {
+    auto m = decoder.decode(s);
+    if (!m) die("decode failed: " + m.err().what());
+    acc += m->payload.size();
+  }
+  g_sink += acc;
+}
+
+template <class E>
+void typed_reused_pass(cdp_decoder& decoder, E& ev, const std::vector<std::string>& wire) {
+  for (const std::string& s : wire) {
+    auto m = decoder.decode(s);
+    if (!m) die("decode failed: " + m.err().what());
+    if (auto r = cdp::decode_event(m->payload, ev); !r) die("typed decode failed: " + r.err().what());
+    g_sink += reinterpret_cast<const unsigned char*>(&ev)[0];
+  }
+}
+
+template <class E>
+void typed_fresh_pass(cdp_decoder& decoder, const std::vector<std::string>& wire) {
+  for (const std::string& s : wire) {
+    auto m = decoder.decode(s);
+    if (!m) die("decode failed: " + m.err().what());
+    E ev;
+    if (auto r = cdp::decode_event(m->payload, ev); !r) die("typed decode failed: " + r.err().what());
+    g_sink += reinterpret_cast<const unsigned char*>(&ev)[0];
+  }
+}
+
+// Allocations per message of `pass` (over `items` messages), after one warm-up pass.
+template <class F>
+double allocs_per_message(std::size_t items, F&& pass) {
+  pass();
+  const std::uint64_t before = g_allocs.load(std::memory_order_relaxed);
+  constexpr int passes = 10;
+  for (int i = 0; i < passes; ++i) pass();
+  return static_cast<double>(g_allocs.load(std::memory_order_relaxed) - before) / static_cast<double>(items * passes);
+}
+
+struct typed_row {
+  std::string method;
+  std::size_t recorded = 0;
+  double mean_bytes = 0;
+  double bare = 0, reused = 0, fresh = 0;
+  double allocs_reused = 0, allocs_fresh = 0;
+};
+
+template <class E>
+typed_row typed_case(const std::vector<recorded>& capture, std::string_view session, int runs, double seconds) {
+  typed_row row;
+  row.method = std::string(E::method);
+  std::vector<std::string> wire;
+  std::size_t bytes = 0;
+  for (const recorded& r : capture) {
+    if (r.method == E::method && r.result.empty()) {
+      wire.push_back(event(r.method, r.params, browser_level(r.method) ? "" : session));
+      bytes += wire.back().size();
+    }
+  }
+  if (wire.empty()) die("the capture has no " + row.method);
+  row.recorded = wire.size();
+  row.mean_bytes = static_cast<double>(bytes) / static_cast<double>(wire.size());
+  // Few recorded events: cycle them, so one pass is at least ~200 messages.
+  const std::vector<std::string> one = wire;
+  while (wire.size() < 200) wire.insert(wire.end(), one.begin(), one.end());
+
+  cdp_decoder decoder;
+  E ev;
+  std::vector<double> bare, reused, fresh;
+  for (int r = 0; r < runs; ++r) {
+    bare.push_back(timed(seconds, wire.size(), [&] { decode_only_pass<E>(decoder, wire); }));
+    reused.push_back(timed(seconds, wire.size(), [&] { typed_reused_pass(decoder, ev, wire); }));
+    fresh.push_back(timed(seconds, wire.size(), [&] { typed_fresh_pass<E>(decoder, wire); }));
+  }
+  row.bare = median(bare);
+  row.reused = median(reused);
+  row.fresh = median(fresh);
+  row.allocs_reused = allocs_per_message(wire.size(), [&] { typed_reused_pass(decoder, ev, wire); });
+  row.allocs_fresh = allocs_per_message(wire.size(), [&] { typed_fresh_pass<E>(decoder, wire); });
+  return row;
+}
+
+const char* met(double ratio, double goal) { return ratio >= goal ? "met" : "not met"; }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int runs = 5;
+  double seconds = 0.2;
+  int part = 0;  // 0: both
+  std::string capture_path = JANUS_SOURCE_ROOT "/tests/cdp/captures/session.jsonl";
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--runs") && i + 1 < argc) runs = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = std::atof(argv[++i]);
+    else if (!std::strcmp(argv[i], "--capture") && i + 1 < argc) capture_path = argv[++i];
+    else if (!std::strcmp(argv[i], "--part") && i + 1 < argc) part = std::atoi(argv[++i]);
+    else {
+      std::fprintf(stderr, "usage: %s [--runs N] [--seconds S per run] [--capture FILE] [--part 1|2]\n", argv[0]);
+      return 2;
+    }
+  }
+  if (runs < 1) runs = 1;
+
+  // ---- the message mix ----
+  const std::vector<recorded> capture = load_capture(capture_path);
+  std::string session;
+  for (const recorded& r : capture) {
+    if (r.method == "Target.attachToTarget") {
+      simdjson::padded_string p(r.result);
+      od::parser parser;
+      od::document doc = parser.iterate(p);
+      session = std::string(std::string_view(doc["sessionId"].get_string()));
+    }
+  }
+  if (session.empty()) die("the capture has no Target.attachToTarget reply to take a session id from");
+  const real_strings real = harvest(capture);
+
+  message_set mix{"whole mix"}, small{"capture, < 1 KB"}, medium{"capture, 1-22 KB"}, large{"large replies, ~100 KB"};
+  std::int64_t next_id = 1;
+  for (const recorded& r : capture) {
+    const std::string_view sid = browser_level(r.method) ? std::string_view() : std::string_view(session);
+    std::string s = r.result.empty() ? event(r.method, r.params, sid) : reply(next_id++, r.result, sid);
+    (s.size() < 1024 ? small : medium).add(s);
+    mix.add(std::move(s));
+  }
+  {
+    const std::string doc = dom_document(real, 100'000);
+    cdp::dom::get_document_result typed_doc;
+    if (auto r = cdp::decode(doc, typed_doc); !r) die("the DOM.getDocument reply does not decode: " + r.err().what());
+    const std::string body = response_body(capture, 100'000);
+    cdp::network::get_response_body_result typed_body;
+    if (auto r = cdp::decode(body, typed_body); !r) die("the getResponseBody reply does not decode: " + r.err().what());
+    for (const std::string* result : {&doc, &body}) {
+      std::string s = reply(next_id++, *result, session);
+      large.add(s);
+      mix.add(std::move(s));
+    }
+  }
+  std::size_t min_size = SIZE_MAX, max_size = 0;
+  for (const std::string& s : mix.wire) {
+    min_size = std::min(min_size, s.size());
+    max_size = std::max(max_size, s.size());
+  }
+
+  std::printf("janus codec benchmark: %d runs each, medians, one thread, %.2f s per run\n", runs, seconds);
+  std::printf("capture: %s (%zu messages)\n\n", capture_path.c_str(), capture.size());
+  std::printf("message mix: %zu messages (%zu replies, %zu events), %zu bytes, %zu B to %zu B\n", mix.wire.size(),
+              mix.replies, mix.wire.size() - mix.replies, mix.bytes, min_size, max_size);
+  std::printf("  %s: %zu messages, %zu bytes; %s: %zu, %zu bytes; %s: %zu, %zu bytes\n\n", small.name.c_str(),
+              small.wire.size(), small.bytes, medium.name.c_str(), medium.wire.size(), medium.bytes,
+              large.name.c_str(), large.wire.size(), large.bytes);
+
+  // ---- 1. decode + demux ----
+  if (part == 0 || part == 1) {
+  od::parser parser;
+  cdp_decoder decoder;
+  demux d = make_demux(capture, next_id - 1);
+  std::printf("## decode + demux (issue 3, benchmark 1); demux is a stand-in until the connection actor\n\n");
+  std::printf("| messages | janus (msg/s) | janus (MB/s) | simdjson baseline (msg/s) | baseline (MB/s) | ratio | goal |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---|\n");
+  for (const message_set* set : {&mix, &small, &medium, &large}) {
+    std::vector<double> base, ours;
+    for (int r = 0; r < runs; ++r) {
+      base.push_back(timed(seconds, set->wire.size(), [&] { baseline_pass(parser, *set); }));
+      ours.push_back(timed(seconds, set->wire.size(), [&] { janus_pass(decoder, d, *set); }));
+    }
+    const double b = median(base), o = median(ours);
+    const double mb_per_msg = static_cast<double>(set->bytes) / static_cast<double>(set->wire.size()) / 1e6;
+    const double ratio = o / b;
+    std::printf("| %s | %.3g | %.0f | %.3g | %.0f | %.2fx | %s |\n", set->name.c_str(), o, o * mb_per_msg, b,
+                b * mb_per_msg, ratio, set == &mix ? (ratio >= 0.5 ? ">= 0.5x (met)" : ">= 0.5x (not met)") : "");
+  }
+  if (d.unrouted) die("the demux left " + std::to_string(d.unrouted) + " messages unrouted");
+  std::printf("\n| allocations per message after warm-up | count |\n|---|---:|\n");
+  std::printf("| decode + demux, whole mix | %.4f |\n", allocs_per_message(mix.wire.size(), [&] { janus_pass(decoder, d, mix); }));
+  std::printf("| simdjson baseline, whole mix | %.4f |\n",
+              allocs_per_message(mix.wire.size(), [&] { baseline_pass(parser, mix); }));
+
+  }
+
+  // ---- 2. typed decode ----
+  if (part == 0 || part == 2) {
+  std::vector<typed_row> rows;
+  rows.push_back(typed_case<cdp::network::response_received>(capture, session, runs, seconds));
+  rows.push_back(typed_case<cdp::network::request_will_be_sent>(capture, session, runs, seconds));
+  rows.push_back(typed_case<cdp::page::lifecycle_event>(capture, session, runs, seconds));
+  rows.push_back(typed_case<cdp::runtime::console_api_called>(capture, session, runs, seconds));
+  std::printf("\n## typed decode vs bare codec (issue 4)\n\n");
+  std::printf("| event (recorded, mean size) | bare decode (ev/s) | typed, struct reused (ev/s) | ratio | typed, fresh struct (ev/s) | ratio | goal >= 0.5x |\n");
+  std::printf("|---|---:|---:|---:|---:|---:|---|\n");
+  for (const typed_row& r : rows) {
+    std::printf("| %s (%zu, %.0f B) | %.3g | %.3g | %.2fx | %.3g | %.2fx | %s / %s |\n", r.method.c_str(), r.recorded,
+                r.mean_bytes, r.bare, r.reused, r.reused / r.bare, r.fresh, r.fresh / r.bare, met(r.reused / r.bare, 0.5),
+                met(r.fresh / r.bare, 0.5));
+  }
+  std::printf("\n| allocations per event after warm-up | struct reused | fresh struct |\n|---|---:|---:|\n");
+  for (const typed_row& r : rows)
+    std::printf("| %s | %.2f | %.2f |\n", r.method.c_str(), r.allocs_reused, r.allocs_fresh);
+  }
+  if (g_sink == 42) std::puts("");
+  return 0;
+}
