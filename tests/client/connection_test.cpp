@@ -3,6 +3,8 @@
 
 #include "../support/thread_safe_check.hpp"
 
+#include <janus/cdp/browser.hpp>
+#include <janus/cdp/page.hpp>
 #include <janus/client/cdp_connection.hpp>
 #include <janus/rt.hpp>
 
@@ -403,4 +405,40 @@ TEST_CASE("with zero threads the host's poll loop drives commands and events") {
   };
   s.block_on(run(conn));
   TS_CHECK(s.threads_started() == 0);
+}
+
+TEST_CASE("typed commands and events: send, on<E>, and send_and_wait arms before it acts") {
+  scripted_peer peer([](const conn_ptr& c, command cmd) {
+    if (cmd.method == "Page.navigate") {
+      // The event the command causes goes out before its reply, as Chromium does.
+      (void)c->send(R"({"method":"Page.loadEventFired","params":{"timestamp":12.5},"sessionId":")" + cmd.session_id + "\"}");
+      (void)c->send(reply_for(cmd, R"({"frameId":"F1","loaderId":"L1"})"));
+    } else if (cmd.method == "Browser.getVersion") {
+      (void)c->send(reply_for(cmd, R"({"protocolVersion":"1.3","product":"Mock/1","revision":"r","userAgent":"ua","jsVersion":"1"})"));
+    } else {
+      echo(c, cmd);
+    }
+  });
+  rt::scheduler s({.workers = 2});
+  cdp_connection conn = must_connect(s, peer.url());
+  auto run = [](cdp_connection conn) -> rt::task<void> {
+    auto version = co_await conn.browser().send(cdp::browser::get_version{});
+    TS_REQUIRE(version);
+    TS_CHECK(version->product == "Mock/1");
+    cdp_session page = conn.session("PAGE1");
+    cdp::page::navigate nav;
+    nav.url = "http://127.0.0.1/";
+    auto both = co_await page.send_and_wait<cdp::page::load_event_fired>(nav, rt::deadline(5s));
+    TS_REQUIRE(both);
+    TS_CHECK(both->first.frame_id == "F1");
+    TS_CHECK(both->second.timestamp == 12.5);
+    // A typed subscription on another session sees nothing of PAGE1's events.
+    auto other = co_await conn.session("OTHER").on<cdp::page::load_event_fired>();
+    TS_REQUIRE(other);
+    auto again = co_await page.send(nav);
+    TS_REQUIRE(again);
+    auto none = co_await other->next(rt::deadline(50ms));
+    TS_CHECK(none.code() == rt::errc::timeout);
+  };
+  s.block_on(run(conn));
 }
