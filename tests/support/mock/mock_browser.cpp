@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cstring>
@@ -138,7 +139,7 @@ class session;
 /// Everything the connections share. Lives as long as the mock_browser or its last connection.
 ///
 /// @par Thread Safety
-/// rules (under rules_mu), the counters (atomics) and sessions (under sessions_mu) are used from
+/// rules (under rules_mu), the counters (atomics) and pipes (under pipes_mu) are used from
 /// any thread; the rest is set before the first connection and only read afterwards.
 struct mock_browser::core {
   explicit core(asio::io_context& context) : io(context) {}
@@ -161,9 +162,24 @@ struct mock_browser::core {
   std::atomic<std::uint64_t> connections{0};
   std::atomic<std::uint64_t> events{0};
 
-  std::mutex sessions_mu;
-  std::vector<std::weak_ptr<session>> sessions;
+  // The pipe clients' transports, owned here (a session only observes its transport, so that no
+  // cycle outlives an io_context that stops before every connection ended) until they end.
+  std::mutex pipes_mu;
+  std::vector<std::shared_ptr<transport>> pipes;
   bool stopped = false;
+
+  void release_pipe(const transport* key) {
+    std::shared_ptr<transport> handle;
+    {
+      std::lock_guard lk(pipes_mu);
+      const auto it = std::find_if(pipes.begin(), pipes.end(), [&](const auto& p) { return p.get() == key; });
+      if (it == pipes.end()) return;
+      handle = std::move(*it);
+      pipes.erase(it);
+    }
+    // Not destroyed here: this runs inside the transport's own on_closed().
+    asio::post(io, [handle = std::move(handle)] {});
+  }
 
   std::string ws_url(std::string_view kind, std::string_view id) const {
     return "ws://" + url_host + ":" + std::to_string(port) + "/devtools/" + std::string(kind) + "/" + std::string(id);
@@ -239,26 +255,31 @@ class session final : public protocol::transport_handler, public std::enable_sha
     if (raw_fd_ >= 0) ::close(raw_fd_);
   }
 
-  void attach_websocket(std::shared_ptr<websocket_connection> c) {
-    transport_ = c;
-    ws_ = std::move(c);
+  void attach_websocket(const std::shared_ptr<websocket_connection>& c) {
+    link_ = c;
+    ws_ = c;
+    websocket_ = true;
+    attached_ = true;
   }
 
   // A pipe transport starts reading as soon as it is opened, before serve_pipe() can hand it here,
   // so messages (and even the end) may already have arrived: they were held back until now.
-  void attach_pipe(std::shared_ptr<transport> t, int raw_fd) {
+  void attach_pipe(const std::shared_ptr<transport>& t, int raw_fd) {
     raw_fd_ = raw_fd;
     bool stopped = false;
     {
-      std::lock_guard lk(core_->sessions_mu);
+      std::lock_guard lk(core_->pipes_mu);
       stopped = core_->stopped;
     }
     if (closed_ || stopped) {
       t->close();
       close_raw_fd();
+      core_->release_pipe(t.get());
       return;
     }
-    transport_ = std::move(t);
+    link_ = t;
+    pipe_key_ = t.get();
+    attached_ = true;
     std::vector<std::string> early = std::move(early_);
     for (auto& m : early) {
       if (closing_) break;
@@ -269,7 +290,7 @@ class session final : public protocol::transport_handler, public std::enable_sha
   void on_message(std::string&& message) override {
     core_->requests.fetch_add(1, std::memory_order_relaxed);
     if (closing_) return;
-    if (!transport_) {
+    if (!attached_) {
       early_.push_back(std::move(message));
       return;
     }
@@ -287,17 +308,10 @@ class session final : public protocol::transport_handler, public std::enable_sha
     backlog_.clear();
     early_.clear();
     close_raw_fd();
-    transport_.reset();
+    link_.reset();
     ws_.reset();
+    if (pipe_key_ != nullptr) core_->release_pipe(pipe_key_);
     if (auto f = std::move(on_gone_)) f();
-  }
-
-  /// mock_browser::stop() for this client.
-  void shutdown() {
-    if (closing_ || !transport_) return;
-    closing_ = true;
-    if (ws_) ws_->drop();
-    else transport_->close();
   }
 
  private:
@@ -528,8 +542,8 @@ class session final : public protocol::transport_handler, public std::enable_sha
     }
     if (name == "closeMidStream") {
       closing_ = true;
-      if (ws_) ws_->drop();
-      else transport_->close();
+      if (auto w = ws_.lock()) w->drop();
+      else if (auto t = link_.lock()) t->close();
       return;
     }
     if (name == "truncatedFrame") return truncate(result_reply(r, "{}"));
@@ -553,7 +567,7 @@ class session final : public protocol::transport_handler, public std::enable_sha
   // the wire, then the end of the stream.
   void truncate(std::string message) {
     closing_ = true;
-    if (ws_) {
+    if (websocket_) {
       // An unmasked server text frame: FIN + opcode 1, then the 7-, 16- or 64-bit length.
       std::string frame("\x81", 1);
       const std::size_t n = message.size();
@@ -568,7 +582,7 @@ class session final : public protocol::transport_handler, public std::enable_sha
       }
       frame += message;
       frame.resize(frame.size() / 2);
-      ws_->drop(std::move(frame));
+      if (auto w = ws_.lock()) w->drop(std::move(frame));
       return;
     }
     // The pipe transport writes whole messages only: the half goes to the descriptor directly, once
@@ -578,8 +592,9 @@ class session final : public protocol::transport_handler, public std::enable_sha
   }
 
   void write_raw_when_drained(std::string bytes) {
-    if (closed_ || !transport_) return;
-    if (!backlog_.empty() || transport_->queued_messages() > 0) {
+    const auto t = link_.lock();
+    if (closed_ || !t) return;
+    if (!backlog_.empty() || t->queued_messages() > 0) {
       drain_timer_.expires_after(std::chrono::milliseconds(1));
       drain_timer_.async_wait([weak = weak_from_this(), bytes = std::move(bytes)](const std::error_code& ec) mutable {
         const auto self = weak.lock();
@@ -596,7 +611,7 @@ class session final : public protocol::transport_handler, public std::enable_sha
       rest.remove_prefix(static_cast<std::size_t>(n));
     }
     close_raw_fd();
-    transport_->close();
+    t->close();
   }
 
   void close_raw_fd() {
@@ -610,36 +625,41 @@ class session final : public protocol::transport_handler, public std::enable_sha
   // this session sends on its transport and the queue only shrinks meanwhile, so an accepted
   // prediction holds; a predicted refusal is confirmed by sending a copy, which also arms
   // on_writable() (send() consumes its argument even when it refuses it).
-  bool would_refuse(std::size_t bytes) const {
-    const std::size_t count = transport_->queued_messages();
+  bool would_refuse(const transport& t, std::size_t bytes) const {
+    const std::size_t count = t.queued_messages();
     return count >= core_->limits.max_queued_messages ||
-           (count > 0 && transport_->queued_bytes() + bytes > core_->limits.max_queued_bytes);
+           (count > 0 && t.queued_bytes() + bytes > core_->limits.max_queued_bytes);
   }
 
   // True when `m` is taken care of (sent, or the connection is gone); false when the transport is
   // full: `m` is left intact to be kept until on_writable().
-  bool try_send(std::string& m) {
-    if (!would_refuse(m.size())) {
-      (void)transport_->send(std::move(m));
+  bool try_send(transport& t, std::string& m) {
+    if (!would_refuse(t, m.size())) {
+      (void)t.send(std::move(m));
       return true;
     }
-    const auto r = transport_->send(std::string(m));
+    const auto r = t.send(std::string(m));
     return r || r.code() != errc::mailbox_full;
   }
 
+  // The transport while this session may still send on it.
+  std::shared_ptr<transport> live() const { return closing_ ? nullptr : link_.lock(); }
+
   void deliver(std::string&& m) {
-    if (closing_ || !transport_) return;
-    if (!backlog_.empty() || !try_send(m)) backlog_.push_back(std::move(m));
+    const auto t = live();
+    if (!t) return;
+    if (!backlog_.empty() || !try_send(*t, m)) backlog_.push_back(std::move(m));
   }
 
   // Sends what waits, then continues the event jobs, until the transport is full.
   void pump() {
-    if (closing_ || !transport_) return;
+    const auto t = live();
+    if (!t) return;
     while (!backlog_.empty()) {
-      if (!try_send(backlog_.front())) return;
+      if (!try_send(*t, backlog_.front())) return;
       backlog_.pop_front();
     }
-    while (!jobs_.empty() && !closing_ && transport_) {
+    while (!jobs_.empty() && !closing_) {
       emit_job& job = jobs_.front();
       std::string m;
       if (job.next < job.count) {
@@ -649,7 +669,7 @@ class session final : public protocol::transport_handler, public std::enable_sha
         m = std::move(job.reply);
         jobs_.pop_front();
       }
-      if (!try_send(m)) {
+      if (!try_send(*t, m)) {
         backlog_.push_back(std::move(m));
         return;
       }
@@ -658,9 +678,14 @@ class session final : public protocol::transport_handler, public std::enable_sha
 
   const std::shared_ptr<core> core_;
   std::function<void()> on_gone_;
-  std::shared_ptr<transport> transport_;
-  std::shared_ptr<websocket_connection> ws_;  // the same connection as transport_, for drop()
-  int raw_fd_ = -1;                           // pipes: a duplicate of the write end, for truncation
+  // Observed, not owned: the server owns its connections and core the pipes' transports, so that
+  // the transport -> handler -> transport cycle cannot outlive an io_context that stops early.
+  std::weak_ptr<transport> link_;
+  std::weak_ptr<websocket_connection> ws_;  // the same connection as link_, for drop()
+  const transport* pipe_key_ = nullptr;     // pipes: which of core's handles is this client's
+  bool websocket_ = false;
+  bool attached_ = false;
+  int raw_fd_ = -1;  // pipes: a duplicate of the write end, for truncation
   bool closing_ = false;                      // no more replies: a fault ended it, or stop()
   bool closed_ = false;                       // on_closed() came
 
@@ -741,12 +766,6 @@ void answer_http(const core& c, const protocol::http_request& request, protocol:
   responder.respond({404, "Unknown url: " + std::string(path), "text/plain"});
 }
 
-void register_session(core& c, const std::shared_ptr<session>& s) {
-  std::lock_guard lk(c.sessions_mu);
-  std::erase_if(c.sessions, [](const std::weak_ptr<session>& w) { return w.expired(); });
-  c.sessions.push_back(s);
-}
-
 }  // namespace
 
 // --- mock_browser -----------------------------------------------------------------------------------
@@ -780,7 +799,6 @@ rt::result<std::unique_ptr<mock_browser>> mock_browser::start(asio::io_context& 
     if (!connection->request().resource.starts_with("/devtools/")) return nullptr;
     auto s = std::make_shared<session>(c, nullptr);
     s->attach_websocket(connection);
-    register_session(*c, s);
     c->connections.fetch_add(1, std::memory_order_relaxed);
     return s;
   };
@@ -829,7 +847,7 @@ void mock_browser::clear_reply(std::string_view method) {
 rt::result<void> mock_browser::serve_pipe(int read_fd, int write_fd, std::function<void()> on_closed) {
   const int raw_fd = write_fd >= 0 ? ::fcntl(write_fd, F_DUPFD_CLOEXEC, 0) : -1;
   {
-    std::lock_guard lk(core_->sessions_mu);
+    std::lock_guard lk(core_->pipes_mu);
     if (core_->stopped) {
       for (int fd : {read_fd, write_fd, raw_fd})
         if (fd >= 0) ::close(fd);
@@ -848,9 +866,13 @@ rt::result<void> mock_browser::serve_pipe(int read_fd, int write_fd, std::functi
     t.value()->close();
     return rt::error(errc::invalid_argument, "mock browser: cannot duplicate the pipe's write descriptor");
   }
-  register_session(*core_, s);
+  std::shared_ptr<transport> handle = std::move(t).value();
+  {
+    std::lock_guard lk(core_->pipes_mu);
+    core_->pipes.push_back(handle);
+  }
   core_->connections.fetch_add(1, std::memory_order_relaxed);
-  asio::post(io_, [s, t = std::move(t).value(), raw_fd]() mutable { s->attach_pipe(std::move(t), raw_fd); });
+  asio::post(io_, [s, handle, raw_fd] { s->attach_pipe(handle, raw_fd); });
   return rt::ok;
 }
 
@@ -861,15 +883,14 @@ std::uint64_t mock_browser::connections_accepted() const noexcept {
 std::uint64_t mock_browser::events_emitted() const noexcept { return core_->events.load(std::memory_order_relaxed); }
 
 void mock_browser::stop() {
-  std::vector<std::weak_ptr<session>> sessions;
+  std::vector<std::shared_ptr<transport>> pipes;
   {
-    std::lock_guard lk(core_->sessions_mu);
+    std::lock_guard lk(core_->pipes_mu);
     core_->stopped = true;
-    sessions.swap(core_->sessions);
+    pipes.swap(core_->pipes);
   }
   if (server_) server_->stop();
-  for (auto& weak : sessions)
-    if (auto s = weak.lock()) asio::post(io_, [s] { s->shutdown(); });
+  for (const auto& p : pipes) p->close();
 }
 
 }  // namespace janus::testing
