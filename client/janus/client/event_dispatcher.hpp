@@ -5,7 +5,9 @@
 // ("Network.*") or everything ("*") — optionally restricted to one flattened session and by a
 // filter, and gets its own bounded queue with one of the runtime's overflow policies:
 //   block        nothing is lost; a full queue stops the dispatcher, whose mailbox then fills, and
-//                the connection stops reading from the browser until there is room again;
+//                the connection stops reading from the browser until there is room again. That
+//                holds back replies too: read a `block` subscription while awaiting commands (or
+//                give it room for the burst), or choose a lossy policy;
 //   drop_oldest / drop_newest   the queue never stops anyone; what it drops is counted
 //                (subscription.dropped()).
 // Destroying the subscription unsubscribes it (the dispatcher forgets it at its next event).
