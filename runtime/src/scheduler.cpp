@@ -131,8 +131,7 @@ scheduler::scheduler(scheduler_options opts)
   }
   if (opts_.workers > 0) {
     for (unsigned i = 0; i < opts_.workers; ++i) threads_.emplace_back([this, i] { worker_main(i); });
-    io_thread_ = std::thread([this] { io_main(); });
-    threads_started_ = opts_.workers + 1;
+    threads_started_ = opts_.workers;
   }
 }
 
@@ -144,12 +143,10 @@ scheduler::~scheduler() {
     w->wake_seq.fetch_add(1, std::memory_order_seq_cst);
     w->wake_seq.notify_all();
   }
+  wake_io();  // a worker waiting on I/O returns at once instead of at its horizon
   for (auto& t : threads_) t.join();
-  if (io_thread_.joinable()) {
-    io_guard_.reset();
-    io_->stop();
-    io_thread_.join();
-  }
+  io_guard_.reset();
+  io_->stop();
 }
 
 asio::io_context& scheduler::io() noexcept { return *io_; }
@@ -191,7 +188,12 @@ void scheduler::schedule(job j, int pin) noexcept {
     return;
   }
   if (static_cast<int>(target->index) != here) {
-    if (target->sleeping.load(std::memory_order_seq_cst)) wake_worker(*target);
+    if (target->sleeping.load(std::memory_order_seq_cst)) {
+      wake_worker(*target);
+    } else if (io_waiting_.load(std::memory_order_seq_cst) &&
+               io_driver_.load(std::memory_order_seq_cst) == static_cast<int>(target->index)) {
+      wake_io();  // the target is waiting on I/O: its wait must end for the job to run
+    }
   } else if (depth > 1) {
     // More work here than this worker can start right now: let a parked one steal it.
     for (auto& w : workers_) {
@@ -233,6 +235,14 @@ bool scheduler::any_work() const noexcept {
   return false;
 }
 
+bool scheduler::has_work_for(const worker& w) const noexcept {
+  // Its own queues, and what it could steal: other workers' pinned jobs are not for it.
+  if (w.total() > 0) return true;
+  for (auto& v : workers_)
+    if (v.get() != &w && v->shared_size.load(std::memory_order_seq_cst) > 0) return true;
+  return false;
+}
+
 bool scheduler::run_one_job(worker& w) {
   job j{};
   bool found = false;
@@ -264,6 +274,10 @@ bool scheduler::run_one_job(worker& w) {
   return true;
 }
 
+// Threads mode has no I/O thread: an idle worker becomes the one that drives the io_context and
+// the timers (one at a time), so a completion that resumes a coroutine is usually run by the very
+// thread that received it, with no hand-off and no wake-up. While every worker is busy, I/O is
+// polled between jobs (every io_poll_interval jobs) so it never waits for a long run of them.
 void scheduler::worker_main(unsigned index) {
   {
     const std::string thread_name = (opts_.name + "-w" + std::to_string(index)).substr(0, 15);
@@ -271,13 +285,27 @@ void scheduler::worker_main(unsigned index) {
   }
   worker_scope scope(this, static_cast<int>(index));
   worker& w = *workers_[index];
+  unsigned jobs_since_io = 0;
   while (!stopping_.load(std::memory_order_acquire)) {
-    if (run_one_job(w)) continue;
-    // Spin a little: a reply usually arrives within microseconds, and parking costs a futex wake.
+    if (run_one_job(w)) {
+      if (++jobs_since_io >= io_poll_interval) {
+        jobs_since_io = 0;
+        bool expected = false;
+        if (io_driving_.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
+          drive_io(false, time_point::max(), &w);
+          io_driving_.store(false, std::memory_order_release);
+        }
+      }
+      continue;
+    }
+    jobs_since_io = 0;
+    if (drive_io_as(w)) continue;
+    // Another worker drives I/O. Spin a little: a reply usually arrives within microseconds, and
+    // parking costs a futex wake.
     const auto spin_until = clock::now() + opts_.spin;
     bool got = false;
     for (unsigned n = 0;; ++n) {
-      if (any_work()) {
+      if (has_work_for(w) || !io_driving_.load(std::memory_order_relaxed)) {
         got = true;
         break;
       }
@@ -287,7 +315,7 @@ void scheduler::worker_main(unsigned index) {
     if (got) continue;
     const std::uint32_t seq = w.wake_seq.load(std::memory_order_seq_cst);
     w.sleeping.store(true, std::memory_order_seq_cst);
-    if (any_work() || stopping_.load(std::memory_order_seq_cst)) {
+    if (has_work_for(w) || stopping_.load(std::memory_order_seq_cst)) {
       w.sleeping.store(false, std::memory_order_seq_cst);
       continue;
     }
@@ -296,9 +324,32 @@ void scheduler::worker_main(unsigned index) {
   }
 }
 
+bool scheduler::drive_io_as(worker& w) {
+  bool expected = false;
+  if (!io_driving_.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) return false;
+  io_driver_.store(static_cast<int>(w.index), std::memory_order_seq_cst);
+  // Poll first, for the spin period: the completion being waited for is usually microseconds
+  // away, and a blocking wait would cost a wake-up to end.
+  const auto spin_until = clock::now() + opts_.spin;
+  for (;;) {
+    if (drive_io(false, time_point::max(), &w) > 0 || has_work_for(w) || stopping_.load(std::memory_order_acquire))
+      break;
+    if (clock::now() >= spin_until) {
+      drive_io(true, time_point::max(), &w);
+      break;
+    }
+    cpu_relax();
+  }
+  io_driver_.store(-1, std::memory_order_seq_cst);
+  io_driving_.store(false, std::memory_order_release);
+  // Parked workers that were not woken because this one was driving: if work is waiting for
+  // more hands than this one, schedule() has woken them already; nothing else to do.
+  return true;
+}
+
 // ---- I/O and timers --------------------------------------------------------------------------------
 
-std::size_t scheduler::drive_io(bool may_block, time_point until) {
+std::size_t scheduler::drive_io(bool may_block, time_point until, const worker* self) {
   std::size_t n = timers_.fire_due(clock::now());
   n += io_->poll();
   if (n > 0 || !may_block) return n;
@@ -309,18 +360,13 @@ std::size_t scheduler::drive_io(bool may_block, time_point until) {
   io_waiting_.store(true, std::memory_order_seq_cst);
   // Re-check after announcing the wait: a timer added or a job queued from now on wakes us.
   if (auto t = timers_.next()) wake = std::min(wake, *t);
-  if (!(poll_mode() && any_work()) && !stopping_.load(std::memory_order_seq_cst) && wake > clock::now())
+  const bool work = self ? has_work_for(*self) : (poll_mode() && any_work());
+  if (!work && !stopping_.load(std::memory_order_seq_cst) && wake > clock::now())
     n += io_->run_one_until(wake);
   io_waiting_.store(false, std::memory_order_seq_cst);
   n += timers_.fire_due(clock::now());
   n += io_->poll();
   return n;
-}
-
-void scheduler::io_main() {
-  pthread_setname_np(pthread_self(), (opts_.name + "-io").substr(0, 15).c_str());
-  worker_scope scope(this, -1);
-  while (!stopping_.load(std::memory_order_acquire) && !io_->stopped()) drive_io(true, time_point::max());
 }
 
 // ---- poll mode ---------------------------------------------------------------------------------

@@ -3,8 +3,11 @@
 // Two modes, chosen when it is constructed:
 // - workers = N > 0: N worker threads run actors and tasks (each worker has its own run queue and
 //   steals from the others when idle; an idle worker spins briefly before it parks, which is what
-//   makes a cross-thread ask cheap), plus one I/O thread that waits on the Asio io_context and the
-//   timer heap and hands every completion to the workers. Nothing user-visible runs on it.
+//   makes a cross-thread ask cheap). There is no I/O thread: one idle worker at a time drives the
+//   Asio io_context and the timer heap (polling while it spins, then waiting), so an I/O
+//   completion and the coroutine it resumes usually run on the same thread with no hand-off;
+//   busy workers poll I/O between jobs so that it is never starved. Completions only post
+//   resumptions: actor code still runs only in actor turns.
 // - workers = 0: no thread at all. The host calls poll() from its own loop (a game engine's frame
 //   tick): it fires due timers, runs ready I/O completions and every ready actor turn and task, and
 //   returns without ever blocking. run_until() and block_on() may block, waiting on the io_context
@@ -124,13 +127,14 @@ class scheduler final : public executor {
   friend struct worker;
 
   void worker_main(unsigned index);
-  void io_main();
+  bool drive_io_as(worker& w);
   bool run_one_job(worker& w);
   std::size_t run_ready_jobs(std::size_t limit);
   void wake_io() noexcept;
   void wake_worker(worker& w) noexcept;
   bool any_work() const noexcept;
-  std::size_t drive_io(bool may_block, time_point until);
+  bool has_work_for(const worker& w) const noexcept;
+  std::size_t drive_io(bool may_block, time_point until, const worker* self = nullptr);
 
   scheduler_options opts_;
   std::unique_ptr<asio::io_context> io_;
@@ -139,8 +143,10 @@ class scheduler final : public executor {
   timer_queue timers_;
   std::vector<std::unique_ptr<worker>> workers_;
   std::vector<std::thread> threads_;
-  std::thread io_thread_;
   unsigned threads_started_ = 0;
+  std::atomic<bool> io_driving_{false};  // a worker is driving the io_context and timers
+  std::atomic<int> io_driver_{-1};       // which one, while it may block in the I/O wait
+  static constexpr unsigned io_poll_interval = 61;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> io_waiting_{false};
   std::atomic<time_point::rep> io_wake_at_{0};  // when the current I/O wait ends at the latest
