@@ -158,7 +158,8 @@ TEST_CASE("a dropped connection fails every pending command at once, saying it w
 
 TEST_CASE("a deadline fails the command with timeout and sent=true; the late reply is counted, not delivered") {
   std::mutex mu;
-  std::vector<std::pair<conn_ptr, command>> held;
+  // Weak: the peer owns its connections, and they must not outlive its io_context.
+  std::vector<std::pair<std::weak_ptr<protocol::websocket_connection>, command>> held;
   scripted_peer peer([&](const conn_ptr& c, command cmd) {
     std::lock_guard lk(mu);
     held.emplace_back(c, std::move(cmd));
@@ -176,7 +177,9 @@ TEST_CASE("a deadline fails the command with timeout and sent=true; the late rep
   {
     std::lock_guard lk(mu);
     TS_REQUIRE(held.size() == 1);
-    (void)held[0].first->send(reply_for(held[0].second, "{}"));
+    auto c = held[0].first.lock();
+    TS_REQUIRE(c);
+    (void)c->send(reply_for(held[0].second, "{}"));
   }
   for (int i = 0; i < 500 && conn.stats().unmatched_replies == 0; ++i) std::this_thread::sleep_for(2ms);
   TS_CHECK(conn.stats().unmatched_replies == 1);
