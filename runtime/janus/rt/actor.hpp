@@ -377,7 +377,20 @@ class tell_awaiter {
     if (may_be_parked_) cell_->mail().remove_waiter(waiter_);
   }
 
-  bool await_ready() const noexcept { return false; }
+  // The common case, room in the mailbox, needs no waiter and no suspension. A push that did not
+  // find the mailbox empty needs no notify either: whoever made it non-empty scheduled the actor,
+  // and a turn that ends with messages left schedules the next one (CAF's rule).
+  bool await_ready() {
+    switch (cell_->mail().try_push(env_)) {
+      case push_status::queued_woke:
+        cell_->notify();
+        return true;
+      case push_status::queued:
+        return true;
+      default:
+        return false;  // full, or closed: await_suspend parks or reports
+    }
+  }
   bool await_suspend(std::coroutine_handle<> h) {
     actor_cell<D>* cell = cell_;
     ex_ = current_executor();
@@ -391,10 +404,11 @@ class tell_awaiter {
     // Once parked, the consumer may settle and resume us on another thread at any moment: in
     // that case nothing here may touch a member after push_or_wait returns.
     switch (cell->mail().push_or_wait(waiter_)) {
-      case push_status::queued:
       case push_status::queued_woke:
-        may_be_parked_ = false;
         cell->notify();
+        [[fallthrough]];
+      case push_status::queued:
+        may_be_parked_ = false;
         return false;
       case push_status::closed:
         may_be_parked_ = false;
@@ -465,9 +479,10 @@ class ask_awaiter {
     // Whatever happens below, we are resumed through the reply cell (reply, deadline, stop), so
     // no member is written after the push: the resumption may already be running elsewhere.
     switch (cell->mail().push_or_wait(waiter_)) {
-      case push_status::queued:
       case push_status::queued_woke:
         cell->notify();
+        return true;
+      case push_status::queued:
         return true;
       case push_status::closed:
         rc->release();  // the envelope's reference: it was never queued
@@ -538,9 +553,10 @@ class actor_ref {
   result<void> try_tell(M&& m) const {
     envelope<D> env{typename D::message(std::forward<M>(m)), nullptr};
     switch (cell_->mail().try_push(env)) {
-      case push_status::queued:
       case push_status::queued_woke:
         cell_->notify();
+        return {};
+      case push_status::queued:
         return {};
       case push_status::full:
         return error{errc::mailbox_full, "mailbox of actor '" + cell_->name() + "' is full"};
