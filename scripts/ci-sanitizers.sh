@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The sanitizer builds CI runs after ./scripts/test.sh, each in its own build dir:
 #   scripts/ci-sanitizers.sh asan   build-asan/: ASan + UBSan, the whole suite but asan_skipped_suites
-#   scripts/ci-sanitizers.sh tsan   build-tsan/: TSan, the runtime suite
+#   scripts/ci-sanitizers.sh tsan   build-tsan/: TSan, the runtime and protocol suites (the
+#                                   actors, transports, connection, dispatcher and mock; not the
+#                                   browser suites, whose browsers TSan would only slow down)
 # Extra arguments go to `meson test`. Builds and runs through scripts/test.sh, so the
 # configure-or-wipe logic and the closing summary line are the same as for the plain build.
 set -euo pipefail
@@ -33,7 +35,7 @@ case $kind in
     export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
     export JANUS_BUILD_DIR=build-tsan
     export JANUS_SETUP_ARGS="-Db_sanitize=thread -Dbench=false"
-    test_args+=(--suite runtime)
+    test_args+=(--suite runtime --suite protocol)
     ;;
   *)
     echo "ci-sanitizers.sh: unknown kind '$kind' (asan or tsan)" >&2
