@@ -87,6 +87,22 @@ TEST_CASE("a bad executable path fails with browser_not_found and says where it 
   CHECK(launched.err().message.find("/nonexistent/janus/chromium") != std::string::npos);
 }
 
+TEST_CASE("an executable that exits at once fails with launch_failed quickly, in both modes", "[launch]") {
+  rt::scheduler s({.workers = 1});
+  for (bool use_pipe : {true, false}) {
+    INFO("use_pipe " << use_pipe);
+    launch_options o;
+    o.executable = "/bin/false";
+    o.use_pipe = use_pipe;
+    const auto start = std::chrono::steady_clock::now();
+    auto launched = s.block_on(launch_chromium(s, o));
+    REQUIRE_FALSE(launched);
+    CHECK(launched.err().code == rt::errc::launch_failed);
+    CHECK(launched.err().message.find("exited during launch") != std::string::npos);
+    CHECK(std::chrono::steady_clock::now() - start < 5s);
+  }
+}
+
 TEST_CASE("the browser killed under a pending request fails it with browser_exited at once", "[launch][browser]") {
   rt::scheduler s({.workers = 2});
   for (bool use_pipe : {true, false}) {
