@@ -61,22 +61,31 @@ void connection_core::attach(std::shared_ptr<protocol::transport> t) {
     old = std::exchange(transport_, std::move(t));
     ++generation_;
     close_reason_.clear();
+    close_code_ = rt::errc::disconnected;
   }
   if (old) old->close();
   connects_.fetch_add(1, std::memory_order_relaxed);
   pending_.reopen();
 }
 
-void connection_core::close(std::string why) {
+void connection_core::close(std::string why, rt::errc code) {
   closing_.store(true, std::memory_order_release);
   std::shared_ptr<protocol::transport> t;
   {
     std::lock_guard lk(send_mu_);
     t = transport_;
-    if (close_reason_.empty()) close_reason_ = why;
+    if (close_reason_.empty()) {
+      close_reason_ = why;
+      close_code_ = code;
+    }
   }
-  pending_.fail_all(why);
+  pending_.fail_all(why, code);
   if (t) t->close();
+}
+
+void connection_core::set_exit_probe(std::function<bool()> probe) {
+  std::lock_guard lk(on_closed_mu_);
+  exit_probe_ = std::move(probe);
 }
 
 void connection_core::set_on_closed(std::function<void(rt::error)> f) {
@@ -246,10 +255,12 @@ void connection_core::fail_connection(std::uint64_t generation, rt::error why) {
 
 void connection_core::on_closed(std::uint64_t generation, rt::error why) {
   std::string reason;
+  rt::errc code = rt::errc::disconnected;
   {
     std::lock_guard lk(send_mu_);
     if (generation != generation_) return;
     reason = close_reason_.empty() ? why.what() : close_reason_;
+    if (!close_reason_.empty()) code = close_code_;
     transport_.reset();
     // Parked commands were never written; fail_all below reports them as not sent.
     for (outgoing* p = parked_head_; p;) {
@@ -260,12 +271,18 @@ void connection_core::on_closed(std::uint64_t generation, rt::error why) {
     }
     parked_head_ = parked_tail_ = nullptr;
   }
-  pending_.fail_all(reason);
   std::function<void(rt::error)> notify;
+  std::function<bool()> probe;
   {
     std::lock_guard lk(on_closed_mu_);
     notify = on_closed_;
+    probe = exit_probe_;
   }
+  if (code == rt::errc::disconnected && !closing() && probe && probe()) {
+    code = rt::errc::browser_exited;
+    reason = "the browser exited (" + reason + ")";
+  }
+  pending_.fail_all(reason, code);
   if (notify) notify(rt::error{why.code, reason});
 }
 

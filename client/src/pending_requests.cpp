@@ -44,7 +44,7 @@ void pending_requests::grow() {
 rt::result<std::int64_t> pending_requests::add(reply_slot* slot, std::string_view method) {
   std::lock_guard lk(mu_);
   if (closed_) {
-    rt::error e{rt::errc::disconnected, closed_why_};
+    rt::error e{closed_code_, closed_why_};
     return e;
   }
   const std::int64_t id = next_id_++;
@@ -122,7 +122,7 @@ bool pending_requests::fail(std::int64_t id, rt::errc code, std::string_view why
   return true;
 }
 
-std::size_t pending_requests::fail_all(std::string_view why) {
+std::size_t pending_requests::fail_all(std::string_view why, rt::errc code) {
   // Collect under the lock, complete outside it: completing posts to executors, which must not
   // happen while another thread could be waiting for this lock inside an executor.
   std::vector<entry> taken;
@@ -130,13 +130,14 @@ std::size_t pending_requests::fail_all(std::string_view why) {
     std::lock_guard lk(mu_);
     closed_ = true;
     closed_why_ = std::string(why);
+    closed_code_ = code;
     taken.reserve(live_);
     for (entry& e : ring_)
       if (e.id != 0) taken.push_back(std::exchange(e, entry{}));
     live_ = 0;
   }
   for (entry& e : taken) {
-    e.slot->complete_error(make_error(e, rt::errc::disconnected, why));
+    e.slot->complete_error(make_error(e, code, why));
     e.slot->release();
   }
   return taken.size();
@@ -146,6 +147,7 @@ void pending_requests::reopen() noexcept {
   std::lock_guard lk(mu_);
   closed_ = false;
   closed_why_.clear();
+  closed_code_ = rt::errc::disconnected;
 }
 
 bool pending_requests::is_open() const noexcept {

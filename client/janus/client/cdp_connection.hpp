@@ -97,6 +97,7 @@ class cdp_connection {
   explicit operator bool() const noexcept { return state_ != nullptr; }
 
  private:
+  friend class browser_process;  // tells the core why the transport ended (the process exited)
   struct state {
     std::shared_ptr<connection_core> core;
     rt::actor_ref<connection_actor> actor;

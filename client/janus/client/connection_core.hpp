@@ -101,8 +101,13 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
   /// Makes `t` (opened with the last next_handler()) the connection's transport and accepts
   /// requests again.
   void attach(std::shared_ptr<protocol::transport> t);
-  /// Closes the transport for good; pending requests fail with `why`.
-  void close(std::string why);
+  /// Closes the transport for good; pending requests fail with `code` and `why`.
+  void close(std::string why, rt::errc code = rt::errc::disconnected);
+  /// For a connection to a process this side started: called on the io thread when the transport
+  /// ends without close(), and returning true when the process has exited. A socket or pipe reaches
+  /// EOF as the dying process's fds are closed, before its exit is observable elsewhere, so without
+  /// asking here the pending requests would fail as merely disconnected. May block briefly.
+  void set_exit_probe(std::function<bool()> probe);
   /// close() was called: the transport's end is not a failure.
   bool closing() const noexcept { return closing_.load(std::memory_order_acquire); }
   /// Called (on the io thread) once the current transport has ended, after every pending request
@@ -137,6 +142,7 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
   outgoing* parked_head_ = nullptr;
   outgoing* parked_tail_ = nullptr;
   std::string close_reason_;  // why this side is ending the transport (parse error, close())
+  rt::errc close_code_ = rt::errc::disconnected;
 
   std::mutex backlog_mu_;
   std::deque<cdp_event> backlog_;
@@ -144,6 +150,7 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
 
   std::mutex on_closed_mu_;
   std::function<void(rt::error)> on_closed_;
+  std::function<bool()> exit_probe_;  // guarded by on_closed_mu_
 
   std::atomic<bool> closing_{false};
   std::atomic<std::uint64_t> messages_in_{0}, replies_{0}, events_{0}, protocol_errors_{0}, read_pauses_{0},

@@ -59,9 +59,10 @@ class pending_requests {
   /// whether it had been sent. Returns false if it had already ended.
   bool fail(std::int64_t id, rt::errc code, std::string_view why);
 
-  /// Ends every pending request with errc::disconnected and `why`, each saying whether it had been
-  /// sent, and refuses new ones until reopen(). Returns how many were failed.
-  std::size_t fail_all(std::string_view why);
+  /// Ends every pending request with `code` (errc::disconnected unless the cause is known better,
+  /// e.g. errc::browser_exited) and `why`, each saying whether it had been sent, and refuses new
+  /// ones with the same code until reopen(). Returns how many were failed.
+  std::size_t fail_all(std::string_view why, rt::errc code = rt::errc::disconnected);
   /// Accepts requests again (after a reconnect). Ids keep increasing.
   void reopen() noexcept;
   bool is_open() const noexcept;
@@ -89,6 +90,7 @@ class pending_requests {
   std::int64_t next_id_ = 1;
   bool closed_ = false;
   std::string closed_why_;
+  rt::errc closed_code_ = rt::errc::disconnected;
   std::atomic<std::uint64_t> unmatched_{0};
 };
 

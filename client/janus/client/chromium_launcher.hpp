@@ -1,0 +1,82 @@
+// Starting a headless Chromium and connecting to it.
+//
+//   auto browser = co_await launch_chromium(sched);            // pipe mode, fresh profile
+//   auto version = co_await (*browser)->connection().browser().send(cdp::browser::get_version{});
+//   (*browser)->close();                                       // or let the destructor do it
+//
+// Each launch gets its own temporary profile directory and its own process group, so that closing
+// ends the renderers and helpers too and leaves nothing on disk. The browser's exit is watched on
+// the scheduler's io_context through a pidfd: when it dies on its own, every pending request fails
+// at once with errc::browser_exited instead of waiting for its deadline.
+#pragma once
+
+#include <janus/client/cdp_connection.hpp>
+#include <janus/rt/result.hpp>
+#include <janus/rt/scheduler.hpp>
+#include <janus/rt/task.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace janus::client {
+
+/// @par Thread Safety
+/// A plain value.
+struct launch_options {
+  /// Explicit path; else $JANUS_CHROMIUM, else chromium, chromium-browser, google-chrome on PATH.
+  std::string executable;
+  /// --remote-debugging-pipe: no TCP port is opened, so no other local user can drive the browser.
+  /// false: --remote-debugging-port=0, and the URL is read from the browser's stderr.
+  bool use_pipe = true;
+  std::vector<std::string> extra_args;
+  /// From spawning until the browser answers (pipe) or its DevTools URL is connected (port).
+  std::chrono::milliseconds launch_timeout{20000};
+  connection_options connection;
+};
+
+namespace detail {
+struct process_state;
+}
+
+class browser_process;
+
+/// Finds, starts and connects to a headless Chromium. Fails with errc::browser_not_found (the
+/// message lists the places tried), errc::launch_failed (spawn failed, the browser exited early,
+/// or its DevTools endpoint could not be reached), or errc::timeout (not up within
+/// launch_timeout); the message ends with the browser's last stderr lines.
+rt::task<rt::result<std::unique_ptr<browser_process>>> launch_chromium(rt::scheduler& sched, launch_options options = {});
+
+/// A running browser: the connection plus the process behind it.
+///
+/// @par Thread Safety
+/// All members may be called from any thread; close() may race with itself and with the exit
+/// watcher. The object must be destroyed before its scheduler (the exit watcher lives on the
+/// scheduler's io_context).
+class browser_process {
+ public:
+  browser_process(const browser_process&) = delete;
+  browser_process& operator=(const browser_process&) = delete;
+  ~browser_process();
+
+  const cdp_connection& connection() const noexcept { return connection_; }
+  int pid() const noexcept;
+  /// False once the process has exited (noticed by the watcher) or was closed.
+  bool running() const;
+  /// The last lines the browser wrote to stderr (at most ~20), oldest first.
+  std::vector<std::string> last_stderr_lines() const;
+
+  /// Closes the connection, ends the process group (SIGTERM, then SIGKILL after a short grace),
+  /// reaps the browser and removes the temporary profile. Idempotent; the destructor calls it.
+  void close();
+
+ private:
+  friend rt::task<rt::result<std::unique_ptr<browser_process>>> launch_chromium(rt::scheduler&, launch_options);
+  browser_process(std::shared_ptr<detail::process_state> state, cdp_connection connection);
+
+  std::shared_ptr<detail::process_state> state_;
+  cdp_connection connection_;
+};
+
+}  // namespace janus::client
