@@ -3,8 +3,9 @@
 // baseline alternate, so that load from other processes falls on both alike.
 //
 // 1. decode + demux of a recorded message mix (issue 3, benchmark 1)
-//      janus:    cdp_decoder::decode of each wire message, then the demux: a reply looked up by id
-//                in a pending-request table, an event by method in a dispatcher table
+//      janus:    cdp_decoder::decode of each wire message, then the demux: a reply through the
+//                connection's pending-request table into its waiter's reply cell, an event by
+//                method in a routing table
 //      baseline: simdjson on-demand (one parser reused, input padded ahead of time) iterating each
 //                message's top-level members and reading its `id` or `method`: the least any
 //                client must do
@@ -30,6 +31,8 @@
 #include <janus/cdp/page.hpp>
 #include <janus/cdp/runtime.hpp>
 #include <janus/protocol/cdp_codec.hpp>
+#include <janus/client/pending_requests.hpp>
+#include <janus/rt/executor.hpp>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -43,6 +46,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <new>
 #include <string>
 #include <string_view>
@@ -300,50 +304,27 @@ struct message_set {
   }
 };
 
-// ---- the demux stand-in --------------------------------------------------------------------------
-// STAND-IN. The real pending-request table and event dispatcher land with the connection actor
-// (issue 3); these two are what such tables cost at least, so that the figure does not flatter the
-// codec by routing nothing:
-//  - replies: an open-addressed table keyed by command id, power-of-two size, linear probing, as a
-//    pending-request table is (ids are handed out in order, so they spread without hashing);
-//  - events: std::unordered_map<std::string, int> looked up by the method's string_view with a
-//    transparent hash (no allocation per lookup).
-
-class pending_table {
- public:
-  static constexpr std::size_t slots = 1024;
-  static constexpr std::size_t mask = slots - 1;
-
-  void insert(std::int64_t id, int request) {
-    for (std::size_t h = static_cast<std::size_t>(id) & mask;; h = (h + 1) & mask) {
-      if (table_[h].id == 0 || table_[h].id == id) {
-        table_[h] = {id, request};
-        return;
-      }
-    }
-  }
-  int* find(std::int64_t id) noexcept {
-    for (std::size_t h = static_cast<std::size_t>(id) & mask;; h = (h + 1) & mask) {
-      if (table_[h].id == id) return &table_[h].request;
-      if (table_[h].id == 0) return nullptr;
-    }
-  }
-
- private:
-  struct slot {
-    std::int64_t id = 0;  // 0: free (CDP ids start at 1)
-    int request = -1;
-  };
-  std::array<slot, slots> table_{};
-};
+// ---- the demux ---------------------------------------------------------------------------------
+// Replies go through the connection's real pending-request table (client/pending_requests.hpp):
+// each is registered as the send side would (add), then completed from the decoded message —
+// which copies it into the waiter's owned reply — and taken, as the resumed caller would. The
+// executor only counts the resumptions it is handed. Events are looked up by method in an
+// std::unordered_map with a transparent hash: the real dispatcher is an actor on another thread,
+// which a one-core loop cannot measure; this is what its routing table costs at least.
 
 struct string_hash {
   using is_transparent = void;
   std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
 
+struct counting_executor final : janus::rt::executor {
+  void post(janus::rt::resumption&) noexcept override { ++posted; }
+  std::uint64_t posted = 0;
+};
+
 struct demux {
-  pending_table pending;
+  std::unique_ptr<janus::client::pending_requests> real = std::make_unique<janus::client::pending_requests>(1024);
+  std::unique_ptr<counting_executor> ex = std::make_unique<counting_executor>();
   std::unordered_map<std::string, int, string_hash, std::equal_to<>> handlers;
   std::vector<std::uint64_t> delivered;  // per handler
   std::uint64_t replies = 0;
@@ -351,10 +332,20 @@ struct demux {
 
   void route(const cdp_message& m) {
     if (m.kind == cdp_kind::reply || m.kind == cdp_kind::error_reply) {
-      if (int* r = pending.find(m.id)) {
-        replies += static_cast<std::uint64_t>(*r) + m.payload.size();
-        return;
-      }
+      // The recorded ids are fixed while the table's keep increasing pass after pass: route
+      // under the id the table handed out.
+      auto* slot = janus::client::reply_slot::create();
+      slot->release();  // created with two references; the table takes its own
+      slot->ex = ex.get();
+      auto id = real->add(slot, "Bench.method");
+      if (!id) die("pending table refused a request");
+      cdp_message routed = m;
+      routed.id = *id;
+      if (!real->complete(routed)) die("pending table lost a request");
+      auto r = slot->take();
+      replies += r ? r->payload().size() : 0;
+      slot->release();
+      return;
     } else if (m.kind == cdp_kind::event) {
       if (auto it = handlers.find(m.method); it != handlers.end()) {
         delivered[static_cast<std::size_t>(it->second)] += m.payload.size();
@@ -365,9 +356,8 @@ struct demux {
   }
 };
 
-demux make_demux(const std::vector<recorded>& capture, std::int64_t max_id) {
+demux make_demux(const std::vector<recorded>& capture) {
   demux d;
-  for (std::int64_t id = 1; id <= max_id; ++id) d.pending.insert(id, static_cast<int>(id));
   for (const recorded& r : capture) {
     if (r.result.empty() && !d.handlers.contains(r.method)) d.handlers.emplace(r.method, static_cast<int>(d.handlers.size()));
   }
@@ -582,8 +572,8 @@ int main(int argc, char** argv) {
   if (part == 0 || part == 1) {
   od::parser parser;
   cdp_decoder decoder;
-  demux d = make_demux(capture, next_id - 1);
-  std::printf("## decode + demux (issue 3, benchmark 1); demux is a stand-in until the connection actor\n\n");
+  demux d = make_demux(capture);
+  std::printf("## decode + demux (issue 3, benchmark 1): replies through the real pending-request table\n\n");
   std::printf("| messages | janus (msg/s) | janus (MB/s) | simdjson baseline (msg/s) | baseline (MB/s) | ratio | goal |\n");
   std::printf("|---|---:|---:|---:|---:|---:|---|\n");
   for (const message_set* set : {&mix, &small, &medium, &large}) {
