@@ -248,6 +248,11 @@ class link_base : public ws_link, public std::enable_shared_from_this<link_base<
       finish(ws_end::peer_closed, detail + ")");
     } else if (ec == websocketpp::transport::error::eof || ec == websocketpp::transport::error::tls_short_read) {
       finish(ws_end::peer_closed, "the peer ended the TCP connection without a WebSocket close frame");
+    } else if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe) {
+      // A peer that closes its socket with our bytes still unread resets the connection instead
+      // of ending it; to us it is the same abrupt end, and which one arrives is a matter of timing.
+      finish(ws_end::peer_closed,
+             "the peer ended the TCP connection without a WebSocket close frame (" + ec.message() + ")");
     } else {
       finish(ws_end::failed, "the WebSocket connection failed: " + ec.message());
     }
