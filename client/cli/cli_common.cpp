@@ -1,0 +1,45 @@
+#include "cli_common.hpp"
+
+#include <cstdio>
+
+#include <unistd.h>
+
+namespace janus::cli {
+
+int report_error(std::string_view command, std::string_view message, int code) {
+  std::fprintf(stderr, "janus %.*s: %.*s\n", static_cast<int>(command.size()), command.data(),
+               static_cast<int>(message.size()), message.data());
+  return code;
+}
+
+int report_error(std::string_view command, const rt::error& e) {
+  const bool no_browser = e.code == rt::errc::browser_not_found || e.code == rt::errc::launch_failed;
+  // The first line only: a launch failure appends the browser's stderr, which --verbose users
+  // can read from the full message; one line is the promise.
+  std::string message = e.message;
+  if (const auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
+  if (e.code == rt::errc::browser_not_found)
+    message = "no Chromium found (" + message +
+              "); install one (Debian: sudo apt-get install chromium) or set JANUS_CHROMIUM to its path";
+  return report_error(command, message, no_browser ? exit_no_browser : exit_failed);
+}
+
+progress::progress() : tty_(::isatty(STDERR_FILENO) == 1) {}
+
+progress::~progress() { done(); }
+
+void progress::update(std::string_view text) {
+  if (!tty_) return;
+  std::fprintf(stderr, "\r\033[K%.*s", static_cast<int>(text.size()), text.data());
+  std::fflush(stderr);
+  shown_ = true;
+}
+
+void progress::done() {
+  if (!tty_ || !shown_) return;
+  std::fprintf(stderr, "\r\033[K");
+  std::fflush(stderr);
+  shown_ = false;
+}
+
+}  // namespace janus::cli

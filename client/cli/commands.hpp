@@ -1,0 +1,8 @@
+// The `janus` subcommands; each takes the whole argv (argv[1] is its name) and returns the exit code.
+#pragma once
+
+namespace janus::cli {
+
+int bench_command(int argc, char** argv);
+
+}  // namespace janus::cli

@@ -1,0 +1,41 @@
+// janus: drive a headless browser from the command line, or measure the protocol's throughput.
+#include "cli_common.hpp"
+#include "commands.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+namespace {
+
+constexpr std::string_view usage_text =
+    "usage: janus <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  bench       protocol throughput against the built-in mock browser or a real Chromium\n"
+    "\n"
+    "Run `janus <command> --help` for a command's options.\n"
+    "\n"
+    "exit codes:\n"
+    "  0  success\n"
+    "  1  the job failed (browser or protocol error, timeout, a JavaScript exception)\n"
+    "  2  bad command line\n"
+    "  3  no browser could be found or started\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace janus::cli;
+  if (argc < 2) {
+    std::fputs(usage_text.data(), stderr);
+    return exit_usage;
+  }
+  const std::string_view command = argv[1];
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(usage_text.data(), stdout);
+    return exit_ok;
+  }
+  if (command == "bench") return bench_command(argc, argv);
+  std::fprintf(stderr, "janus: unknown command '%s' (see janus --help)\n", argv[1]);
+  return exit_usage;
+}
