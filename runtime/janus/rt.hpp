@@ -2,6 +2,7 @@
 #pragma once
 
 #include "janus/rt/actor.hpp"
+#include "janus/rt/callbacks.hpp"
 #include "janus/rt/cancellation.hpp"
 #include "janus/rt/metrics.hpp"
 #include "janus/rt/result.hpp"
