@@ -315,6 +315,29 @@ TEST_CASE("Page.crash fails that page's pending and later calls with target_cras
   CHECK(info->gone == rt::errc::target_crashed);
 
   CHECK(eval_now(s, other, "6 * 7") == json_value(42));
+
+  // A navigation waiting for load when its page crashes ends with the crash, not at its deadline.
+  server->route("/hang.png", http_response(200, "x", "image/png"), 20000ms);
+  server->route("/hangs", html("<!doctype html><img src=\"/hang.png\">"));
+  page second = open(s, b);
+  auto waiting = run_in_background(s, second.navigate(server->url("/hangs"), wait_until::load, rt::deadline(30s)));
+  for (int i = 0; i < 250; ++i) {  // until the document committed and waits for its image
+    auto in = s.block_on(second.info());
+    if (in && in->url == server->url("/hangs") && in->dom_content_loaded) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  CHECK_FALSE(waiting.done->load());
+  const auto second_crash = std::chrono::steady_clock::now();
+  auto crash2 = run_in_background(s, [](page p) -> rt::task<rt::result<protocol::cdp_owned_message>> {
+    call_options o;
+    o.deadline = rt::deadline(10s);
+    co_return co_await p.session().call("Page.crash", "{}", std::move(o));
+  }(second));
+  REQUIRE(wait_done(waiting, 10s));
+  CHECK(std::chrono::steady_clock::now() - second_crash < 5s);
+  REQUIRE_FALSE(**waiting.value);
+  CHECK((*waiting.value)->code() == rt::errc::target_crashed);
+  REQUIRE(wait_done(crash2, 15s));
   auto other_nav = s.block_on(other.navigate(server->url("/"), wait_until::load, rt::deadline(15s)));
   if (!other_nav) FAIL(other_nav.err().what());
   CHECK(other.alive());
@@ -358,6 +381,24 @@ TEST_CASE("close_page fails the page's pending and later calls with target_close
     std::this_thread::sleep_for(20ms);
   }
   CHECK_FALSE(listed);
+
+  // A navigation waiting for load when its page is closed ends with the close.
+  auto server = serve();
+  server->route("/hang.png", http_response(200, "x", "image/png"), 20000ms);
+  server->route("/hangs", html("<!doctype html><img src=\"/hang.png\">"));
+  page navigating = open(s, b);
+  auto waiting = run_in_background(s, navigating.navigate(server->url("/hangs"), wait_until::load, rt::deadline(30s)));
+  for (int i = 0; i < 250; ++i) {
+    auto in = s.block_on(navigating.info());
+    if (in && in->url == server->url("/hangs") && in->dom_content_loaded) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  CHECK_FALSE(waiting.done->load());
+  auto closed_too = s.block_on(b.close_page(navigating));
+  if (!closed_too) FAIL(closed_too.err().what());
+  REQUIRE(wait_done(waiting, 5s));
+  REQUIRE_FALSE(**waiting.value);
+  CHECK((*waiting.value)->code() == rt::errc::target_closed);
 }
 
 TEST_CASE("20 pages in parallel each navigate and evaluate their own document", "[page][browser]") {
