@@ -217,7 +217,10 @@ rt::task<rt::result<page>> do_new_page(std::shared_ptr<browser_core> bc, std::st
   pc->actor = rt::spawn_with<detail::page_actor>(bc->sched, std::move(so),
                                                  [weak] { return std::make_unique<detail::page_actor>(weak); });
   detail::page_actor::run run{std::make_shared<rt::subscription<cdp_event>>(std::move(*events))};
-  if (rt::result<void> told = co_await pc->actor.tell(std::move(run)); !told) co_return in_context(std::move(told).err(), what);
+  if (rt::result<void> told = co_await pc->actor.tell(std::move(run)); !told) {
+    co_await close_target(b, target_id);
+    co_return in_context(std::move(told).err(), what);
+  }
   bc->registry->add(pc);
 
   page p(pc);

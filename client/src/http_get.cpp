@@ -25,7 +25,11 @@ namespace {
 
 using cell_type = rt::reply_cell<std::string>;
 
-// All handlers run on one strand: the scheduler's io_context may be driven by several workers.
+// One GET in flight.
+//
+// @par Thread Safety
+// All handlers run on one strand, since the scheduler's io_context may be driven by several
+// workers; the reply cell is the only thing shared with the awaiting coroutine.
 class http_get_op : public std::enable_shared_from_this<http_get_op> {
  public:
   http_get_op(asio::io_context& io, cell_type* cell, std::string host, std::string port, std::string path)

@@ -15,8 +15,6 @@
 // progress (navigate, reload...) fail the same way, and every later call fails at once with the
 // same error. Other pages on the same connection are not affected.
 //
-// Relaunching a crashed browser is not implemented: a page does not survive its browser.
-//
 // Integration: the domain actors (Network, Runtime, DOM, CSS, Console) take `session()`; a
 // network-idle wait belongs in `wait_until` once the Network actor can report idleness (see
 // page.cpp, wait_for_document).
