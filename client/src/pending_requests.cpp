@@ -42,15 +42,26 @@ void pending_requests::grow() {
 }
 
 rt::result<std::int64_t> pending_requests::add(reply_slot* slot, std::string_view method) {
+  return add(slot, method, {});
+}
+
+rt::result<std::int64_t> pending_requests::add(reply_slot* slot, std::string_view method, std::string_view session_id) {
   std::lock_guard lk(mu_);
   if (closed_) {
     rt::error e{closed_code_, closed_why_};
     return e;
   }
+  if (!session_id.empty()) {
+    for (const ended_session& s : ended_) {
+      if (s.id != session_id) continue;
+      rt::error e{s.code, s.why};
+      return e;
+    }
+  }
   const std::int64_t id = next_id_++;
   while (ring_[static_cast<std::size_t>(id) & mask_].id != 0) grow();
   slot->add_ref();
-  ring_[static_cast<std::size_t>(id) & mask_] = entry{id, slot, method, false};
+  ring_[static_cast<std::size_t>(id) & mask_] = entry{id, slot, method, session_id, false};
   ++live_;
   return id;
 }
@@ -135,6 +146,27 @@ std::size_t pending_requests::fail_all(std::string_view why, rt::errc code) {
     for (entry& e : ring_)
       if (e.id != 0) taken.push_back(std::exchange(e, entry{}));
     live_ = 0;
+  }
+  for (entry& e : taken) {
+    e.slot->complete_error(make_error(e, code, why));
+    e.slot->release();
+  }
+  return taken.size();
+}
+
+std::size_t pending_requests::fail_session(std::string_view session_id, rt::errc code, std::string_view why) {
+  if (session_id.empty()) return 0;  // the browser session is the connection itself: fail_all
+  std::vector<entry> taken;
+  {
+    std::lock_guard lk(mu_);
+    bool known = false;
+    for (const ended_session& s : ended_) known = known || s.id == session_id;
+    if (!known) ended_.push_back(ended_session{std::string(session_id), code, std::string(why)});
+    for (entry& e : ring_) {
+      if (e.id == 0 || e.session != session_id) continue;
+      taken.push_back(std::exchange(e, entry{}));
+      --live_;
+    }
   }
   for (entry& e : taken) {
     e.slot->complete_error(make_error(e, code, why));

@@ -445,3 +445,77 @@ TEST_CASE("typed commands and events: send, on<E>, and send_and_wait arms before
   };
   s.block_on(run(conn));
 }
+
+TEST_CASE("fail_session ends one session's pending commands and refuses its later ones; others go on") {
+  std::atomic<int> received{0};
+  std::mutex mu;
+  std::vector<command> held;  // commands of session "B", answered at the end
+  scripted_peer peer([&](const conn_ptr& c, command cmd) {
+    if (cmd.session_id == "B") {
+      std::lock_guard lk(mu);
+      held.push_back(cmd);
+    } else if (cmd.session_id != "A") {
+      echo(c, cmd);
+    }
+    received.fetch_add(1);  // "A" is never answered: its target "crashed"
+  });
+  rt::scheduler s({.workers = 2});
+  cdp_connection conn = must_connect(s, peer.url());
+  struct outcomes {
+    rt::result<protocol::cdp_owned_message> a, b, a_later, browser;
+    std::chrono::steady_clock::duration a_took{};
+  };
+  auto run = [](cdp_connection conn, rt::scheduler& s, std::atomic<int>& received, std::mutex& mu,
+                std::vector<command>& held, scripted_peer& peer) -> rt::task<outcomes> {
+    outcomes out;
+    // B's command is answered only after A's session has been failed.
+    s.spawn([](cdp_connection conn, rt::scheduler& s, std::atomic<int>& received, std::mutex& mu,
+               std::vector<command>& held, scripted_peer& peer) -> rt::task<void> {
+      while (received.load() < 2) co_await rt::sleep_for(s, 1ms);
+      const std::size_t n = conn.session("A").core()->fail_session("A", rt::errc::target_crashed, "the target crashed");
+      TS_CHECK(n == 1);
+      TS_CHECK(conn.session("A").core()->fail_session("", rt::errc::target_crashed, "no-op") == 0);
+      std::lock_guard lk(mu);
+      for (const command& c : held) (void)peer.connections().front()->send(reply_for(c, "{\"b\":1}"));
+    }(conn, s, received, mu, held, peer));
+    const auto start = std::chrono::steady_clock::now();
+    auto a = [](cdp_session a) -> rt::task<rt::result<protocol::cdp_owned_message>> {
+      co_return co_await a.call("Test.hang", {}, {.deadline = rt::deadline(30s), .cancel = {}});
+    };
+    auto b = [](cdp_session b) -> rt::task<rt::result<protocol::cdp_owned_message>> {
+      co_return co_await b.call("Test.slow", {}, {.deadline = rt::deadline(30s), .cancel = {}});
+    };
+    // Both are in flight together: B's reply is held until after A failed.
+    rt::task<rt::result<protocol::cdp_owned_message>> tb = b(conn.session("B"));
+    auto b_done = std::make_shared<std::optional<rt::result<protocol::cdp_owned_message>>>();
+    auto b_flag = std::make_shared<std::atomic<bool>>(false);
+    s.spawn([](rt::task<rt::result<protocol::cdp_owned_message>> t, std::shared_ptr<std::optional<rt::result<protocol::cdp_owned_message>>> out,
+               std::shared_ptr<std::atomic<bool>> flag) -> rt::task<void> {
+      auto r = co_await std::move(t);
+      out->emplace(std::move(r));
+      flag->store(true);
+    }(std::move(tb), b_done, b_flag));
+    out.a = co_await a(conn.session("A"));
+    out.a_took = std::chrono::steady_clock::now() - start;
+    out.a_later = co_await a(conn.session("A"));
+    for (int i = 0; i < 5000 && !b_flag->load(); ++i) co_await rt::sleep_for(s, 1ms);
+    TS_REQUIRE(b_flag->load());
+    out.b = std::move(**b_done);
+    out.browser = co_await conn.browser().call("Test.echo", "{\"x\":2}");
+    co_return out;
+  };
+  outcomes out = s.block_on(run(conn, s, received, mu, held, peer));
+  REQUIRE_FALSE(out.a);
+  CHECK(out.a.code() == rt::errc::target_crashed);
+  CHECK(out.a.err().sent);
+  CHECK(out.a.err().message.find("the target crashed") != std::string::npos);
+  CHECK(out.a_took < 5s);
+  REQUIRE_FALSE(out.a_later);
+  CHECK(out.a_later.code() == rt::errc::target_crashed);
+  CHECK_FALSE(out.a_later.err().sent);
+  REQUIRE(out.b);
+  CHECK(out.b->payload() == "{\"b\":1}");
+  REQUIRE(out.browser);
+  CHECK(out.browser->payload() == "{\"x\":2}");
+  CHECK(conn.stats().pending == 0);
+}

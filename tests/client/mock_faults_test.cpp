@@ -3,7 +3,9 @@
 #include "../support/thread_safe_check.hpp"
 #include "../transport/transport_test_support.hpp"
 
+#include <janus/client/browser.hpp>
 #include <janus/client/cdp_connection.hpp>
+#include <janus/protocol/http_server.hpp>
 #include <janus/rt.hpp>
 #include <janus/testing/mock_browser.hpp>
 
@@ -163,4 +165,41 @@ TEST_CASE("mock: over Chromium's pipe framing, commands round-trip and the end i
   auto closed = f.sched.block_on(call(conn->browser(), "Mock.closeMidStream"));
   REQUIRE(!closed);
   CHECK(closed.code() == rt::errc::disconnected);
+}
+
+TEST_CASE("http://host:port: /json/version gives the WebSocket URL, and browser::connect uses it") {
+  fixture f;
+  auto ws = f.sched.block_on(fetch_websocket_url(f.sched, f.mock->http_url(), rt::deadline(5s)));
+  REQUIRE(ws);
+  CHECK(*ws == f.mock->browser_ws_url());
+  auto b = f.sched.block_on(browser::connect(f.sched, f.mock->http_url()));
+  if (!b) FAIL(b.err().what());
+  CHECK(b->connection().connected());
+  CHECK(f.sched.block_on(b->version()));  // the mock echoes: the call round-trips
+  b->close();
+  CHECK_FALSE(b->connection().connected());
+}
+
+TEST_CASE("fetch_websocket_url: refused, HTTP errors, non-JSON and silence end in their errors") {
+  rt::scheduler s({.workers = 1});
+  auto server = protocol::http_server::start();
+  REQUIRE(server);
+  auto fetch = [&](std::string body, int status, std::chrono::milliseconds delay, rt::deadline d) {
+    (*server)->route("/json/version", protocol::http_response(status, std::move(body)), delay);
+    return s.block_on(fetch_websocket_url(s, (*server)->url(""), d));
+  };
+  auto ok = fetch(R"({"webSocketDebuggerUrl":"ws://127.0.0.1:1/devtools/browser/x"})", 200, 0ms, rt::deadline(5s));
+  REQUIRE(ok);
+  CHECK(*ok == "ws://127.0.0.1:1/devtools/browser/x");
+  CHECK(fetch("{}", 404, 0ms, rt::deadline(5s)).code() == rt::errc::protocol);
+  CHECK(fetch("not json", 200, 0ms, rt::deadline(5s)).code() == rt::errc::parse);
+  CHECK(fetch(R"({"Browser":"x"})", 200, 0ms, rt::deadline(5s)).code() == rt::errc::parse);
+  const auto start = std::chrono::steady_clock::now();
+  CHECK(fetch("{}", 200, 3000ms, rt::deadline(300ms)).code() == rt::errc::timeout);
+  CHECK(std::chrono::steady_clock::now() - start < 2s);
+  const std::string closed = (*server)->url("");
+  (*server)->stop();
+  CHECK(s.block_on(fetch_websocket_url(s, closed, rt::deadline(5s))).code() == rt::errc::transport);
+  CHECK(s.block_on(fetch_websocket_url(s, "ws://nope", rt::deadline(5s))).code() == rt::errc::invalid_argument);
+  CHECK(s.block_on(fetch_websocket_url(s, "http://127.0.0.1", rt::deadline(5s))).code() == rt::errc::invalid_argument);
 }

@@ -75,7 +75,7 @@ class call_awaiter {
     if (!slot->ex) slot->ex = &core_->sched();
     slot->resume.handle = h;
 
-    rt::result<std::int64_t> id = core_->pending().add(slot, method_);
+    rt::result<std::int64_t> id = core_->pending().add(slot, method_, session_);
     if (!id) {
       rt::error e = std::move(id).err();
       e.message = std::string(method_) + ": " + e.message + " (the request was not sent)";

@@ -103,6 +103,11 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
   void attach(std::shared_ptr<protocol::transport> t);
   /// Closes the transport for good; pending requests fail with `code` and `why`.
   void close(std::string why, rt::errc code = rt::errc::disconnected);
+  /// One flattened session's target crashed or went away: its pending requests fail with `code`
+  /// now, and its later ones at once (pending_requests::fail_session). Other sessions go on.
+  std::size_t fail_session(std::string_view session_id, rt::errc code, std::string_view why) {
+    return pending_.fail_session(session_id, code, why);
+  }
   /// For a connection to a process this side started: called on the io thread when the transport
   /// ends without close(), and returning true when the process has exited. A socket or pipe reaches
   /// EOF as the dying process's fds are closed, before its exit is observable elsewhere, so without

@@ -44,6 +44,9 @@ class pending_requests {
   /// valid until the entry ends. When the table is closed (the connection is down) nothing is
   /// registered and the error to fail with is returned instead.
   rt::result<std::int64_t> add(reply_slot* slot, std::string_view method);
+  /// The same for a command of flattened session `session_id` (kept as a view, like `method`):
+  /// refused with that session's error once fail_session() has ended it.
+  rt::result<std::int64_t> add(reply_slot* slot, std::string_view method, std::string_view session_id);
 
   /// Marks the request as handed to the transport (so a later timeout or disconnect reports
   /// `sent`). Returns false when the entry has already ended: the command must then not be sent.
@@ -63,6 +66,11 @@ class pending_requests {
   /// e.g. errc::browser_exited) and `why`, each saying whether it had been sent, and refuses new
   /// ones with the same code until reopen(). Returns how many were failed.
   std::size_t fail_all(std::string_view why, rt::errc code = rt::errc::disconnected);
+  /// Ends every pending request of one flattened session with `code` (target_crashed,
+  /// target_closed) and `why`, and refuses that session's new requests with the same error for
+  /// good: a session id is never reused, and a target that crashed or went away cannot answer.
+  /// Other sessions are untouched. Returns how many were failed.
+  std::size_t fail_session(std::string_view session_id, rt::errc code, std::string_view why);
   /// Accepts requests again (after a reconnect). Ids keep increasing.
   void reopen() noexcept;
   bool is_open() const noexcept;
@@ -76,6 +84,7 @@ class pending_requests {
     std::int64_t id = 0;  // 0: free
     reply_slot* slot = nullptr;
     std::string_view method;
+    std::string_view session;
     bool sent = false;
   };
 
@@ -91,6 +100,14 @@ class pending_requests {
   bool closed_ = false;
   std::string closed_why_;
   rt::errc closed_code_ = rt::errc::disconnected;
+  // Sessions ended by fail_session, with the error their later requests get. Few (one per page
+  // that went away), so a flat vector searched linearly.
+  struct ended_session {
+    std::string id;
+    rt::errc code;
+    std::string why;
+  };
+  std::vector<ended_session> ended_;
   std::atomic<std::uint64_t> unmatched_{0};
 };
 

@@ -1,0 +1,123 @@
+// A Chromium browser driven over one CDP connection: its targets, its pages and its isolated
+// browser contexts.
+//
+//   auto b = co_await browser::launch(sched);                       // owns the process
+//   auto b = co_await browser::connect(sched, "http://127.0.0.1:9222");   // reads /json/version
+//   auto p = co_await b->new_page(url);
+//   co_await b->close_page(*p);
+//
+// The browser actor keeps the target list current from Target.setDiscoverTargets' events
+// (targetCreated, targetInfoChanged, targetDestroyed) and routes the target events that concern a
+// page (crash, detach, destruction) to that page, which then fails its session's requests (see
+// page.hpp). Every page is a flattened session on the same connection.
+//
+// Pages are made with Target.createTarget + Target.attachToTarget{flatten: true} rather than
+// Target.setAutoAttach: the attach reply names the session of exactly the target we created, so
+// new_page needs no correlation of attachedToTarget events, and targets opened by pages
+// themselves (popups, workers) are not attached and paused behind our back.
+//
+// @par Thread Safety
+// browser is a handle: copies may be used from any threads at once. The browser (with its
+// process, if it owns one) shuts down when the last copy is destroyed or close() is called; it
+// must be destroyed before its scheduler.
+#pragma once
+
+#include <janus/client/cdp_connection.hpp>
+#include <janus/client/chromium_launcher.hpp>
+#include <janus/client/page.hpp>
+#include <janus/rt/result.hpp>
+#include <janus/rt/scheduler.hpp>
+#include <janus/rt/task.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace janus::client {
+
+/// One entry of the target list (Target.TargetInfo, the fields a user acts on).
+///
+/// @par Thread Safety
+/// A plain value.
+struct target_info {
+  std::string target_id;
+  std::string type;  // "page", "iframe", "service_worker", "browser", ...
+  std::string title;
+  std::string url;
+  bool attached = false;
+  std::string browser_context_id;
+  std::string opener_id;
+  bool crashed = false;  // Target.targetCrashed was seen for it
+};
+
+/// Browser.getVersion.
+///
+/// @par Thread Safety
+/// A plain value.
+struct browser_version {
+  std::string protocol_version;
+  std::string product;
+  std::string revision;
+  std::string user_agent;
+  std::string js_version;
+};
+
+namespace detail {
+struct browser_core;
+}
+
+class browser {
+ public:
+  /// Launches a headless Chromium (see launch_chromium) and owns it.
+  static rt::task<rt::result<browser>> launch(rt::scheduler& sched, launch_options options = {});
+  /// Takes over a launched browser process.
+  static rt::task<rt::result<browser>> adopt(rt::scheduler& sched, std::unique_ptr<browser_process> process);
+  /// Uses a connection already open to a browser (the browser's own session, not a page's).
+  static rt::task<rt::result<browser>> attach(rt::scheduler& sched, cdp_connection connection);
+  /// Connects to `url`: "http://host:port" (the WebSocket URL is read from /json/version's
+  /// webSocketDebuggerUrl) or a "ws://" URL itself. errc::transport / errc::timeout / errc::parse
+  /// when the HTTP endpoint cannot be read.
+  static rt::task<rt::result<browser>> connect(rt::scheduler& sched, std::string url, connection_options options = {});
+
+  browser() = default;
+
+  rt::task<rt::result<browser_version>> version(rt::deadline d = std::chrono::seconds(10)) const;
+  /// The target list as the browser actor knows it now.
+  rt::task<rt::result<std::vector<target_info>>> targets(rt::deadline d = std::chrono::seconds(5)) const;
+
+  /// Opens a page in `context` (empty: the default context), attaches to it and, unless `url` is
+  /// about:blank, navigates there and waits for its load event.
+  rt::task<rt::result<page>> new_page(std::string url = "about:blank", std::string context = {},
+                                      rt::deadline d = std::chrono::seconds(30)) const;
+  /// Closes the page's target and waits until the browser reports it detached; the page's pending
+  /// and later calls fail with errc::target_closed.
+  rt::task<rt::result<void>> close_page(page p, rt::deadline d = std::chrono::seconds(10)) const;
+  /// Pages opened through this browser that are not gone.
+  std::vector<page> pages() const;
+
+  /// An isolated browser context (its own cookies, storage and cache); returns its id.
+  rt::task<rt::result<std::string>> create_context(rt::deadline d = std::chrono::seconds(10)) const;
+  /// Disposes of a context, closing its pages.
+  rt::task<rt::result<void>> dispose_context(std::string context_id, rt::deadline d = std::chrono::seconds(10)) const;
+
+  const cdp_connection& connection() const noexcept;
+  /// The process, when this browser launched or adopted one; else nullptr.
+  browser_process* process() const noexcept;
+  /// Fails every page, closes the connection, and ends the process if owned. Idempotent.
+  void close() const;
+  explicit operator bool() const noexcept { return core_ != nullptr; }
+
+ private:
+  explicit browser(std::shared_ptr<detail::browser_core> core) : core_(std::move(core)) {}
+  static rt::task<rt::result<browser>> start(rt::scheduler& sched, cdp_connection connection,
+                                             std::unique_ptr<browser_process> process);
+  std::shared_ptr<detail::browser_core> core_;
+};
+
+/// GETs `http://host:port/json/version` and returns its webSocketDebuggerUrl.
+rt::task<rt::result<std::string>> fetch_websocket_url(rt::scheduler& sched, std::string http_url,
+                                                      rt::deadline d = std::chrono::seconds(10));
+
+}  // namespace janus::client

@@ -1,0 +1,142 @@
+// One browser tab: a page target, its flattened CDP session, and the page actor that follows its
+// lifecycle from the session's events.
+//
+//   auto b = co_await browser::launch(sched);
+//   auto p = co_await b->new_page();
+//   auto nav = co_await p->navigate(server.url("/"), wait_until::load, rt::deadline(10s));
+//   auto png = co_await p->screenshot({.full_page = true, .selector = {}, .format = image_format::png});
+//
+// Waits are armed before they act: navigate subscribes to the page's lifecycle signals before
+// Page.navigate is sent, so a load that finishes before the reply is still seen.
+//
+// A page whose target crashes (Inspector.targetCrashed / Target.targetCrashed) or goes away
+// (Target.detachedFromTarget / targetDestroyed, close_page) is "gone": every request of its
+// session that is pending fails at once with errc::target_crashed / errc::target_closed, waits in
+// progress (navigate, reload...) fail the same way, and every later call fails at once with the
+// same error. Other pages on the same connection are not affected.
+//
+// Integration: the domain actors (Network, Runtime, DOM, CSS, Console) take `session()`; a
+// network-idle wait belongs in `wait_until` once the Network actor can report idleness (see
+// page.cpp, wait_for_document).
+//
+// @par Thread Safety
+// page is a handle: copies may be used from any threads at once, and operations on one page may
+// run concurrently (each has its own subscription to the page's signals).
+#pragma once
+
+#include <janus/client/cdp_session.hpp>
+#include <janus/rt/result.hpp>
+#include <janus/rt/task.hpp>
+#include <janus/rt/time.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace janus::client {
+
+namespace detail {
+struct page_core;
+}
+
+/// How far a navigation must have got before it counts as done.
+/// (network_idle is added on top of the Network domain actor when the domains are integrated.)
+enum class wait_until : std::uint8_t {
+  commit,            // the new document replaced the old one (Page.frameNavigated)
+  domcontentloaded,  // DOMContentLoaded fired in the new document
+  load,              // the load event fired: images, scripts and styles of the document are in
+};
+
+/// What a navigation reached.
+///
+/// @par Thread Safety
+/// A plain value.
+struct navigation {
+  std::string url;
+  std::string frame_id;
+  /// The new document's loader; empty for a same-document navigation (fragment, history.pushState).
+  std::string loader_id;
+  bool same_document = false;
+};
+
+enum class image_format : std::uint8_t { png };
+
+/// @par Thread Safety
+/// A plain value.
+struct screenshot_options {
+  /// The whole document (its CSS content size), not just the viewport.
+  bool full_page = false;
+  /// CSS selector of one element to capture (its border box); empty: no element.
+  std::string selector;
+  image_format format = image_format::png;
+};
+
+/// What the page actor knows about the page's lifecycle; a snapshot.
+///
+/// @par Thread Safety
+/// A plain value.
+struct page_info {
+  std::string target_id;
+  std::string session_id;
+  std::string frame_id;   // the main frame
+  std::string loader_id;  // its current document
+  std::string url;
+  std::string title;      // document.title when asked; else the target's last announced title
+  bool dom_content_loaded = false;
+  bool loaded = false;
+  /// ok while the page lives; target_crashed or target_closed once it is gone.
+  rt::errc gone = rt::errc::ok;
+  std::string gone_reason;
+};
+
+class page {
+ public:
+  page() = default;
+  explicit page(std::shared_ptr<detail::page_core> core) : core_(std::move(core)) {}
+
+  const std::string& target_id() const noexcept;
+  const std::string& session_id() const noexcept;
+  /// The page's flattened session: raw calls, typed commands, events (and domain actors).
+  const cdp_session& session() const noexcept;
+  explicit operator bool() const noexcept { return core_ != nullptr; }
+  bool operator==(const page& o) const noexcept { return core_ == o.core_; }
+
+  /// ok while the page lives; its crash or close error once it is gone.
+  rt::result<void> alive() const;
+
+  /// Navigates the main frame and waits until `until`. A failed navigation (the reply's errorText,
+  /// such as net::ERR_CONNECTION_REFUSED) fails with errc::protocol and that text; no reply or no
+  /// event before `d` fails with errc::timeout.
+  rt::task<rt::result<navigation>> navigate(std::string url, wait_until until = wait_until::load,
+                                            rt::deadline d = std::chrono::seconds(30)) const;
+  rt::task<rt::result<navigation>> reload(wait_until until = wait_until::load, rt::deadline d = std::chrono::seconds(30)) const;
+  /// Through the session history (Page.getNavigationHistory, navigateToHistoryEntry); with no
+  /// entry in that direction: errc::invalid_argument.
+  rt::task<rt::result<navigation>> go_back(wait_until until = wait_until::load, rt::deadline d = std::chrono::seconds(30)) const;
+  rt::task<rt::result<navigation>> go_forward(wait_until until = wait_until::load, rt::deadline d = std::chrono::seconds(30)) const;
+
+  /// Replaces the main frame's document with `html` (Page.setDocumentContent). The browser
+  /// replies once the new document is in place, so a script run after this sees it; resources it
+  /// references may still be loading.
+  rt::task<rt::result<void>> set_content(std::string html, rt::deadline d = std::chrono::seconds(30)) const;
+
+  /// PNG bytes of the viewport, the full page, or one element (errc::not_found when the selector
+  /// matches nothing, errc::invalid_argument when it matches an element with no box).
+  rt::task<rt::result<std::vector<std::uint8_t>>> screenshot(screenshot_options options = {},
+                                                              rt::deadline d = std::chrono::seconds(30)) const;
+
+  /// The page actor's view of the lifecycle.
+  rt::task<rt::result<page_info>> info(rt::deadline d = std::chrono::seconds(5)) const;
+
+  const std::shared_ptr<detail::page_core>& core() const noexcept { return core_; }
+
+ private:
+  std::shared_ptr<detail::page_core> core_;
+};
+
+/// Decodes standard base64 (as CDP sends binary data); errc::parse on malformed input.
+rt::result<std::vector<std::uint8_t>> decode_base64(std::string_view text);
+
+}  // namespace janus::client

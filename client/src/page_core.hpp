@@ -1,0 +1,113 @@
+// Private to client/: the state a page shares between its handles, its page actor and the
+// browser actor, and the page actor itself.
+#pragma once
+
+#include <janus/client/cdp_session.hpp>
+#include <janus/client/page.hpp>
+#include <janus/protocol/json_value.hpp>
+#include <janus/rt/actor.hpp>
+#include <janus/rt/stream.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <variant>
+
+namespace janus::client::detail {
+
+/// What waiters see of a page: each lifecycle-related event of its session, in order, then one
+/// `gone` signal if the target crashes or goes away.
+///
+/// @par Thread Safety
+/// A plain value.
+struct page_signal {
+  cdp_event event;
+  rt::errc gone = rt::errc::ok;
+  std::string why;
+};
+
+class page_actor;
+
+/// @par Thread Safety
+/// Every member may be used from any thread: ids are immutable, the rest is atomic or guarded by mu.
+struct page_core {
+  page_core(rt::scheduler& s, cdp_session sess, std::string target)
+      : sched(s), session(std::move(sess)), target_id(std::move(target)), signals(s) {}
+  ~page_core();
+  page_core(const page_core&) = delete;
+  page_core& operator=(const page_core&) = delete;
+
+  rt::scheduler& sched;
+  const cdp_session session;
+  const std::string target_id;
+  rt::stream<page_signal> signals;
+  rt::actor_ref<page_actor> actor;  // set once, before the page is handed out
+
+  /// The page's error once it is gone, else ok.
+  rt::result<void> alive() const;
+  /// First caller wins: fails the session's pending requests and blocks its later ones, tells the
+  /// waiters, and ends the signal stream. Returns whether this call made it gone.
+  bool mark_gone(rt::errc code, std::string why);
+  /// A subscription to the signals, made before a command is sent (arm-then-act). Lossy only in
+  /// theory: a waiter reads continuously once its command is answered, and the page produces a
+  /// few dozen lifecycle events per document.
+  rt::subscription<page_signal> watch() { return signals.subscribe(4096, rt::overflow::drop_oldest); }
+
+  // From Target.targetInfoChanged (the browser actor).
+  void set_target_info(std::string title, std::string url);
+  std::pair<std::string, std::string> title_and_url() const;
+
+  std::atomic<rt::errc> gone{rt::errc::ok};
+  mutable std::mutex mu;
+  std::string gone_why;  // guarded by mu
+  std::string title;     // guarded by mu
+  std::string target_url;
+};
+
+/// Follows one page's lifecycle from its session's Page and Inspector events, republishes them to
+/// the page's waiters, and notices a crash reported on the session.
+///
+/// @par Thread Safety
+/// Used through its actor_ref from any thread.
+class page_actor : public rt::actor<page_actor> {
+ public:
+  /// Start following: the subscription was made before Page.enable, so nothing is missed.
+  struct run {
+    std::shared_ptr<rt::subscription<cdp_event>> events;
+  };
+  /// The main frame as Page.getFrameTree reports it when the page is attached (its first document
+  /// may have loaded before we were listening).
+  struct seed {
+    std::string frame_id;
+    std::string loader_id;
+    std::string url;
+    bool loaded = false;
+  };
+  struct get_info {};
+  using message = std::variant<run, seed, get_info>;
+  static constexpr std::size_t mailbox_capacity = 64;
+
+  explicit page_actor(std::weak_ptr<page_core> core) : core_(std::move(core)) {}
+
+  rt::task<void> handle(run r);
+  void handle(seed s);
+  page_info handle(get_info) const;
+
+ private:
+  void apply(const cdp_event& ev, const protocol::json_value& params);
+
+  std::weak_ptr<page_core> core_;
+  std::string frame_id_;
+  std::string loader_id_;
+  std::string url_;
+  bool dom_content_loaded_ = false;
+  bool loaded_ = false;
+  bool seen_navigation_ = false;  // a seed must not overwrite what events already said
+};
+
+/// A raw call whose reply's `result` is parsed; the method names the error.
+rt::task<rt::result<protocol::json_value>> call_json(cdp_session s, std::string method, std::string params,
+                                                      rt::deadline d);
+
+}  // namespace janus::client::detail
