@@ -58,6 +58,8 @@ browser_fixture::browser_fixture() : sched(two_workers()) {
   auto server = protocol::http_server::start();
   if (!server) throw std::runtime_error("http_server: " + server.err().what());
   http = std::move(*server);
+  // Chromium asks for a favicon after each load; a 404 there would show up as a Log error.
+  http->route("/favicon.ico", protocol::http_response(204, "", "image/x-icon"));
 
   client::launch_options lo;
   auto launched = sched.block_on(client::launch_chromium(sched, lo));
