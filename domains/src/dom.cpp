@@ -33,13 +33,10 @@ std::vector<std::pair<std::string, std::string>> attributes_of(const json_value&
 }
 
 bool is_void(std::string_view tag) {
-  static constexpr std::array<std::string_view, 20> names = {
-      "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "img",
-      "input", "keygen", "link", "meta", "param", "source", "track", "wbr", "image", "menuitem"};
-  // "image" and "menuitem" are not void in the serializer; keep them out of the check below.
-  for (std::size_t i = 0; i < 18; ++i)
-    if (names[i] == tag) return true;
-  return false;
+  static constexpr std::array<std::string_view, 18> names = {"area", "base", "basefont", "bgsound", "br",    "col",
+                                                            "embed", "frame", "hr",       "img",     "input", "keygen",
+                                                            "link", "meta",  "param",    "source",  "track", "wbr"};
+  return std::find(names.begin(), names.end(), tag) != names.end();
 }
 
 bool is_raw_text_parent(std::string_view tag) {

@@ -48,6 +48,11 @@ class enable_once {
     (void)signal_.try_publish(0);
   }
 
+  /// After the domain was disabled: the next user enables it again.
+  void reset() noexcept {
+    if (state_ == state::done) state_ = state::idle;
+  }
+
   /// Waits for a running attempt to end: ok once enabled, its error if it failed.
   rt::task<rt::result<void>> wait(rt::deadline d) {
     // Subscribing before looking at the state: finish() cannot slip in between, as both run in
@@ -110,5 +115,7 @@ std::string remote_object_text(const protocol::json_value& obj);
 /// Base64 (RFC 4648, with or without padding; whitespace skipped) to bytes; errc::parse on any
 /// other character.
 rt::result<std::string> base64_decode(std::string_view in);
+/// Bytes to base64 (standard alphabet, padded): CDP's encoding of binary fields.
+std::string base64_encode(std::string_view in);
 
 }  // namespace janus::domains::detail
