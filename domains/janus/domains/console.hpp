@@ -1,0 +1,152 @@
+// Console: what the page printed, from Runtime.consoleAPICalled (console.log & co.),
+// Log.entryAdded (the browser's own messages: failed loads, interventions, violations) and
+// Runtime.exceptionThrown (uncaught exceptions), in the order the browser sent them.
+//
+//   domains::console con = domains::console::start(sched, page_session);
+//   auto live = co_await con.subscribe(1024);           // entries from now on, nothing lost
+//   auto entry = co_await live->next(rt::deadline(5s));
+//   auto past = co_await con.entries();                 // the buffer: the last `capacity` entries
+//
+// The buffer is a ring: what it pushes out is counted (stats().evicted). Live subscribers choose
+// their queue's policy: `block` loses nothing and, when the subscriber is slow, slows the
+// browser's event stream down for everyone on this page; drop_oldest / drop_newest never slow
+// anything and count what they drop (subscription::dropped()).
+//
+// Enabling sends Runtime.enable and Log.enable; V8 then replays the messages it logged before,
+// so the first entries may predate the call. Works across navigations.
+//
+// @par Thread Safety
+// `console` is a handle: copies may be used from any threads at once. Its state lives in an actor
+// fed by its event subscription; readers get copies through asks. A live subscription follows
+// rt::subscription's rules (one consumer at a time).
+#pragma once
+
+#include <janus/client/cdp_session.hpp>
+#include <janus/domains/detail/domain_support.hpp>
+#include <janus/rt/actor.hpp>
+#include <janus/rt/result.hpp>
+#include <janus/rt/stream.hpp>
+#include <janus/rt/task.hpp>
+#include <janus/rt/time.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace janus::domains {
+
+/// @par Thread Safety
+/// A plain value.
+struct console_entry {
+  enum class origin : std::uint8_t { console_api, log, exception };
+
+  origin from = origin::console_api;
+  /// "verbose", "info", "warning" or "error" (Log's levels; console.debug is verbose,
+  /// console.log / console.info info, console.warn warning, console.error / assert and exceptions
+  /// error).
+  std::string level;
+  /// The console method ("log", "table", "assert", ...), Log's source ("network", "violation",
+  /// ...), or "exception".
+  std::string type;
+  /// The arguments as DevTools prints them (printf-style %s %d %i %f %o %O %c applied), the Log
+  /// entry's text, or the exception's message line.
+  std::string text;
+  /// For exceptions: the stack as "    at …" lines.
+  std::string stack;
+  /// Milliseconds since the epoch, as the browser stamped it.
+  double timestamp = 0;
+  std::string url;
+  /// 1-based, as DevTools shows them; 0 when the browser gave none.
+  int line = 0;
+  int column = 0;
+  std::int64_t execution_context_id = 0;
+  /// Position in everything this console has seen (0, 1, 2, ...): gaps mean evicted entries.
+  std::uint64_t seq = 0;
+};
+
+/// @par Thread Safety
+/// A plain value.
+struct console_stats {
+  std::size_t buffered = 0;
+  std::uint64_t total = 0;       // entries ever recorded
+  std::uint64_t evicted = 0;     // pushed out of the buffer
+  std::uint64_t malformed = 0;   // events whose params could not be read
+  std::uint64_t dropped = 0;     // events lost by the subscription (0 with the default policy)
+};
+
+/// @par Thread Safety
+/// A plain value.
+struct console_options {
+  std::size_t capacity = 10000;
+  std::size_t event_queue = 4096;
+  std::chrono::milliseconds command_timeout{10000};
+};
+
+class console_actor : public rt::actor<console_actor> {
+ public:
+  struct pump {
+    rt::subscription<client::cdp_event> sub;
+  };
+  struct enable {
+    rt::deadline until;
+  };
+  struct get_entries {};
+  struct get_stats {};
+  struct clear {};
+  struct subscribe_live {
+    std::size_t capacity;
+    rt::overflow policy;
+  };
+  using message = std::variant<pump, enable, get_entries, get_stats, clear, subscribe_live>;
+  static constexpr std::size_t mailbox_capacity = 256;
+
+  console_actor(rt::scheduler* sched, client::cdp_session session, console_options options);
+
+  rt::task<void> handle(pump p);
+  rt::task<rt::result<void>> handle(enable e);
+  std::vector<console_entry> handle(get_entries) const;
+  console_stats handle(get_stats) const;
+  void handle(clear);
+  rt::subscription<console_entry> handle(subscribe_live s);
+
+ private:
+  client::cdp_session session_;
+  console_options options_;
+  detail::enable_once enabled_;
+  std::deque<console_entry> buffer_;
+  console_stats stats_;
+  const rt::subscription<client::cdp_event>* sub_ = nullptr;
+  bool pump_started_ = false;
+  rt::stream<console_entry> live_;
+};
+
+class console {
+ public:
+  console() = default;
+  static console start(rt::scheduler& sched, client::cdp_session session, console_options options = {});
+  explicit operator bool() const noexcept { return owner_ != nullptr; }
+
+  /// Subscribes, then sends Runtime.enable and Log.enable. Other calls enable first.
+  rt::task<rt::result<void>> enable(rt::deadline d = std::chrono::seconds(10)) const;
+  /// A copy of the buffer, oldest first.
+  rt::task<rt::result<std::vector<console_entry>>> entries(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<console_stats>> stats(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<void>> clear(rt::deadline d = std::chrono::seconds(10)) const;
+  /// Every entry recorded from now on, in order, through a queue of `capacity` with `policy`.
+  rt::task<rt::result<rt::subscription<console_entry>>> subscribe(std::size_t capacity = 1024,
+                                                                   rt::overflow policy = rt::overflow::block,
+                                                                   rt::deadline d = std::chrono::seconds(10)) const;
+  void stop() const;
+
+  const rt::actor_ref<console_actor>& ref() const noexcept { return owner_->ref; }
+
+ private:
+  std::shared_ptr<detail::actor_owner<console_actor>> owner_;
+};
+
+}  // namespace janus::domains

@@ -1,0 +1,121 @@
+// Pieces every domain actor shares: enabling a domain once however many callers race to use it,
+// reading an event's params, and stopping the actor when the last handle to it goes away.
+#pragma once
+
+#include <janus/client/cdp_event.hpp>
+#include <janus/protocol/json_value.hpp>
+#include <janus/rt/actor.hpp>
+#include <janus/rt/result.hpp>
+#include <janus/rt/stream.hpp>
+#include <janus/rt/task.hpp>
+#include <janus/rt/time.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace janus::domains::detail {
+
+/// Enabling a domain is a command round trip during which other callers of the same actor may
+/// arrive (actors are reentrant at suspension points): they must wait for the one enabling rather
+/// than enable twice, and a failed attempt must let the next caller try again.
+///
+/// @par Thread Safety
+/// Owned by one actor and used only from its handlers.
+class enable_once {
+ public:
+  explicit enable_once(rt::scheduler& s) : signal_(s) {}
+
+  bool done() const noexcept { return state_ == state::done; }
+
+  /// True when the caller must now enable (and then call finish); false when it is already done
+  /// or someone else is at it (then wait()).
+  bool claim() noexcept {
+    if (state_ != state::idle) return false;
+    state_ = state::running;
+    return true;
+  }
+
+  void finish(const rt::result<void>& r) {
+    if (r) {
+      state_ = state::done;
+    } else {
+      state_ = state::idle;
+      last_ = r.err();
+    }
+    (void)signal_.try_publish(0);
+  }
+
+  /// After the domain was disabled: the next user enables it again.
+  void reset() noexcept {
+    if (state_ == state::done) state_ = state::idle;
+  }
+
+  /// Waits for a running attempt to end: ok once enabled, its error if it failed.
+  rt::task<rt::result<void>> wait(rt::deadline d) {
+    // Subscribing before looking at the state: finish() cannot slip in between, as both run in
+    // the owning actor, but the order keeps that true even if it ever did not.
+    rt::subscription<int> sub = signal_.subscribe(4, rt::overflow::drop_oldest);
+    while (state_ == state::running) {
+      rt::result<int> r = co_await sub.next(d);
+      if (!r) co_return std::move(r).err();
+    }
+    if (state_ == state::done) co_return rt::ok;
+    co_return last_;
+  }
+
+ private:
+  enum class state : std::uint8_t { idle, running, done };
+  state state_ = state::idle;
+  rt::error last_{rt::errc::cancelled, "enabling did not finish"};
+  rt::stream<int> signal_;
+};
+
+/// The params of an event as a dynamic value; a malformed payload is a parse error the caller
+/// counts (it never stops the actor).
+inline rt::result<protocol::json_value> params_of(const client::cdp_event& ev) {
+  return protocol::json_value::parse(ev.params());
+}
+
+inline std::string str_of(const protocol::json_value& v) {
+  const std::string* s = v.get_string();
+  return s ? *s : std::string();
+}
+inline double num_of(const protocol::json_value& v, double dflt = 0) { return v.get_double().value_or(dflt); }
+inline std::int64_t int_of(const protocol::json_value& v, std::int64_t dflt = 0) { return v.get_int().value_or(dflt); }
+inline bool bool_of(const protocol::json_value& v, bool dflt = false) { return v.get_bool().value_or(dflt); }
+
+/// Stops the actor when the last handle copy is destroyed: a domain object's lifetime is its
+/// owner's (the page), and an actor nobody can reach any more should not keep a subscription open.
+template <class A>
+struct actor_owner {
+  rt::actor_ref<A> ref;
+  explicit actor_owner(rt::actor_ref<A> r) : ref(std::move(r)) {}
+  actor_owner(const actor_owner&) = delete;
+  actor_owner& operator=(const actor_owner&) = delete;
+  ~actor_owner() {
+    if (ref) ref.stop();
+  }
+};
+
+/// A JS exception as people read it, from Runtime.ExceptionDetails: the message line ("Uncaught
+/// Error: boom") and the stack ("    at f (http://…/app.js:3:9)" lines, 1-based as DevTools
+/// shows them), from the exception's description when V8 put it there, else from stackTrace.
+struct exception_text {
+  std::string message;
+  std::string stack;
+};
+exception_text describe_exception(const protocol::json_value& details);
+
+/// How DevTools would print one console argument (a Runtime.RemoteObject).
+std::string remote_object_text(const protocol::json_value& obj);
+
+/// Base64 (RFC 4648, with or without padding; whitespace skipped) to bytes; errc::parse on any
+/// other character.
+rt::result<std::string> base64_decode(std::string_view in);
+/// Bytes to base64 (standard alphabet, padded): CDP's encoding of binary fields.
+std::string base64_encode(std::string_view in);
+
+}  // namespace janus::domains::detail

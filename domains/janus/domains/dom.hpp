@@ -1,0 +1,256 @@
+// DOM: a mirror of the page's document, kept current from the DOM domain's events.
+//
+//   domains::dom doc = domains::dom::start(sched, page_session);
+//   auto html = co_await doc.html();                                 // the mirror, serialized
+//   auto hit = co_await doc.query_selector("#main p");               // std::optional<node_ref>
+//   auto text = co_await doc.outer_html(**hit);                      // from the mirror
+//
+// How it stays in sync. DOM.getDocument(depth -1) returns the whole tree and makes Chromium
+// report every later change to a node it has sent: childNodeInserted / Removed, attributeModified
+// / Removed, characterDataModified, childNodeCountUpdated, setChildNodes. A node inserted with
+// children Chromium did not send (childNodeCount > 0, no children) gets DOM.requestChildNodes
+// (depth -1), whose answer arrives as setChildNodes; a style changed through CSSOM arrives as
+// inlineStyleInvalidated and is re-read with DOM.getAttributes. Whitespace-only text nodes are
+// included (DOM.enable includeWhitespace "all"), so the mirror serializes like the page.
+//
+// Generations. documentUpdated (a navigation, document.open) drops the mirror and bumps the
+// generation; the new document is fetched at once. A node_ref carries the generation it was made
+// in: using it in a later one fails with errc::stale_node, as does a node that has since been
+// removed. Chromium never reuses a node id, so a handle can never name the wrong node.
+//
+// What it leaves out: shadow roots, pseudo-elements and iframes' documents are not mirrored
+// (outerHTML does not include them either); Chromium cuts text nodes longer than 10 000
+// characters in what it sends, and the mirror has what it was sent.
+//
+// @par Thread Safety
+// `dom` is a handle: copies may be used from any threads at once. The mirror lives in an actor
+// fed by its event subscription; readers get copies (a node, a serialization) through asks.
+#pragma once
+
+#include <janus/client/cdp_session.hpp>
+#include <janus/domains/detail/domain_support.hpp>
+#include <janus/protocol/json_value.hpp>
+#include <janus/rt/actor.hpp>
+#include <janus/rt/result.hpp>
+#include <janus/rt/stream.hpp>
+#include <janus/rt/task.hpp>
+#include <janus/rt/time.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace janus::domains {
+
+/// A node of one document generation.
+///
+/// @par Thread Safety
+/// A plain value.
+struct node_ref {
+  std::int64_t id = 0;
+  std::uint64_t generation = 0;
+  friend bool operator==(const node_ref&, const node_ref&) = default;
+};
+
+/// One mirrored node (a copy).
+///
+/// @par Thread Safety
+/// A plain value.
+struct dom_node {
+  std::int64_t id = 0;
+  std::int64_t parent = 0;  // 0 for the document
+  /// The DOM's nodeType: 1 element, 3 text, 8 comment, 9 document, 10 doctype, 11 fragment.
+  int type = 0;
+  std::string name;        // nodeName ("DIV", "#text")
+  std::string local_name;  // "div"; empty for non-elements
+  std::string value;       // nodeValue: text and comment data
+  std::vector<std::pair<std::string, std::string>> attributes;
+  std::vector<std::int64_t> children;
+  /// Whether `children` is known (Chromium sent them); child_count is known either way.
+  bool children_known = false;
+  std::int64_t child_count = 0;
+  /// A <template>'s content fragment (its id), or 0.
+  std::int64_t template_content = 0;
+  std::string public_id;  // doctype only
+  std::string system_id;
+
+  const std::string* attribute(std::string_view n) const {
+    for (const auto& [k, v] : attributes)
+      if (k == n) return &v;
+    return nullptr;
+  }
+};
+
+/// @par Thread Safety
+/// A plain value.
+struct dom_stats {
+  std::uint64_t generation = 0;
+  std::size_t nodes = 0;
+  std::uint64_t events = 0;
+  std::uint64_t unknown = 0;            // events about nodes the mirror does not have (stale)
+  std::uint64_t malformed = 0;
+  std::uint64_t child_requests = 0;     // DOM.requestChildNodes sent
+  std::uint64_t attribute_reads = 0;    // DOM.getAttributes sent (after inlineStyleInvalidated)
+  std::uint64_t request_failures = 0;   // of those and of getAttributes (the node went meanwhile)
+  std::uint64_t refreshes = 0;          // DOM.getDocument sent
+  std::uint64_t dropped = 0;
+  bool ready = false;                   // a document is mirrored
+};
+
+/// @par Thread Safety
+/// A plain value.
+struct dom_options {
+  /// Events while the subscription's consumer is busy. It blocks rather than drops (a dropped
+  /// event would corrupt the mirror): the actor's pump never waits on anything but its queue.
+  std::size_t event_queue = 8192;
+  std::chrono::milliseconds command_timeout{20000};
+};
+
+class dom_actor : public rt::actor<dom_actor> {
+ public:
+  struct pump {
+    rt::subscription<client::cdp_event> sub;
+  };
+  struct enable {
+    rt::deadline until;
+  };
+  struct refresh {};
+  struct request_done {
+    std::int64_t id;
+    bool ok;
+  };
+  struct attributes_read {
+    std::int64_t id;
+    std::uint64_t generation;
+    std::uint64_t style_version;
+    std::optional<std::vector<std::pair<std::string, std::string>>> attributes;
+  };
+  struct get_document {
+    rt::deadline until;
+  };
+  struct get_node {
+    node_ref ref;
+  };
+  struct serialize {
+    node_ref ref;
+    bool outer;
+  };
+  struct check_ref {
+    node_ref ref;
+  };
+  struct get_stats {};
+  struct settle {
+    std::chrono::milliseconds quiet;
+    rt::deadline until;
+  };
+  using message = std::variant<pump, enable, refresh, request_done, attributes_read, get_document, get_node,
+                               serialize, check_ref, get_stats, settle>;
+  static constexpr std::size_t mailbox_capacity = 1024;
+
+  dom_actor(rt::scheduler* sched, client::cdp_session session, dom_options options);
+
+  rt::task<void> handle(pump p);
+  rt::task<rt::result<void>> handle(enable e);
+  rt::task<void> handle(refresh);
+  void handle(request_done d);
+  void handle(attributes_read a);
+  rt::task<rt::result<node_ref>> handle(get_document g);
+  rt::result<dom_node> handle(get_node g) const;
+  rt::result<std::string> handle(serialize s) const;
+  rt::result<void> handle(check_ref c) const;
+  dom_stats handle(get_stats) const;
+  rt::task<rt::result<void>> handle(settle s);
+
+ private:
+  struct node {
+    dom_node data;
+    std::uint64_t style_version = 0;
+  };
+
+  void apply(const client::cdp_event& ev);
+  void apply_parsed(std::string_view method, const protocol::json_value& p);
+  std::int64_t build(const protocol::json_value& n, std::int64_t parent);
+  void erase_subtree(std::int64_t id);
+  void detach(std::int64_t id);
+  void want_children(std::int64_t id);
+  void want_attributes(std::int64_t id);
+  void install(const protocol::json_value& root);
+  void changed();
+  rt::result<const node*> find(node_ref r) const;
+
+  client::cdp_session session_;
+  dom_options options_;
+  detail::enable_once enabled_;
+  std::unordered_map<std::int64_t, node> nodes_;
+  std::int64_t document_ = 0;
+  std::uint64_t generation_ = 0;
+  bool ready_ = false;
+  bool fetching_ = false;       // a getDocument is in flight: events wait in held_
+  bool refetch_ = false;        // documentUpdated came while fetching
+  std::vector<client::cdp_event> held_;
+  std::unordered_set<std::int64_t> children_pending_;
+  std::unordered_set<std::int64_t> attributes_pending_;
+  dom_stats stats_;
+  const rt::subscription<client::cdp_event>* sub_ = nullptr;
+  bool pump_started_ = false;
+  bool pump_ended_ = false;
+  rt::time_point last_change_;
+  rt::stream<int> changed_;
+};
+
+class dom {
+ public:
+  dom() = default;
+  static dom start(rt::scheduler& sched, client::cdp_session session, dom_options options = {});
+  explicit operator bool() const noexcept { return owner_ != nullptr; }
+
+  /// Subscribes, sends DOM.enable, and fetches the document. Other calls enable first.
+  rt::task<rt::result<void>> enable(rt::deadline d = std::chrono::seconds(20)) const;
+  /// The document node of the current generation (waits while a new document is being fetched).
+  rt::task<rt::result<node_ref>> document(rt::deadline d = std::chrono::seconds(20)) const;
+  /// A copy of one node.
+  rt::task<rt::result<dom_node>> node(node_ref n, rt::deadline d = std::chrono::seconds(10)) const;
+  /// The mirror's serialization of `n` with its own tag (outerHTML) or of its children only
+  /// (innerHTML), by the HTML fragment serialization algorithm.
+  rt::task<rt::result<std::string>> outer_html(node_ref n, rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<std::string>> inner_html(node_ref n, rt::deadline d = std::chrono::seconds(10)) const;
+  /// document.documentElement.outerHTML, from the mirror.
+  rt::task<rt::result<std::string>> html(rt::deadline d = std::chrono::seconds(20)) const;
+  /// DOM.getOuterHTML: the browser's own serialization, for comparison.
+  rt::task<rt::result<std::string>> browser_outer_html(node_ref n, rt::deadline d = std::chrono::seconds(10)) const;
+
+  /// DOM.querySelector / querySelectorAll under `root` (the document when unset).
+  rt::task<rt::result<std::optional<node_ref>>> query_selector(std::string selector, std::optional<node_ref> root = {},
+                                                               rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<std::vector<node_ref>>> query_selector_all(std::string selector,
+                                                                 std::optional<node_ref> root = {},
+                                                                 rt::deadline d = std::chrono::seconds(10)) const;
+
+  /// Returns once nothing the mirror asked for is outstanding and no event changed it for
+  /// `quiet`: after the page stops changing, the mirror has caught up.
+  rt::task<rt::result<void>> settle(std::chrono::milliseconds quiet = std::chrono::milliseconds(100),
+                                    rt::deadline d = std::chrono::seconds(20)) const;
+  rt::task<rt::result<dom_stats>> stats(rt::deadline d = std::chrono::seconds(10)) const;
+
+  void stop() const;
+  const rt::actor_ref<dom_actor>& ref() const noexcept { return owner_->ref; }
+
+ private:
+  std::shared_ptr<detail::actor_owner<dom_actor>> owner_;
+  client::cdp_session session_;
+};
+
+/// The HTML fragment serialization of text in an element: & < > and U+00A0 escaped.
+std::string escape_html_text(std::string_view s);
+/// The same for an attribute value: & " < > and U+00A0 escaped (Chromium escapes < and > in
+/// attributes too, as the HTML standard now does).
+std::string escape_html_attribute(std::string_view s);
+
+}  // namespace janus::domains

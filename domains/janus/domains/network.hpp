@@ -1,0 +1,222 @@
+// Network: a table of the page's requests, kept from the Network domain's events.
+//
+//   domains::network net = domains::network::start(sched, page_session);
+//   co_await net.enable();                              // before navigating, or requests are missed
+//   ... navigate ...
+//   co_await net.wait_idle(500ms, rt::deadline(30s));   // nothing in flight for 500 ms
+//   auto table = co_await net.requests();               // a snapshot, oldest first
+//   auto body = co_await net.response_body(table->back().request_id);
+//
+// One row per hop: a redirect keeps its requestId, so the hop that was redirected is closed with
+// the redirect response (state `redirected`) and a new row with redirect_index + 1 follows it. The
+// table is a ring of `capacity` rows; rows pushed out are counted (stats().evicted), and a request
+// pushed out while in flight still counts as in flight until the browser says it ended, so
+// wait_idle stays right.
+//
+// Works across navigations: Network.enable lasts for the target's lifetime, and the table keeps
+// the rows of earlier documents until they are pushed out or clear() is called.
+//
+// @par Thread Safety
+// `network` is a handle: copies may be used from any threads at once. Its state lives in an actor
+// (network_actor) fed by its event subscription; every reader gets a copy through an ask, never a
+// reference into the live table. The actor stops when the last handle goes away.
+#pragma once
+
+#include <janus/client/cdp_session.hpp>
+#include <janus/domains/detail/domain_support.hpp>
+#include <janus/rt/actor.hpp>
+#include <janus/rt/result.hpp>
+#include <janus/rt/stream.hpp>
+#include <janus/rt/task.hpp>
+#include <janus/rt/time.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace janus::domains {
+
+using header_list = std::vector<std::pair<std::string, std::string>>;
+
+/// One hop of one request.
+///
+/// @par Thread Safety
+/// A plain value.
+struct network_request {
+  enum class state : std::uint8_t { pending, responded, finished, failed, redirected };
+
+  std::string request_id;
+  /// 0 for the first hop, n for the n-th redirect of the same requestId.
+  std::uint32_t redirect_index = 0;
+  std::string url;
+  std::string method;
+  /// "Document", "Script", "Fetch", ... as Chromium names it.
+  std::string resource_type;
+  std::string frame_id;
+  std::string loader_id;
+  header_list request_headers;
+
+  state status_state = state::pending;
+  int status = 0;
+  std::string status_text;
+  header_list response_headers;
+  std::string mime_type;
+  std::string protocol;
+  std::string remote_address;
+
+  /// Monotonic seconds as the browser counts them (Network.MonotonicTime); 0 when not reached.
+  double start_time = 0;
+  double response_time = 0;
+  double end_time = 0;
+  /// Seconds since the epoch when the request started.
+  double wall_time = 0;
+
+  /// Bytes on the wire (headers included), from loadingFinished, or the sum of dataReceived's
+  /// encoded lengths while the request is still loading.
+  std::int64_t encoded_data_length = 0;
+  /// Decoded body bytes received (the sum of dataReceived's dataLength).
+  std::int64_t data_length = 0;
+
+  /// loadingFailed's errorText ("net::ERR_ABORTED", ...); empty unless failed.
+  std::string failure;
+  bool canceled = false;
+  std::string blocked_reason;
+  /// Served from the memory or disk cache (requestServedFromCache or the response's flags).
+  bool from_cache = false;
+  bool from_service_worker = false;
+
+  bool in_flight() const noexcept { return status_state == state::pending || status_state == state::responded; }
+};
+
+/// @par Thread Safety
+/// A plain value.
+struct network_stats {
+  std::size_t rows = 0;          // rows in the table now
+  std::size_t in_flight = 0;     // requests started and not yet finished or failed
+  std::uint64_t requests = 0;    // hops ever added (redirect hops included)
+  std::uint64_t evicted = 0;     // rows pushed out of the ring
+  std::uint64_t events = 0;      // Network events applied
+  std::uint64_t unknown = 0;     // events about a request the table never saw start
+  std::uint64_t malformed = 0;   // events whose params could not be read
+  std::uint64_t dropped = 0;     // events lost by the subscription (0 with the default policy)
+};
+
+/// A response body, decoded from base64 when the browser sent it so.
+///
+/// @par Thread Safety
+/// A plain value.
+struct fetched_body {
+  std::string bytes;
+  bool was_base64 = false;
+};
+
+/// @par Thread Safety
+/// A plain value.
+struct network_options {
+  /// Rows kept; older rows are pushed out (and counted).
+  std::size_t capacity = 2000;
+  /// The event subscription's queue. It blocks rather than drops: the actor's pump never waits
+  /// on anything but its queue, so a full queue only slows the browser for a moment.
+  std::size_t event_queue = 4096;
+  std::chrono::milliseconds command_timeout{10000};
+};
+
+/// The actor behind `network`. Use the handle; the messages are its protocol.
+class network_actor : public rt::actor<network_actor> {
+ public:
+  struct pump {
+    rt::subscription<client::cdp_event> sub;
+  };
+  struct enable {
+    rt::deadline until;
+  };
+  struct get_requests {};
+  struct get_stats {};
+  struct clear {};
+  struct wait_idle {
+    std::chrono::milliseconds quiet;
+    rt::deadline until;
+  };
+  using message = std::variant<pump, enable, get_requests, get_stats, clear, wait_idle>;
+  static constexpr std::size_t mailbox_capacity = 256;
+
+  network_actor(rt::scheduler* sched, client::cdp_session session, network_options options);
+
+  rt::task<void> handle(pump p);
+  rt::task<rt::result<void>> handle(enable e);
+  std::vector<network_request> handle(get_requests) const;
+  network_stats handle(get_stats) const;
+  void handle(clear);
+  rt::task<rt::result<void>> handle(wait_idle w);
+
+ private:
+  void apply(const client::cdp_event& ev);
+  network_request* latest(const std::string& request_id);
+  network_request& add_row(network_request row);
+  void ended(const std::string& request_id, double at);
+  void touch();
+
+  client::cdp_session session_;
+  network_options options_;
+  detail::enable_once enabled_;
+  std::deque<network_request> rows_;
+  std::uint64_t first_seq_ = 0;  // sequence number of rows_.front()
+  std::unordered_map<std::string, std::uint64_t> latest_seq_;
+  std::unordered_set<std::string> in_flight_;
+  network_stats stats_;
+  const rt::subscription<client::cdp_event>* sub_ = nullptr;
+  rt::time_point last_activity_;
+  rt::stream<int> activity_;  // wakes wait_idle whenever something changes
+  bool pump_ended_ = false;
+};
+
+class network {
+ public:
+  network() = default;
+
+  /// Spawns the actor on `sched` for one page session. Nothing is sent until first use.
+  static network start(rt::scheduler& sched, client::cdp_session session, network_options options = {});
+
+  explicit operator bool() const noexcept { return owner_ != nullptr; }
+
+  /// Subscribes to Network events, then sends Network.enable. Every other call enables first;
+  /// call it explicitly before navigating so the first requests are not missed.
+  rt::task<rt::result<void>> enable(rt::deadline d = std::chrono::seconds(10)) const;
+
+  /// A copy of the table, oldest row first.
+  rt::task<rt::result<std::vector<network_request>>> requests(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<network_stats>> stats(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<std::size_t>> in_flight(rt::deadline d = std::chrono::seconds(10)) const;
+  /// Empties the table (in-flight requests are still tracked for wait_idle).
+  rt::task<rt::result<void>> clear(rt::deadline d = std::chrono::seconds(10)) const;
+
+  /// Returns once no request has been in flight for `quiet`; errc::timeout at the deadline.
+  /// Event-driven: it wakes on each Network event, not on a polling interval.
+  rt::task<rt::result<void>> wait_idle(std::chrono::milliseconds quiet = std::chrono::milliseconds(500),
+                                       rt::deadline d = std::chrono::seconds(30)) const;
+
+  /// Network.getResponseBody for a finished request (errc::protocol when the browser no longer
+  /// has it, e.g. after a navigation evicted it from its resource buffer).
+  rt::task<rt::result<fetched_body>> response_body(std::string request_id,
+                                                    rt::deadline d = std::chrono::seconds(10)) const;
+
+  /// Stops the actor now (the last handle's destruction does the same).
+  void stop() const;
+
+  const rt::actor_ref<network_actor>& ref() const noexcept { return owner_->ref; }
+
+ private:
+  std::shared_ptr<detail::actor_owner<network_actor>> owner_;
+  client::cdp_session session_;
+};
+
+}  // namespace janus::domains

@@ -1,0 +1,778 @@
+#include <janus/domains/dom.hpp>
+
+#include <janus/protocol/json_writer.hpp>
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+namespace janus::domains {
+
+namespace {
+
+using protocol::json_value;
+using detail::int_of;
+using detail::str_of;
+
+// A getDocument reply nests two JSON levels per DOM level; the default bound (512) would refuse
+// documents only 256 elements deep, which scripts build easily.
+constexpr std::size_t max_json_depth = 8192;
+
+rt::deadline sooner(rt::deadline a, std::chrono::milliseconds b) {
+  const rt::deadline db(b);
+  return a.at() < db.at() ? a : db;
+}
+
+std::vector<std::pair<std::string, std::string>> attributes_of(const json_value& flat) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (const json_value::array_type* a = flat.get_array()) {
+    out.reserve(a->size() / 2);
+    for (std::size_t i = 0; i + 1 < a->size(); i += 2) out.emplace_back(str_of((*a)[i]), str_of((*a)[i + 1]));
+  }
+  return out;
+}
+
+bool is_void(std::string_view tag) {
+  static constexpr std::array<std::string_view, 18> names = {"area", "base", "basefont", "bgsound", "br",    "col",
+                                                            "embed", "frame", "hr",       "img",     "input", "keygen",
+                                                            "link", "meta",  "param",    "source",  "track", "wbr"};
+  return std::find(names.begin(), names.end(), tag) != names.end();
+}
+
+bool is_raw_text_parent(std::string_view tag) {
+  return tag == "style" || tag == "script" || tag == "xmp" || tag == "iframe" || tag == "noembed" ||
+         tag == "noframes" || tag == "plaintext" || tag == "noscript";
+}
+
+std::string lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+std::string tag_of(const dom_node& n) { return n.local_name.empty() ? lower(n.name) : n.local_name; }
+
+template <bool Attribute>
+std::string escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '&') out += "&amp;";
+    else if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (Attribute && c == '"') out += "&quot;";
+    else if (c == '\xC2' && i + 1 < s.size() && s[i + 1] == '\xA0') {
+      out += "&nbsp;";
+      ++i;
+    } else out += c;
+  }
+  return out;
+}
+
+bool wanted(const client::cdp_event& ev) { return ev.domain() == "DOM"; }
+
+}  // namespace
+
+std::string escape_html_text(std::string_view s) { return escape<false>(s); }
+std::string escape_html_attribute(std::string_view s) { return escape<true>(s); }
+
+dom_actor::dom_actor(rt::scheduler* sched, client::cdp_session session, dom_options options)
+    : session_(std::move(session)),
+      options_(options),
+      enabled_(*sched),
+      last_change_(rt::clock::now()),
+      changed_(*sched) {}
+
+// --- events -------------------------------------------------------------------------------------
+
+rt::task<void> dom_actor::handle(pump p) {
+  sub_ = &p.sub;
+  for (;;) {
+    rt::result<client::cdp_event> ev = co_await p.sub.next();
+    if (!ev) break;
+    apply(*ev);
+  }
+  stats_.dropped = p.sub.dropped();
+  sub_ = nullptr;
+  pump_ended_ = true;
+  changed();
+}
+
+void dom_actor::apply(const client::cdp_event& ev) {
+  // While a getDocument is in flight, nothing may touch the mirror it is about to replace: the
+  // events are held and replayed on the new tree. Those that predate the reply name node ids of
+  // the old bindings, which Chromium never reuses, so they fall on no node and are ignored.
+  if (fetching_) {
+    held_.push_back(ev);
+    return;
+  }
+  rt::result<json_value> p = json_value::parse(ev.params(), max_json_depth);
+  if (!p) {
+    ++stats_.malformed;
+    return;
+  }
+  apply_parsed(ev.method(), *p);
+  changed();
+}
+
+void dom_actor::changed() {
+  last_change_ = rt::clock::now();
+  (void)changed_.try_publish(0);
+}
+
+void dom_actor::apply_parsed(std::string_view m, const json_value& p) {
+  ++stats_.events;
+  auto lookup = [&](std::int64_t id) -> node* {
+    auto it = nodes_.find(id);
+    if (it == nodes_.end()) {
+      ++stats_.unknown;
+      return nullptr;
+    }
+    return &it->second;
+  };
+
+  if (m == "DOM.documentUpdated") {
+    ++generation_;
+    nodes_.clear();
+    children_pending_.clear();
+    attributes_pending_.clear();
+    document_ = 0;
+    ready_ = false;
+    if (fetching_) {
+      refetch_ = true;
+    } else if (auto r = self().try_tell(refresh{}); !r) {
+      // A full mailbox: the next reader that finds no document fetches it (get_document).
+      refetch_ = true;
+    }
+  } else if (m == "DOM.setChildNodes") {
+    node* parent = lookup(int_of(p["parentId"]));
+    if (!parent) return;
+    const std::int64_t pid = parent->data.id;
+    for (std::int64_t c : std::vector<std::int64_t>(parent->data.children)) erase_subtree(c);
+    std::vector<std::int64_t> kids;
+    if (const json_value::array_type* a = p["nodes"].get_array()) {
+      kids.reserve(a->size());
+      for (const json_value& n : *a) kids.push_back(build(n, pid));
+    }
+    node& par = nodes_.at(pid);  // build() may have rehashed the map
+    children_pending_.erase(pid);
+    par.data.children = std::move(kids);
+    par.data.children_known = true;
+    par.data.child_count = static_cast<std::int64_t>(par.data.children.size());
+  } else if (m == "DOM.childNodeInserted") {
+    const std::int64_t pid = int_of(p["parentNodeId"]);
+    if (!lookup(pid)) return;
+    const std::int64_t prev = int_of(p["previousNodeId"]);
+    const std::int64_t id = build(p["node"], pid);
+    node& par = nodes_.at(pid);
+    auto& kids = par.data.children;
+    kids.erase(std::remove(kids.begin(), kids.end(), id), kids.end());
+    if (prev == 0) {
+      kids.insert(kids.begin(), id);
+    } else {
+      auto at = std::find(kids.begin(), kids.end(), prev);
+      if (at == kids.end()) {
+        ++stats_.unknown;
+        kids.push_back(id);
+      } else {
+        kids.insert(at + 1, id);
+      }
+    }
+    par.data.child_count = static_cast<std::int64_t>(kids.size());
+  } else if (m == "DOM.childNodeRemoved") {
+    const std::int64_t id = int_of(p["nodeId"]);
+    if (!lookup(int_of(p["parentNodeId"])) || !nodes_.count(id)) {
+      if (!nodes_.count(id)) ++stats_.unknown;
+      return;
+    }
+    detach(id);
+    erase_subtree(id);
+  } else if (m == "DOM.attributeModified") {
+    node* n = lookup(int_of(p["nodeId"]));
+    if (!n) return;
+    const std::string name = str_of(p["name"]);
+    std::string value = str_of(p["value"]);
+    if (name == "style") ++n->style_version;
+    for (auto& [k, v] : n->data.attributes) {
+      if (k == name) {
+        v = std::move(value);
+        return;
+      }
+    }
+    n->data.attributes.emplace_back(name, std::move(value));
+  } else if (m == "DOM.attributeRemoved") {
+    node* n = lookup(int_of(p["nodeId"]));
+    if (!n) return;
+    const std::string name = str_of(p["name"]);
+    if (name == "style") ++n->style_version;
+    auto& a = n->data.attributes;
+    a.erase(std::remove_if(a.begin(), a.end(), [&](const auto& kv) { return kv.first == name; }), a.end());
+  } else if (m == "DOM.characterDataModified") {
+    node* n = lookup(int_of(p["nodeId"]));
+    if (!n) return;
+    n->data.value = str_of(p["characterData"]);
+  } else if (m == "DOM.childNodeCountUpdated") {
+    node* n = lookup(int_of(p["nodeId"]));
+    if (!n) return;
+    const std::int64_t count = int_of(p["childNodeCount"]);
+    const std::int64_t id = n->data.id;
+    n->data.child_count = count;
+    // Chromium reports a count only for a node whose children it considers unsent: whatever the
+    // mirror holds for it is not being kept current, so it is fetched again.
+    if (count == 0) {
+      for (std::int64_t c : std::vector<std::int64_t>(n->data.children)) erase_subtree(c);
+      node& again = nodes_.at(id);
+      again.data.children.clear();
+      again.data.children_known = true;
+    } else {
+      n->data.children_known = false;
+      want_children(id);
+    }
+  } else if (m == "DOM.inlineStyleInvalidated") {
+    if (const json_value::array_type* ids = p["nodeIds"].get_array())
+      for (const json_value& id : *ids)
+        if (nodes_.count(int_of(id))) want_attributes(int_of(id));
+  }
+  // shadowRootPushed / Popped, pseudoElementAdded / Removed, distributedNodesUpdated and the
+  // like concern what the mirror leaves out (see dom.hpp).
+}
+
+std::int64_t dom_actor::build(const json_value& n, std::int64_t parent) {
+  const std::int64_t id = int_of(n["nodeId"]);
+  if (nodes_.count(id)) {
+    detach(id);
+    erase_subtree(id);
+  }
+  node fresh;
+  dom_node& d = fresh.data;
+  d.id = id;
+  d.parent = parent;
+  d.type = static_cast<int>(int_of(n["nodeType"]));
+  d.name = str_of(n["nodeName"]);
+  d.local_name = str_of(n["localName"]);
+  d.value = str_of(n["nodeValue"]);
+  d.attributes = attributes_of(n["attributes"]);
+  d.public_id = str_of(n["publicId"]);
+  d.system_id = str_of(n["systemId"]);
+  d.child_count = int_of(n["childNodeCount"]);
+  nodes_.emplace(id, std::move(fresh));
+
+  std::vector<std::int64_t> kids;
+  bool known = false;
+  if (const json_value::array_type* a = n["children"].get_array()) {
+    known = true;
+    kids.reserve(a->size());
+    for (const json_value& c : *a) kids.push_back(build(c, id));
+  }
+  std::int64_t tmpl = 0;
+  if (const json_value* t = n.find("templateContent"); t && t->is_object()) tmpl = build(*t, id);
+
+  node& self_node = nodes_.at(id);
+  if (known) {
+    self_node.data.child_count = static_cast<std::int64_t>(kids.size());
+  } else if (self_node.data.child_count == 0) {
+    known = true;
+  } else {
+    want_children(id);
+  }
+  self_node.data.children = std::move(kids);
+  self_node.data.children_known = known;
+  self_node.data.template_content = tmpl;
+  return id;
+}
+
+void dom_actor::detach(std::int64_t id) {
+  auto it = nodes_.find(id);
+  if (it == nodes_.end()) return;
+  auto p = nodes_.find(it->second.data.parent);
+  if (p == nodes_.end()) return;
+  auto& kids = p->second.data.children;
+  auto at = std::find(kids.begin(), kids.end(), id);
+  if (at != kids.end()) {
+    kids.erase(at);
+    p->second.data.child_count = static_cast<std::int64_t>(kids.size());
+  }
+}
+
+void dom_actor::erase_subtree(std::int64_t id) {
+  // Iterative: a removed subtree may be deeper than the stack would like.
+  std::vector<std::int64_t> todo{id};
+  while (!todo.empty()) {
+    const std::int64_t cur = todo.back();
+    todo.pop_back();
+    auto it = nodes_.find(cur);
+    if (it == nodes_.end()) continue;
+    for (std::int64_t c : it->second.data.children) todo.push_back(c);
+    if (it->second.data.template_content) todo.push_back(it->second.data.template_content);
+    children_pending_.erase(cur);
+    attributes_pending_.erase(cur);
+    nodes_.erase(it);
+  }
+}
+
+// --- what the mirror asks for -------------------------------------------------------------------
+
+namespace {
+
+// Detached tasks, not actor handlers: the pump must never wait, and a burst of insertions can ask
+// for more children than an actor may have handlers suspended.
+rt::task<void> request_children(client::cdp_session session, rt::actor_ref<dom_actor> me, std::int64_t id,
+                                std::chrono::milliseconds timeout) {
+  const std::string params = "{\"nodeId\":" + std::to_string(id) + ",\"depth\":-1,\"pierce\":false}";
+  client::call_options co{.deadline = rt::deadline(timeout), .cancel = {}};
+  auto reply = co_await session.call("DOM.requestChildNodes", params, std::move(co));
+  dom_actor::request_done done{id, reply.has_value()};
+  (void)co_await me.tell(std::move(done));
+}
+
+rt::task<void> read_attributes(client::cdp_session session, rt::actor_ref<dom_actor> me, std::int64_t id,
+                               std::uint64_t generation, std::uint64_t style_version,
+                               std::chrono::milliseconds timeout) {
+  const std::string params = "{\"nodeId\":" + std::to_string(id) + "}";
+  client::call_options co{.deadline = rt::deadline(timeout), .cancel = {}};
+  auto reply = co_await session.call("DOM.getAttributes", params, std::move(co));
+  dom_actor::attributes_read out{id, generation, style_version, std::nullopt};
+  if (reply) {
+    if (rt::result<json_value> v = json_value::parse(reply->payload()); v) out.attributes = attributes_of((*v)["attributes"]);
+  }
+  (void)co_await me.tell(std::move(out));
+}
+
+}  // namespace
+
+void dom_actor::want_children(std::int64_t id) {
+  if (!children_pending_.insert(id).second) return;
+  ++stats_.child_requests;
+  sched().spawn(request_children(session_, self(), id, options_.command_timeout));
+}
+
+void dom_actor::want_attributes(std::int64_t id) {
+  if (!attributes_pending_.insert(id).second) return;
+  ++stats_.attribute_reads;
+  sched().spawn(read_attributes(session_, self(), id, generation_, nodes_.at(id).style_version,
+                                options_.command_timeout));
+}
+
+void dom_actor::handle(request_done d) {
+  // The children come as setChildNodes, sent before the reply but not necessarily handled before
+  // this message: the request stays pending until they are in.
+  auto it = nodes_.find(d.id);
+  if (!d.ok || it == nodes_.end() || it->second.data.children_known) children_pending_.erase(d.id);
+  if (!d.ok) ++stats_.request_failures;
+  changed();
+}
+
+void dom_actor::handle(attributes_read a) {
+  attributes_pending_.erase(a.id);
+  changed();
+  if (!a.attributes) {
+    ++stats_.request_failures;
+    return;
+  }
+  auto it = nodes_.find(a.id);
+  // A style event since the request is newer than this answer may be: it wins.
+  if (a.generation != generation_ || it == nodes_.end() || it->second.style_version != a.style_version) return;
+  auto& attrs = it->second.data.attributes;
+  const std::string* fresh = nullptr;
+  for (const auto& [k, v] : *a.attributes)
+    if (k == "style") fresh = &v;
+  auto cur = std::find_if(attrs.begin(), attrs.end(), [](const auto& kv) { return kv.first == "style"; });
+  if (fresh && cur != attrs.end()) cur->second = *fresh;
+  else if (fresh) attrs.emplace_back("style", *fresh);
+  else if (cur != attrs.end()) attrs.erase(cur);
+}
+
+void dom_actor::install(const json_value& root) {
+  nodes_.clear();
+  children_pending_.clear();
+  attributes_pending_.clear();
+  ++generation_;
+  document_ = build(root, 0);
+  ready_ = true;
+}
+
+rt::task<void> dom_actor::handle(refresh) {
+  if (fetching_) {
+    refetch_ = true;
+    co_return;
+  }
+  fetching_ = true;
+  do {
+    refetch_ = false;
+    ++stats_.refreshes;
+    client::call_options co{.deadline = rt::deadline(options_.command_timeout), .cancel = {}};
+    auto reply = co_await session_.call("DOM.getDocument", R"({"depth":-1,"pierce":false})", std::move(co));
+    if (reply) {
+      rt::result<json_value> v = json_value::parse(reply->payload(), max_json_depth);
+      if (v && (*v)["root"].is_object()) install((*v)["root"]);
+      else ++stats_.malformed;
+    } else {
+      // No document right now (mid-navigation): documentUpdated will say when there is one.
+      ready_ = false;
+    }
+    std::vector<client::cdp_event> held = std::move(held_);
+    held_.clear();
+    for (const client::cdp_event& ev : held) {
+      rt::result<json_value> p = json_value::parse(ev.params(), max_json_depth);
+      if (!p) {
+        ++stats_.malformed;
+        continue;
+      }
+      apply_parsed(ev.method(), *p);
+    }
+  } while (refetch_);
+  fetching_ = false;
+  changed();
+}
+
+rt::task<rt::result<void>> dom_actor::handle(enable e) {
+  if (enabled_.done()) co_return rt::ok;
+  if (!enabled_.claim()) co_return co_await enabled_.wait(e.until);
+  if (!pump_started_) {
+    client::event_options eo;
+    eo.capacity = options_.event_queue;
+    eo.policy = rt::overflow::block;
+    eo.filter = &wanted;
+    rt::result<rt::subscription<client::cdp_event>> sub = co_await session_.subscribe("DOM.*", std::move(eo));
+    if (!sub) {
+      enabled_.finish(sub.err());
+      co_return std::move(sub).err();
+    }
+    pump p{std::move(*sub)};
+    auto me = self();
+    rt::result<void> told = co_await me.tell(std::move(p));
+    if (!told) {
+      enabled_.finish(told);
+      co_return told;
+    }
+    pump_started_ = true;
+  }
+  client::call_options co{.deadline = sooner(e.until, options_.command_timeout), .cancel = {}};
+  // Whitespace-only text nodes are left out by default; the mirror must serialize like the page.
+  auto reply = co_await session_.call("DOM.enable", R"({"includeWhitespace":"all"})", std::move(co));
+  if (!reply) {
+    enabled_.finish(reply.err());
+    co_return std::move(reply).err();
+  }
+  co_await handle(refresh{});
+  enabled_.finish(rt::ok);
+  co_return rt::ok;
+}
+
+// --- readers ------------------------------------------------------------------------------------
+
+rt::result<const dom_actor::node*> dom_actor::find(node_ref r) const {
+  if (r.generation != generation_)
+    return rt::error{rt::errc::stale_node, "node " + std::to_string(r.id) + " is from document generation " +
+                                               std::to_string(r.generation) + "; the page is at " +
+                                               std::to_string(generation_)};
+  auto it = nodes_.find(r.id);
+  if (it == nodes_.end())
+    return rt::error{rt::errc::stale_node, "node " + std::to_string(r.id) + " is no longer in the document"};
+  return &it->second;
+}
+
+rt::task<rt::result<node_ref>> dom_actor::handle(get_document g) {
+  enable en{g.until};
+  rt::result<void> on = co_await handle(std::move(en));
+  if (!on) co_return std::move(on).err();
+  rt::subscription<int> wake = changed_.subscribe(1, rt::overflow::drop_oldest);
+  for (;;) {
+    // Children the mirror has asked for are part of the document: a reader that serializes it
+    // right after a load must not see the template or subtree whose children are on their way.
+    if (ready_ && !fetching_ && children_pending_.empty()) co_return node_ref{document_, generation_};
+    if (pump_ended_) co_return rt::error{rt::errc::disconnected, "the page's event stream ended"};
+    if (!ready_ && !fetching_) {
+      co_await handle(refresh{});
+      // No document yet (mid-navigation): documentUpdated or the next try will bring one.
+      if (!ready_) (void)co_await wake.next(std::min(g.until.at(), rt::clock::now() + std::chrono::milliseconds(100)));
+    } else {
+      (void)co_await wake.next(g.until);
+    }
+    if (g.until.expired())
+      co_return rt::error{rt::errc::timeout, ready_ ? "the mirror's child requests did not come back" : "no document to mirror"};
+  }
+}
+
+rt::result<dom_node> dom_actor::handle(get_node g) const {
+  rt::result<const node*> n = find(g.ref);
+  if (!n) return std::move(n).err();
+  return (*n)->data;
+}
+
+rt::result<void> dom_actor::handle(check_ref c) const {
+  rt::result<const node*> n = find(c.ref);
+  if (!n) return std::move(n).err();
+  return rt::ok;
+}
+
+rt::result<std::string> dom_actor::handle(serialize s) const {
+  rt::result<const node*> start = find(s.ref);
+  if (!start) return std::move(start).err();
+  std::string out;
+  // The HTML fragment serialization algorithm, recursively; `raw` is whether text children are
+  // written unescaped (their parent is script, style and the like).
+  auto write = [&](auto& self_fn, const dom_node& n, bool raw) -> void {
+    switch (n.type) {
+      case 1: {
+        const std::string tag = tag_of(n);
+        out += '<';
+        out += tag;
+        for (const auto& [k, v] : n.attributes) {
+          out += ' ';
+          out += k;
+          out += "=\"";
+          out += escape<true>(v);
+          out += '"';
+        }
+        out += '>';
+        if (is_void(tag)) return;
+        const bool raw_kids = is_raw_text_parent(tag);
+        const dom_node* holder = &n;
+        if (n.template_content) {
+          auto t = nodes_.find(n.template_content);
+          if (t != nodes_.end()) holder = &t->second.data;
+        }
+        for (std::int64_t c : holder->children) {
+          auto it = nodes_.find(c);
+          if (it != nodes_.end()) self_fn(self_fn, it->second.data, raw_kids);
+        }
+        out += "</";
+        out += tag;
+        out += '>';
+        return;
+      }
+      case 3:
+        if (raw) out += n.value;
+        else out += escape<false>(n.value);
+        return;
+      case 4:
+        out += "<![CDATA[" + n.value + "]]>";
+        return;
+      case 7:
+        out += "<?" + n.name + " " + n.value + ">";
+        return;
+      case 8:
+        out += "<!--" + n.value + "-->";
+        return;
+      case 10:
+        out += "<!DOCTYPE " + n.name + ">";
+        return;
+      default:
+        for (std::int64_t c : n.children) {
+          auto it = nodes_.find(c);
+          if (it != nodes_.end()) self_fn(self_fn, it->second.data, false);
+        }
+        return;
+    }
+  };
+  const dom_node& root = (*start)->data;
+  if (s.outer) {
+    write(write, root, false);
+  } else {
+    const bool raw = root.type == 1 && is_raw_text_parent(tag_of(root));
+    const dom_node* holder = &root;
+    if (root.template_content) {
+      auto t = nodes_.find(root.template_content);
+      if (t != nodes_.end()) holder = &t->second.data;
+    }
+    for (std::int64_t c : holder->children) {
+      auto it = nodes_.find(c);
+      if (it != nodes_.end()) write(write, it->second.data, raw);
+    }
+  }
+  return out;
+}
+
+dom_stats dom_actor::handle(get_stats) const {
+  dom_stats s = stats_;
+  s.generation = generation_;
+  s.nodes = nodes_.size();
+  s.ready = ready_ && !fetching_;
+  if (sub_) s.dropped = sub_->dropped();
+  return s;
+}
+
+rt::task<rt::result<void>> dom_actor::handle(settle s) {
+  enable en{s.until};
+  rt::result<void> on = co_await handle(std::move(en));
+  if (!on) co_return std::move(on).err();
+  rt::subscription<int> wake = changed_.subscribe(1, rt::overflow::drop_oldest);
+  for (;;) {
+    if (pump_ended_) co_return rt::error{rt::errc::disconnected, "the page's event stream ended"};
+    const bool busy = fetching_ || !ready_ || !children_pending_.empty() || !attributes_pending_.empty() ||
+                      (sub_ && sub_->queued() > 0);
+    rt::time_point until = s.until.at();
+    if (!busy) {
+      const rt::time_point quiet_end = last_change_ + s.quiet;
+      if (rt::clock::now() >= quiet_end) co_return rt::ok;
+      until = std::min(until, quiet_end);
+    }
+    if (s.until.expired())
+      co_return rt::error{rt::errc::timeout,
+                          "the DOM mirror did not settle: " + std::to_string(children_pending_.size()) +
+                              " child request(s) and " + std::to_string(attributes_pending_.size()) +
+                              " attribute read(s) outstanding" + (fetching_ ? ", document being fetched" : "")};
+    // Busy with queued events: the pump's next change wakes us. Idle: wake at the quiet end.
+    (void)co_await wake.next(rt::deadline(busy ? std::min(until, rt::clock::now() + std::chrono::milliseconds(50)) : until));
+  }
+}
+
+// --- the handle ---------------------------------------------------------------------------------
+
+dom dom::start(rt::scheduler& sched, client::cdp_session session, dom_options options) {
+  dom d;
+  d.session_ = session;
+  rt::spawn_options so;
+  so.name = "dom";
+  auto ref = rt::spawn<dom_actor>(sched, std::move(so), &sched, std::move(session), options);
+  d.owner_ = std::make_shared<detail::actor_owner<dom_actor>>(std::move(ref));
+  return d;
+}
+
+namespace {
+
+using ref_t = rt::actor_ref<dom_actor>;
+
+rt::deadline a_bit_later(rt::deadline d) {
+  return d.is_never() ? d : rt::deadline(d.at() + std::chrono::milliseconds(500));
+}
+
+rt::task<rt::result<void>> ask_enable(ref_t ref, rt::deadline d) {
+  dom_actor::enable en{d};
+  co_return co_await ref.ask(std::move(en), a_bit_later(d));
+}
+
+rt::task<rt::result<node_ref>> ask_document(ref_t ref, rt::deadline d) {
+  dom_actor::get_document g{d};
+  co_return co_await ref.ask(std::move(g), a_bit_later(d));
+}
+
+rt::task<rt::result<dom_node>> ask_node(ref_t ref, node_ref n, rt::deadline d) {
+  dom_actor::get_node g{n};
+  co_return co_await ref.ask(std::move(g), d);
+}
+
+rt::task<rt::result<std::string>> ask_serialize(ref_t ref, node_ref n, bool outer, rt::deadline d) {
+  dom_actor::serialize s{n, outer};
+  co_return co_await ref.ask(std::move(s), d);
+}
+
+rt::task<rt::result<std::string>> ask_html(ref_t ref, rt::deadline d) {
+  rt::result<node_ref> doc = co_await ask_document(ref, d);
+  if (!doc) co_return std::move(doc).err();
+  rt::result<dom_node> n = co_await ask_node(ref, *doc, d);
+  if (!n) co_return std::move(n).err();
+  for (std::int64_t c : n->children) {
+    rt::result<dom_node> child = co_await ask_node(ref, node_ref{c, doc->generation}, d);
+    if (!child) co_return std::move(child).err();
+    if (child->type == 1) co_return co_await ask_serialize(ref, node_ref{c, doc->generation}, true, d);
+  }
+  co_return rt::error{rt::errc::not_found, "the document has no element"};
+}
+
+rt::task<rt::result<json_value>> node_command(client::cdp_session session, ref_t ref, std::string method,
+                                              node_ref n, std::string extra_json, rt::deadline d) {
+  dom_actor::check_ref c{n};
+  rt::result<void> live = co_await ref.ask(std::move(c), d);
+  if (!live) co_return std::move(live).err();
+  std::string params = "{\"nodeId\":" + std::to_string(n.id) + extra_json + "}";
+  client::call_options co{.deadline = d, .cancel = {}};
+  auto reply = co_await session.call(method, params, std::move(co));
+  // The node may have gone (or the document changed) while the command was out: say so in the
+  // same terms as the mirror would.
+  dom_actor::check_ref again{n};
+  rt::result<void> still = co_await ref.ask(std::move(again), d);
+  if (!still) co_return std::move(still).err();
+  if (!reply) co_return std::move(reply).err();
+  co_return json_value::parse(reply->payload());
+}
+
+rt::task<rt::result<std::string>> run_browser_outer_html(client::cdp_session session, ref_t ref, node_ref n,
+                                                         rt::deadline d) {
+  rt::result<json_value> v = co_await node_command(std::move(session), ref, "DOM.getOuterHTML", n, "", d);
+  if (!v) co_return std::move(v).err();
+  co_return str_of((*v)["outerHTML"]);
+}
+
+std::string selector_param(const std::string& selector) {
+  protocol::json_writer w;
+  w.string(selector);
+  return ",\"selector\":" + w.take();
+}
+
+rt::task<rt::result<std::optional<node_ref>>> run_query(client::cdp_session session, ref_t ref, std::string selector,
+                                                         std::optional<node_ref> root, rt::deadline d) {
+  if (!root) {
+    rt::result<node_ref> doc = co_await ask_document(ref, d);
+    if (!doc) co_return std::move(doc).err();
+    root = *doc;
+  }
+  rt::result<json_value> v =
+      co_await node_command(std::move(session), ref, "DOM.querySelector", *root, selector_param(selector), d);
+  if (!v) co_return std::move(v).err();
+  const std::int64_t id = int_of((*v)["nodeId"]);
+  if (id == 0) co_return std::optional<node_ref>();
+  co_return std::optional<node_ref>(node_ref{id, root->generation});
+}
+
+rt::task<rt::result<std::vector<node_ref>>> run_query_all(client::cdp_session session, ref_t ref,
+                                                          std::string selector, std::optional<node_ref> root,
+                                                          rt::deadline d) {
+  if (!root) {
+    rt::result<node_ref> doc = co_await ask_document(ref, d);
+    if (!doc) co_return std::move(doc).err();
+    root = *doc;
+  }
+  rt::result<json_value> v =
+      co_await node_command(std::move(session), ref, "DOM.querySelectorAll", *root, selector_param(selector), d);
+  if (!v) co_return std::move(v).err();
+  std::vector<node_ref> out;
+  if (const json_value::array_type* ids = (*v)["nodeIds"].get_array())
+    for (const json_value& id : *ids) out.push_back(node_ref{int_of(id), root->generation});
+  co_return out;
+}
+
+rt::task<rt::result<void>> ask_settle(ref_t ref, std::chrono::milliseconds quiet, rt::deadline d) {
+  dom_actor::settle s{quiet, d};
+  co_return co_await ref.ask(std::move(s), a_bit_later(d));
+}
+
+rt::task<rt::result<dom_stats>> ask_stats(ref_t ref, rt::deadline d) {
+  co_return co_await ref.ask(dom_actor::get_stats{}, d);
+}
+
+}  // namespace
+
+rt::task<rt::result<void>> dom::enable(rt::deadline d) const { return ask_enable(owner_->ref, d); }
+rt::task<rt::result<node_ref>> dom::document(rt::deadline d) const { return ask_document(owner_->ref, d); }
+rt::task<rt::result<dom_node>> dom::node(node_ref n, rt::deadline d) const { return ask_node(owner_->ref, n, d); }
+rt::task<rt::result<std::string>> dom::outer_html(node_ref n, rt::deadline d) const {
+  return ask_serialize(owner_->ref, n, true, d);
+}
+rt::task<rt::result<std::string>> dom::inner_html(node_ref n, rt::deadline d) const {
+  return ask_serialize(owner_->ref, n, false, d);
+}
+rt::task<rt::result<std::string>> dom::html(rt::deadline d) const { return ask_html(owner_->ref, d); }
+rt::task<rt::result<std::string>> dom::browser_outer_html(node_ref n, rt::deadline d) const {
+  return run_browser_outer_html(session_, owner_->ref, n, d);
+}
+rt::task<rt::result<std::optional<node_ref>>> dom::query_selector(std::string selector, std::optional<node_ref> root,
+                                                                  rt::deadline d) const {
+  return run_query(session_, owner_->ref, std::move(selector), root, d);
+}
+rt::task<rt::result<std::vector<node_ref>>> dom::query_selector_all(std::string selector,
+                                                                    std::optional<node_ref> root,
+                                                                    rt::deadline d) const {
+  return run_query_all(session_, owner_->ref, std::move(selector), root, d);
+}
+rt::task<rt::result<void>> dom::settle(std::chrono::milliseconds quiet, rt::deadline d) const {
+  return ask_settle(owner_->ref, quiet, d);
+}
+rt::task<rt::result<dom_stats>> dom::stats(rt::deadline d) const { return ask_stats(owner_->ref, d); }
+void dom::stop() const {
+  if (owner_) owner_->ref.stop();
+}
+
+}  // namespace janus::domains

@@ -1,0 +1,282 @@
+// The DOM mirror against real Chromium: its serialization must equal
+// document.documentElement.outerHTML, for a static page full of escaping cases and for a page whose
+// scripts mutate it thousands of times on timers; handles from an older document are stale.
+#include "browser_fixture.hpp"
+
+#include <janus/domains/dom.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using namespace janus;
+using namespace std::chrono_literals;
+using janus::domains::dom;
+using janus::domains::node_ref;
+
+namespace {
+
+// Where two serializations part, with some context, for a readable failure.
+std::string first_difference(const std::string& a, const std::string& b) {
+  std::size_t i = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+  if (i == a.size() && i == b.size()) return "identical";
+  const std::size_t from = i > 80 ? i - 80 : 0;
+  return "at " + std::to_string(i) + ":\n  mirror:  " + a.substr(from, 200) + "\n  browser: " + b.substr(from, 200);
+}
+
+const char* static_page = R"(<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>A &amp; B</title>
+<style>p > b { color: red; } /* <not escaped> & */</style>
+<script>var cmp = 1 < 2 && 3 > 2; /* & */</script>
+</head>
+<body data-x='quote " amp &amp; lt &lt; gt &gt; nbsp&nbsp;end' class="  spaced  ">
+  <!-- a comment with <b>markup</b> & stuff -->
+  <p id="first">Text with &lt;angle&gt; &amp; ampersand and&nbsp;nbsp.</p>
+  <br><img src="/x.png" alt=""><input type="checkbox" checked><hr>
+  <ul><li>one</li><li>two <em>2</em></li><li></li></ul>
+  <template id="t"><span class="in-template">inside</span></template>
+  <svg width="10" height="10" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4"></circle><foreignObject></foreignObject></svg>
+  <textarea>raw &lt; text</textarea>
+  <noscript><p>no script</p></noscript>
+  <table><tbody><tr><td>cell</td></tr></tbody></table>
+  <div id="deep"><div><div><div><div><span>deep</span></div></div></div></div></div>
+</body></html>)";
+
+}  // namespace
+
+TEST_CASE("the mirror of a static page serializes exactly like outerHTML, and queries work on it", "[dom][browser]") {
+  janus_test::browser_fixture f;
+  f.http->route("/static.html", protocol::http_response(200, static_page, "text/html; charset=utf-8"));
+  REQUIRE(f.navigate(f.http->url("/static.html")));
+  dom d = dom::start(f.sched, f.page);
+
+  auto mirror = f.run(d.html());
+  REQUIRE(mirror);
+  auto browser = f.eval("document.documentElement.outerHTML");
+  REQUIRE(browser);
+  INFO(first_difference(*mirror, browser->as_string()));
+  CHECK(*mirror == browser->as_string());
+
+  auto p = f.run(d.query_selector("#first"));
+  REQUIRE(p);
+  REQUIRE(p->has_value());
+  auto node = f.run(d.node(**p));
+  REQUIRE(node);
+  CHECK(node->local_name == "p");
+  REQUIRE(node->attribute("id"));
+  CHECK(*node->attribute("id") == "first");
+  auto mine = f.run(d.outer_html(**p));
+  auto theirs = f.run(d.browser_outer_html(**p));
+  REQUIRE(mine);
+  REQUIRE(theirs);
+  CHECK(*mine == *theirs);
+  CHECK(*mine == "<p id=\"first\">Text with &lt;angle&gt; &amp; ampersand and&nbsp;nbsp.</p>");
+
+  auto items = f.run(d.query_selector_all("li"));
+  REQUIRE(items);
+  CHECK(items->size() == 3);
+  auto inner = f.run(d.inner_html((*items)[1]));
+  REQUIRE(inner);
+  CHECK(*inner == "two <em>2</em>");
+  auto none = f.run(d.query_selector(".nothing-matches"));
+  REQUIRE(none);
+  CHECK_FALSE(none->has_value());
+  auto bad = f.run(d.query_selector("!!not a selector"));
+  REQUIRE_FALSE(bad);
+  CHECK(bad.code() == rt::errc::protocol);
+
+  // Under a subtree root.
+  auto deep = f.run(d.query_selector("#deep"));
+  REQUIRE(deep);
+  REQUIRE(deep->has_value());
+  auto span = f.run(d.query_selector("span", **deep));
+  REQUIRE(span);
+  REQUIRE(span->has_value());
+  auto span_html = f.run(d.outer_html(**span));
+  REQUIRE(span_html);
+  CHECK(*span_html == "<span>deep</span>");
+}
+
+TEST_CASE("thousands of timed mutations: the mirror ends equal to outerHTML", "[dom][browser]") {
+  janus_test::browser_fixture f;
+  f.http->route("/mutate.html", protocol::http_response(200, R"(<!DOCTYPE html>
+<html><head><title>mutations</title><style>b { font-weight: bold; }</style></head>
+<body><div id="root"><p class="x">hello &amp; <b>world</b></p><!-- start --><ul><li>1</li><li>2</li></ul></div>
+<script src="/mutate.js"></script></body></html>)", "text/html"));
+  f.http->route("/mutate.js", protocol::http_response(200, R"JS(
+(function () {
+  let seed = 20261121;
+  function rnd(n) { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; }
+  const root = document.getElementById('root');
+  const tags = ['div', 'span', 'p', 'b', 'i', 'ul', 'li', 'section', 'img', 'br', 'input', 'em', 'a'];
+  const voids = new Set(['IMG', 'BR', 'INPUT']);
+  const texts = ['plain', 'a & b', '<tag>', 'quote " and \'', 'nbsp\u00a0here', 'x > y', ' ', '\n  '];
+  const attrs = ['data-k', 'title', 'class', 'id', 'href', 'style'];
+  function elements() { return Array.from(root.querySelectorAll('*')); }
+  function anyElement() { const a = elements(); return a.length && rnd(5) ? a[rnd(a.length)] : root; }
+  function container() { let e = anyElement(); while (voids.has(e.tagName)) e = e.parentNode; return e; }
+  function textNodes() {
+    const out = []; const w = document.createTreeWalker(root, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_COMMENT);
+    while (w.nextNode()) out.push(w.currentNode);
+    return out;
+  }
+  function make(depth) {
+    const t = tags[rnd(tags.length)];
+    const el = document.createElement(t);
+    if (rnd(2)) el.setAttribute(attrs[rnd(attrs.length)], texts[rnd(texts.length)]);
+    if (!voids.has(el.tagName)) {
+      const n = rnd(depth > 0 ? 4 : 2);
+      for (let i = 0; i < n; i++) {
+        const k = rnd(6);
+        if (k < 2) el.appendChild(document.createTextNode(texts[rnd(texts.length)]));
+        else if (k == 2) el.appendChild(document.createComment('c' + rnd(100)));
+        else if (depth > 0) el.appendChild(make(depth - 1));
+      }
+    }
+    return el;
+  }
+  let steps = 0;
+  const total = 4000;
+  function step() {
+    for (let k = 0; k < 40 && steps < total; k++, steps++) {
+      const count = elements().length;
+      let op = rnd(11);
+      if (count > 300 && op < 3) op = 3;
+      switch (op) {
+        case 0: case 1: case 2: {  // insert a new subtree somewhere
+          const p = container();
+          const kids = p.childNodes;
+          p.insertBefore(make(2), kids[rnd(kids.length + 1)] || null);
+          break;
+        }
+        case 3: {  // remove
+          const e = anyElement();
+          if (e !== root) e.remove();
+          break;
+        }
+        case 4: {  // move an existing node elsewhere
+          const n = anyElement(); const p = container();
+          if (n !== root && !n.contains(p)) p.insertBefore(n, p.firstChild && rnd(2) ? p.firstChild : null);
+          break;
+        }
+        case 5: {  // re-attribute
+          const e = anyElement();
+          e.setAttribute(attrs[rnd(attrs.length)], texts[rnd(texts.length)] + rnd(1000));
+          break;
+        }
+        case 6: {  // remove an attribute
+          const e = anyElement();
+          if (e.attributes.length) e.removeAttribute(e.attributes[rnd(e.attributes.length)].name);
+          break;
+        }
+        case 7: {  // re-text
+          const t = textNodes();
+          if (t.length) t[rnd(t.length)].data = texts[rnd(texts.length)] + rnd(1000);
+          break;
+        }
+        case 8: {  // replace all children through textContent or innerHTML
+          const e = container();
+          if (e === root) break;
+          if (rnd(2)) e.textContent = texts[rnd(texts.length)];
+          else e.innerHTML = '<i>in</i> ner <b title="t&quot;">html</b><!--x-->';
+          break;
+        }
+        case 9: {  // split and append text nodes
+          const e = container();
+          e.appendChild(document.createTextNode(texts[rnd(texts.length)]));
+          const t = textNodes().filter(n => n.nodeType === 3 && n.data.length > 2);
+          if (t.length) t[rnd(t.length)].splitText(1);
+          break;
+        }
+        case 10: {  // restyle through CSSOM: Chromium reports inlineStyleInvalidated, not the value
+          const e = anyElement();
+          if (e !== root) e.style.setProperty(['color', 'margin-left', 'opacity'][rnd(3)], ['red', '3px', '0.5'][rnd(3)]);
+          break;
+        }
+      }
+    }
+    if (steps < total) setTimeout(step, rnd(3));
+    else window.__mutationsDone = true;
+  }
+  setTimeout(step, 20);
+})();
+)JS", "application/javascript"));
+
+  // The mirror is started on about:blank and follows the navigation (documentUpdated).
+  dom d = dom::start(f.sched, f.page);
+  REQUIRE(f.run(d.enable()));
+  auto first_gen = f.run(d.stats());
+  REQUIRE(first_gen);
+  REQUIRE(f.navigate(f.http->url("/mutate.html")));
+  REQUIRE(f.wait_for("window.__mutationsDone === true", 90s));
+
+  auto browser = f.eval("document.documentElement.outerHTML");
+  REQUIRE(browser);
+  REQUIRE(f.run(d.settle(200ms, rt::deadline(30s))));
+  auto mirror = f.run(d.html());
+  REQUIRE(mirror);
+  INFO(first_difference(*mirror, browser->as_string()));
+  CHECK(*mirror == browser->as_string());
+
+  auto stats = f.run(d.stats());
+  REQUIRE(stats);
+  INFO("events " << stats->events << ", unknown " << stats->unknown << ", child requests " << stats->child_requests
+                 << ", attribute reads " << stats->attribute_reads
+                 << ", failures " << stats->request_failures << ", refreshes " << stats->refreshes << ", nodes "
+                 << stats->nodes);
+  CHECK(stats->events > 4000);
+  CHECK(stats->child_requests > 0);
+  CHECK(stats->attribute_reads > 0);
+  CHECK(stats->generation > first_gen->generation);
+  CHECK(stats->dropped == 0);
+  CHECK(stats->malformed == 0);
+  // The mirror's node count is the document's.
+  auto count = f.eval(
+      "(() => { let n = 0; const w = document.createTreeWalker(document, 0xFFFFFFFF); do { n++; } while (w.nextNode()); "
+      "return n; })()");
+  REQUIRE(count);
+  CHECK(static_cast<std::int64_t>(stats->nodes) >= count->as_int());
+}
+
+TEST_CASE("a navigation bumps the generation: old handles are stale, never a wrong node", "[dom][browser]") {
+  janus_test::browser_fixture f;
+  f.http->route("/one.html", protocol::http_response(200, "<!doctype html><p id=\"a\">one</p>", "text/html"));
+  f.http->route("/two.html", protocol::http_response(200, "<!doctype html><p id=\"a\">two</p><p>more</p>", "text/html"));
+  REQUIRE(f.navigate(f.http->url("/one.html")));
+  dom d = dom::start(f.sched, f.page);
+  auto a = f.run(d.query_selector("#a"));
+  REQUIRE(a);
+  REQUIRE(a->has_value());
+  node_ref old = **a;
+
+  // A node removed by the page: stale too, though its generation is current.
+  auto removed = f.run(d.query_selector("p"));
+  REQUIRE(removed);
+  REQUIRE(f.eval("document.getElementById('a').remove(); true"));
+  REQUIRE(f.run(d.settle(100ms, rt::deadline(10s))));
+  auto gone = f.run(d.node(old));
+  REQUIRE_FALSE(gone);
+  CHECK(gone.code() == rt::errc::stale_node);
+  auto gone_cmd = f.run(d.browser_outer_html(old));
+  REQUIRE_FALSE(gone_cmd);
+  CHECK(gone_cmd.code() == rt::errc::stale_node);
+
+  REQUIRE(f.navigate(f.http->url("/two.html")));
+  auto html = f.run(d.html());
+  REQUIRE(html);
+  CHECK(*html == "<html><head></head><body><p id=\"a\">two</p><p>more</p></body></html>");
+  auto fresh = f.run(d.query_selector("#a"));
+  REQUIRE(fresh);
+  REQUIRE(fresh->has_value());
+  CHECK((*fresh)->generation > old.generation);
+  auto text = f.run(d.outer_html(**fresh));
+  REQUIRE(text);
+  CHECK(*text == "<p id=\"a\">two</p>");
+  auto stale = f.run(d.outer_html(old));
+  REQUIRE_FALSE(stale);
+  CHECK(stale.code() == rt::errc::stale_node);
+  auto stale_query = f.run(d.query_selector("p", old));
+  REQUIRE_FALSE(stale_query);
+  CHECK(stale_query.code() == rt::errc::stale_node);
+}
