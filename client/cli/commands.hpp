@@ -4,5 +4,9 @@
 namespace janus::cli {
 
 int bench_command(int argc, char** argv);
+int inspect_command(int argc, char** argv);
+int eval_command(int argc, char** argv);
+int dom_command(int argc, char** argv);
+int screenshot_command(int argc, char** argv);
 
 }  // namespace janus::cli

@@ -12,6 +12,10 @@ constexpr std::string_view usage_text =
     "usage: janus <command> [options]\n"
     "\n"
     "commands:\n"
+    "  inspect     load a page (default: a built-in demo page) and report DOM, CSS, network, console\n"
+    "  eval        print the value of a JavaScript expression on a page, as JSON\n"
+    "  dom         print Janus's DOM mirror of a page as HTML\n"
+    "  screenshot  write a PNG of a page, the whole page, or one element\n"
     "  bench       protocol throughput against the built-in mock browser or a real Chromium\n"
     "\n"
     "Run `janus <command> --help` for a command's options.\n"
@@ -35,6 +39,10 @@ int main(int argc, char** argv) {
     std::fputs(usage_text.data(), stdout);
     return exit_ok;
   }
+  if (command == "inspect") return inspect_command(argc, argv);
+  if (command == "eval") return eval_command(argc, argv);
+  if (command == "dom") return dom_command(argc, argv);
+  if (command == "screenshot") return screenshot_command(argc, argv);
   if (command == "bench") return bench_command(argc, argv);
   std::fprintf(stderr, "janus: unknown command '%s' (see janus --help)\n", argv[1]);
   return exit_usage;

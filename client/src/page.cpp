@@ -198,6 +198,7 @@ std::string_view name_of(wait_until u) {
     case wait_until::commit: return "commit";
     case wait_until::domcontentloaded: return "DOMContentLoaded";
     case wait_until::load: return "load";
+    case wait_until::network_idle: return "network idle";
   }
   return "load";
 }
@@ -206,8 +207,7 @@ std::string_view name_of(wait_until u) {
 // no loader yet (reload, history), the next main-frame document to commit is the one; a history
 // step that stays in the document (navigatedWithinDocument) ends the wait at once.
 //
-// This is where network_idle joins when the domains are integrated: for it, the wait goes on
-// after `load` until the page's Network actor reports no request in flight for its idle time.
+// network_idle waits for `load` here; wait_settled() goes on from there with the Network actor.
 rt::task<rt::result<navigation>> wait_for_document(std::shared_ptr<page_core> pc, rt::subscription<page_signal>& sub,
                                                    navigation nav, wait_until until, rt::deadline d, std::string what) {
   std::map<std::string, std::set<std::string>, std::less<>> seen;  // loader -> lifecycle events
@@ -220,7 +220,8 @@ rt::task<rt::result<navigation>> wait_for_document(std::shared_ptr<page_core> pc
     switch (until) {
       case wait_until::commit: return committed || dcl || names.count("init") > 0 || names.count("commit") > 0;
       case wait_until::domcontentloaded: return dcl;
-      case wait_until::load: return load;
+      case wait_until::load:
+      case wait_until::network_idle: return load;
     }
     return load;
   };
@@ -447,15 +448,73 @@ const std::string& page::session_id() const noexcept { return core_->session.id(
 const cdp_session& page::session() const noexcept { return core_->session; }
 rt::result<void> page::alive() const { return core_->alive(); }
 
-rt::task<rt::result<navigation>> page::navigate(std::string url, wait_until until, rt::deadline d) const {
-  return do_navigate(core_, std::move(url), until, d);
+namespace {
+
+template <class Domain>
+Domain domain_of(page_core& pc, Domain page_core::*member) {
+  std::lock_guard lk(pc.mu);
+  Domain& d = pc.*member;
+  if (!d) d = Domain::start(pc.sched, pc.session);
+  return d;
 }
-rt::task<rt::result<navigation>> page::reload(wait_until until, rt::deadline d) const { return do_reload(core_, until, d); }
+
+constexpr auto network_quiet = std::chrono::milliseconds(500);
+
+/// Runs a navigation; for network_idle, with the Network actor enabled before it starts and its
+/// idle wait after `load`.
+rt::task<rt::result<navigation>> settled(std::shared_ptr<page_core> pc, wait_until until, rt::deadline d,
+                                         rt::task<rt::result<navigation>> (*start)(std::shared_ptr<page_core>, std::string,
+                                                                                 int, wait_until, rt::deadline),
+                                         std::string url, int delta) {
+  if (until != wait_until::network_idle) co_return co_await start(pc, std::move(url), delta, until, d);
+  const domains::network net = domain_of(*pc, &page_core::network);
+  if (auto e = co_await net.enable(d); !e) co_return in_context(std::move(e).err(), "network-idle wait");
+  rt::result<navigation> nav = co_await start(pc, std::move(url), delta, until, d);
+  if (!nav) co_return nav;
+  if (auto idle = co_await net.wait_idle(network_quiet, d); !idle) {
+    if (rt::result<void> a = pc->alive(); !a) co_return std::move(a).err();
+    co_return in_context(std::move(idle).err(), "waiting for network idle after " + nav->url);
+  }
+  co_return nav;
+}
+
+rt::task<rt::result<navigation>> start_navigate(std::shared_ptr<page_core> pc, std::string url, int, wait_until until,
+                                                rt::deadline d) {
+  return do_navigate(std::move(pc), std::move(url), until, d);
+}
+rt::task<rt::result<navigation>> start_reload(std::shared_ptr<page_core> pc, std::string, int, wait_until until,
+                                              rt::deadline d) {
+  return do_reload(std::move(pc), until, d);
+}
+rt::task<rt::result<navigation>> start_history(std::shared_ptr<page_core> pc, std::string, int delta, wait_until until,
+                                               rt::deadline d) {
+  return do_history(std::move(pc), delta, until, d);
+}
+
+}  // namespace
+
+rt::task<rt::result<navigation>> page::navigate(std::string url, wait_until until, rt::deadline d) const {
+  return settled(core_, until, d, &start_navigate, std::move(url), 0);
+}
+rt::task<rt::result<navigation>> page::reload(wait_until until, rt::deadline d) const {
+  return settled(core_, until, d, &start_reload, {}, 0);
+}
 rt::task<rt::result<navigation>> page::go_back(wait_until until, rt::deadline d) const {
-  return do_history(core_, -1, until, d);
+  return settled(core_, until, d, &start_history, {}, -1);
 }
 rt::task<rt::result<navigation>> page::go_forward(wait_until until, rt::deadline d) const {
-  return do_history(core_, +1, until, d);
+  return settled(core_, until, d, &start_history, {}, +1);
+}
+
+domains::network page::network() const { return domain_of(*core_, &page_core::network); }
+domains::console page::console() const { return domain_of(*core_, &page_core::console); }
+domains::dom page::dom() const { return domain_of(*core_, &page_core::dom); }
+domains::js_runtime page::runtime() const { return domain_of(*core_, &page_core::runtime); }
+domains::css page::css() const { return domain_of(*core_, &page_core::css); }
+
+rt::task<rt::result<protocol::json_value>> page::evaluate(std::string expression, rt::deadline d) const {
+  if (rt::result<void> a = core_->alive(); !a) co_return std::move(a).err();
+  co_return co_await runtime().evaluate_value(std::move(expression), d);
 }
 rt::task<rt::result<void>> page::set_content(std::string html, rt::deadline d) const {
   return do_set_content(core_, std::move(html), d);

@@ -63,6 +63,14 @@ struct page_core {
   std::string gone_why;  // guarded by mu
   std::string title;     // guarded by mu
   std::string target_url;
+
+  // The domain actors, started on first use (guarded by mu); they stop with the last handle,
+  // which is this core's once the user's copies are gone.
+  domains::network network;
+  domains::console console;
+  domains::dom dom;
+  domains::js_runtime runtime;
+  domains::css css;
 };
 
 /// Follows one page's lifecycle from its session's Page and Inspector events, republishes them to

@@ -25,6 +25,12 @@
 #pragma once
 
 #include <janus/client/cdp_session.hpp>
+#include <janus/domains/console.hpp>
+#include <janus/domains/css.hpp>
+#include <janus/domains/dom.hpp>
+#include <janus/domains/network.hpp>
+#include <janus/domains/runtime.hpp>
+#include <janus/protocol/json_value.hpp>
 #include <janus/rt/result.hpp>
 #include <janus/rt/task.hpp>
 #include <janus/rt/time.hpp>
@@ -47,6 +53,9 @@ enum class wait_until : std::uint8_t {
   commit,            // the new document replaced the old one (Page.frameNavigated)
   domcontentloaded,  // DOMContentLoaded fired in the new document
   load,              // the load event fired: images, scripts and styles of the document are in
+  /// `load`, then no request in flight for 500 ms, as the page's Network actor counts them (it is
+  /// enabled before the navigation starts, so the document's own requests are counted too).
+  network_idle,
 };
 
 /// What a navigation reached.
@@ -126,6 +135,21 @@ class page {
   /// matches nothing, errc::invalid_argument when it matches an element with no box).
   rt::task<rt::result<std::vector<std::uint8_t>>> screenshot(screenshot_options options = {},
                                                               rt::deadline d = std::chrono::seconds(30)) const;
+
+  /// The page's domain actors, one of each per page, started on first use and stopped with the
+  /// page. Each keeps its cache current from its domain's events across navigations; enable one
+  /// before navigating when the first document's events matter (navigate with network_idle
+  /// enables the Network actor itself).
+  domains::network network() const;
+  domains::console console() const;
+  domains::dom dom() const;
+  domains::js_runtime runtime() const;
+  domains::css css() const;
+
+  /// The value of a JavaScript expression (promises awaited), through the Runtime actor: a JS
+  /// exception is errc::javascript with its message and stack.
+  rt::task<rt::result<protocol::json_value>> evaluate(std::string expression,
+                                                      rt::deadline d = std::chrono::seconds(30)) const;
 
   /// The page actor's view of the lifecycle.
   rt::task<rt::result<page_info>> info(rt::deadline d = std::chrono::seconds(5)) const;

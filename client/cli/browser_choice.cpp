@@ -1,0 +1,94 @@
+#include "browser_choice.hpp"
+
+namespace janus::cli {
+
+const char* const browser_options_help =
+    "  --browser B      chromium (default); the browser to launch\n"
+    "  --connect URL    use a running browser: ws://… (its DevTools WebSocket) or http://host:port\n"
+    "  --wait W         commit, domcontentloaded, load (default) or network-idle (no request in\n"
+    "                   flight for 500 ms after load)\n"
+    "  --timeout MS     deadline of the launch and of the navigation, each (default 30000)\n";
+
+void add_browser_options(arg_spec& spec) {
+  spec.valued.insert({"--browser", "--connect", "--wait", "--timeout"});
+  spec.flags.insert("--help");
+}
+
+const char* wait_name(client::wait_until w) {
+  switch (w) {
+    case client::wait_until::commit: return "commit";
+    case client::wait_until::domcontentloaded: return "domcontentloaded";
+    case client::wait_until::load: return "load";
+    case client::wait_until::network_idle: return "network-idle";
+  }
+  return "?";
+}
+
+std::optional<browser_choice> read_browser_choice(const parsed_args& args, std::string& error) {
+  browser_choice c;
+  c.browser = args.value_or("--browser", "chromium");
+  if (c.browser != "chromium") {
+    error = c.browser == "firefox"
+                ? "--browser firefox: the Firefox face does not drive pages yet in this build; use chromium"
+                : "--browser is chromium, not '" + c.browser + "'";
+    return std::nullopt;
+  }
+  c.connect = args.value_or("--connect", "");
+  if (!c.connect.empty() && c.connect.rfind("ws://", 0) != 0 && c.connect.rfind("http://", 0) != 0) {
+    error = "--connect takes ws://… or http://host:port, not '" + c.connect + "'";
+    return std::nullopt;
+  }
+  const std::string wait = args.value_or("--wait", "load");
+  bool known = false;
+  for (auto w : {client::wait_until::commit, client::wait_until::domcontentloaded, client::wait_until::load,
+                 client::wait_until::network_idle})
+    if (wait == wait_name(w)) {
+      c.wait = w;
+      known = true;
+    }
+  if (!known) {
+    error = "--wait is commit, domcontentloaded, load or network-idle, not '" + wait + "'";
+    return std::nullopt;
+  }
+  auto ms = args.number("--timeout", 30000, error);
+  if (!ms) return std::nullopt;
+  if (*ms == 0) {
+    error = "--timeout must be at least 1 ms";
+    return std::nullopt;
+  }
+  c.timeout = std::chrono::milliseconds(*ms);
+  return c;
+}
+
+rt::task<rt::result<opened_page>> open_page(rt::scheduler& sched, browser_choice choice, std::string url) {
+  opened_page out;
+  if (choice.connect.empty()) {
+    client::launch_options lo;
+    lo.launch_timeout = choice.timeout;
+    auto b = co_await client::browser::launch(sched, std::move(lo));
+    if (!b) co_return std::move(b).err();
+    out.browser = std::move(*b);
+  } else {
+    auto b = co_await client::browser::connect(sched, choice.connect);
+    if (!b) co_return std::move(b).err();
+    out.browser = std::move(*b);
+  }
+  auto p = co_await out.browser.new_page("about:blank", {}, rt::deadline(choice.timeout));
+  if (!p) co_return std::move(p).err();
+  out.page = std::move(*p);
+  // Listening before navigating: the document's own request and the first console lines count.
+  if (auto e = co_await out.page.network().enable(rt::deadline(choice.timeout)); !e) co_return std::move(e).err();
+  if (auto e = co_await out.page.console().enable(rt::deadline(choice.timeout)); !e) co_return std::move(e).err();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto nav = co_await out.page.navigate(url, choice.wait, rt::deadline(choice.timeout));
+  if (!nav) {
+    rt::error e = std::move(nav).err();
+    e.message = "loading " + url + ": " + e.message;
+    co_return e;
+  }
+  out.navigation_time =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  co_return out;
+}
+
+}  // namespace janus::cli

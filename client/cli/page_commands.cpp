@@ -1,0 +1,159 @@
+// `janus eval`, `janus dom` and `janus screenshot`: one page, one answer.
+#include "browser_choice.hpp"
+#include "cli_args.hpp"
+#include "cli_common.hpp"
+#include "commands.hpp"
+
+#include <janus/domains/dom.hpp>
+#include <janus/domains/runtime.hpp>
+#include <janus/rt.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace janus::cli {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// Parses the common part; returns the exit code to stop with, or -1 to go on.
+int parse_page_command(const char* name, const char* usage, int argc, char** argv, arg_spec spec,
+                       std::optional<parsed_args>& args, std::optional<browser_choice>& choice) {
+  add_browser_options(spec);
+  std::string error;
+  args = parsed_args::parse(argc, argv, 2, spec, error);
+  if (args && args->flag("--help")) {
+    std::printf("%s%s", usage, browser_options_help);
+    return exit_ok;
+  }
+  if (!args) return report_error(name, error + " (see janus " + name + " --help)", exit_usage);
+  choice = read_browser_choice(*args, error);
+  if (!choice) return report_error(name, error, exit_usage);
+  return -1;
+}
+
+rt::scheduler_options one_worker() {
+  rt::scheduler_options so;
+  so.workers = 1;
+  return so;
+}
+
+rt::task<rt::result<protocol::json_value>> eval_job(rt::scheduler& sched, browser_choice choice, std::string url,
+                                                    std::string expr) {
+  auto opened = co_await open_page(sched, choice, std::move(url));
+  if (!opened) co_return std::move(opened).err();
+  auto v = co_await opened->page.runtime().evaluate_value(std::move(expr), rt::deadline(choice.timeout));
+  opened->browser.close();
+  co_return v;
+}
+
+rt::task<rt::result<std::string>> dom_job(rt::scheduler& sched, browser_choice choice, std::string url,
+                                          std::string selector, std::chrono::milliseconds after) {
+  auto opened = co_await open_page(sched, choice, std::move(url));
+  if (!opened) co_return std::move(opened).err();
+  const domains::dom dom = opened->page.dom();
+  const rt::deadline d(choice.timeout);
+  // The mirror is built before the page runs on, so what is printed is what it kept in sync.
+  if (auto e = co_await dom.enable(d); !e) co_return std::move(e).err();
+  if (after.count() > 0) co_await rt::sleep_for(sched, after);
+  if (auto s = co_await dom.settle(100ms, d); !s) co_return std::move(s).err();
+  rt::result<std::string> html = std::string();
+  if (selector.empty()) {
+    html = co_await dom.html(d);
+  } else {
+    auto n = co_await dom.query_selector(selector, std::nullopt, d);
+    if (!n) co_return std::move(n).err();
+    if (!*n) co_return rt::error{rt::errc::not_found, "no element matches '" + selector + "'"};
+    html = co_await dom.outer_html(**n, d);
+  }
+  opened->browser.close();
+  co_return html;
+}
+
+rt::task<rt::result<std::vector<std::uint8_t>>> screenshot_job(rt::scheduler& sched, browser_choice choice,
+                                                               std::string url, client::screenshot_options so) {
+  auto opened = co_await open_page(sched, choice, std::move(url));
+  if (!opened) co_return std::move(opened).err();
+  auto png = co_await opened->page.screenshot(std::move(so), rt::deadline(choice.timeout));
+  opened->browser.close();
+  co_return png;
+}
+
+}  // namespace
+
+int eval_command(int argc, char** argv) {
+  arg_spec spec;
+  spec.min_positional = spec.max_positional = 2;
+  std::optional<parsed_args> args;
+  std::optional<browser_choice> choice;
+  const char* usage =
+      "usage: janus eval URL EXPR [--browser B] [--connect URL] [--wait W] [--timeout MS]\n"
+      "\n"
+      "Loads URL and prints the value of the JavaScript expression EXPR as JSON (promises are\n"
+      "awaited). A JavaScript exception prints its message on stderr and exits with 1.\n\n";
+  if (int rc = parse_page_command("eval", usage, argc, argv, spec, args, choice); rc >= 0) return rc;
+  rt::scheduler sched(one_worker());
+  auto v = sched.block_on(eval_job(sched, *choice, args->positional()[0], args->positional()[1]));
+  if (!v) return report_error("eval", v.err());
+  std::printf("%s\n", v->dump().c_str());
+  return exit_ok;
+}
+
+int dom_command(int argc, char** argv) {
+  arg_spec spec;
+  spec.min_positional = spec.max_positional = 1;
+  spec.valued = {"--selector", "--after"};
+  std::optional<parsed_args> args;
+  std::optional<browser_choice> choice;
+  const char* usage =
+      "usage: janus dom URL [--selector S] [--after MS] [--browser B] [--connect URL] [--wait W]\n"
+      "                 [--timeout MS]\n"
+      "\n"
+      "Loads URL, lets it run for MS milliseconds (default 0), and prints Janus's DOM mirror as\n"
+      "HTML: what the mirror kept in sync from DOM events, not a fresh fetch. With --selector, the\n"
+      "first matching element's outer HTML.\n\n"
+      "  --selector S     a CSS selector\n"
+      "  --after MS       how long the page runs after loading before the mirror is printed\n";
+  if (int rc = parse_page_command("dom", usage, argc, argv, spec, args, choice); rc >= 0) return rc;
+  std::string error;
+  auto after = args->number("--after", 0, error);
+  if (!after) return report_error("dom", error, exit_usage);
+  rt::scheduler sched(one_worker());
+  auto html = sched.block_on(dom_job(sched, *choice, args->positional()[0], args->value_or("--selector", ""),
+                                     std::chrono::milliseconds(*after)));
+  if (!html) return report_error("dom", html.err());
+  std::printf("%s\n", html->c_str());
+  return exit_ok;
+}
+
+int screenshot_command(int argc, char** argv) {
+  arg_spec spec;
+  spec.min_positional = spec.max_positional = 2;
+  spec.valued = {"--selector"};
+  spec.flags = {"--full-page"};
+  std::optional<parsed_args> args;
+  std::optional<browser_choice> choice;
+  const char* usage =
+      "usage: janus screenshot URL FILE.png [--full-page] [--selector S] [--browser B] [--connect URL]\n"
+      "                        [--wait W] [--timeout MS]\n"
+      "\n"
+      "Loads URL and writes a PNG of the viewport, the whole page (--full-page) or one element\n"
+      "(--selector S).\n\n";
+  if (int rc = parse_page_command("screenshot", usage, argc, argv, spec, args, choice); rc >= 0) return rc;
+  client::screenshot_options so;
+  so.full_page = args->flag("--full-page");
+  so.selector = args->value_or("--selector", "");
+  rt::scheduler sched(one_worker());
+  auto png = sched.block_on(screenshot_job(sched, *choice, args->positional()[0], std::move(so)));
+  if (!png) return report_error("screenshot", png.err());
+  const std::string& file = args->positional()[1];
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(png->data()), static_cast<std::streamsize>(png->size()));
+  out.close();
+  if (!out) return report_error("screenshot", "cannot write " + file, exit_failed);
+  return exit_ok;
+}
+
+}  // namespace janus::cli
