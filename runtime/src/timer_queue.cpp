@@ -18,7 +18,9 @@ bool timer_queue::add(node& n) {
 bool timer_queue::cancel(node& n) noexcept {
   {
     std::lock_guard lk(mu_);
-    const auto s = n.state.load(std::memory_order_relaxed);
+    // Acquire: an `idle` written by fire_due's release store (outside the lock) must order the
+    // end of the fire function before the owner reuses the node's memory.
+    const auto s = n.state.load(std::memory_order_acquire);
     if (s == queued) {
       remove_at(n.index);
       n.state.store(idle, std::memory_order_relaxed);

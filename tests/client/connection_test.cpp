@@ -449,15 +449,15 @@ TEST_CASE("typed commands and events: send, on<E>, and send_and_wait arms before
 TEST_CASE("fail_session ends one session's pending commands and refuses its later ones; others go on") {
   std::atomic<int> received{0};
   std::mutex mu;
-  std::vector<command> held;  // commands of session "B", answered at the end
+  std::vector<command> held;  // session B's Test.slow, answered at the end
   scripted_peer peer([&](const conn_ptr& c, command cmd) {
-    if (cmd.session_id == "B") {
+    if (cmd.method == "Test.slow") {
       std::lock_guard lk(mu);
       held.push_back(cmd);
-    } else if (cmd.session_id != "A") {
+    } else if (cmd.method != "Test.hang") {
       echo(c, cmd);
     }
-    received.fetch_add(1);  // "A" is never answered: its target "crashed"
+    received.fetch_add(1);  // session A's Test.hang is never answered: its target "crashed"
   });
   rt::scheduler s({.workers = 2});
   cdp_connection conn = must_connect(s, peer.url());
