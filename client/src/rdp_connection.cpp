@@ -861,6 +861,15 @@ void rdp_connection::set_actor_type(std::string actor_id, std::string type_name)
 const protocol::rdp_owned_message& rdp_connection::greeting() const { return core_->greeting(); }
 bool rdp_connection::poisoned(std::string_view actor) const { return core_->poisoned(actor); }
 void rdp_connection::close() const { core_->close("the connection was closed by its user", rt::errc::disconnected); }
+std::function<void(std::string, rt::errc)> rdp_connection::failer() const {
+  std::weak_ptr<rdp_core> weak = core_;
+  return [weak](std::string why, rt::errc code) {
+    if (auto c = weak.lock()) c->close(std::move(why), code);
+  };
+}
+
+void rdp_connection::set_exit_probe(std::function<bool()> probe) const { core_->set_exit_probe(std::move(probe)); }
+
 bool rdp_connection::connected() const { return core_->connected(); }
 rdp_stats rdp_connection::stats() const { return core_->stats(); }
 

@@ -46,6 +46,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -181,6 +182,10 @@ class rdp_connection {
  private:
   friend class firefox_process;  // fails the connection as browser_exited when Firefox dies
   explicit rdp_connection(std::shared_ptr<detail::rdp_core> core);
+  /// Fails the connection with `code` (held weakly: it does not keep the connection open).
+  std::function<void(std::string why, rt::errc code)> failer() const;
+  /// Asked when the transport ends on its own: true when the browser process has exited.
+  void set_exit_probe(std::function<bool()> probe) const;
 
   struct owner;  // closes the core when the last handle goes
   std::shared_ptr<owner> owner_;
