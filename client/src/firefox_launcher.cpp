@@ -158,7 +158,7 @@ void firefox_process::close() {
 
 rt::task<rt::result<rdp_connection>> connect_firefox(rt::scheduler& sched, std::string host, std::uint16_t port,
                                                      rdp_connection_options options) {
-  co_return co_await rdp_connection::connect(sched, std::move(host), port, std::move(options));
+  return rdp_connection::connect(sched, std::move(host), port, std::move(options));
 }
 
 namespace {
@@ -237,7 +237,26 @@ rt::task<rt::result<started>> launch_once(rt::scheduler& sched, const std::strin
     rdp_connection_options copts = options.connection;
     copts.connect_timeout = std::max(1ms, std::min<std::chrono::milliseconds>(greeting_wait, remaining));
     rt::result<rdp_connection> conn = co_await rdp_connection::connect(sched, "127.0.0.1", *port, copts);
-    if (conn) co_return started{state, std::move(*conn), *port};
+    if (conn) {
+      // The server is up before the first window: wait for its tab, so that the caller gets a
+      // browser it can use at once.
+      for (;;) {
+        const auto wait = left(deadline);
+        if (wait <= 0ms) break;
+        auto tabs = co_await conn->request("root", "listTabs", {},
+                                           rdp_request_options{.deadline = rt::deadline(wait), .cancel = {}});
+        if (!tabs) {
+          last = tabs.err().what();
+          break;
+        }
+        if (tabs->json().find("\"actor\"") != std::string_view::npos) co_return started{state, std::move(*conn), *port};
+        last = "no tab yet";
+        co_await rt::sleep_for(sched, retry_pause);
+      }
+      conn->close();
+      co_return fail(rt::errc::timeout, "Firefox opened no tab within " + std::to_string(options.launch_timeout.count()) +
+                                            " ms (" + last + ")", false);
+    }
     last = conn.err().what();
     const rt::errc code = conn.code();
     if ((code == rt::errc::timeout || code == rt::errc::protocol) && !state->has_exited() && left(deadline) > 0ms) {
@@ -255,6 +274,20 @@ rt::task<rt::result<started>> launch_once(rt::scheduler& sched, const std::strin
 
 rt::task<rt::result<std::unique_ptr<firefox_process>>> launch_firefox(rt::scheduler& sched,
                                                                      firefox_launch_options options) {
+  return firefox_process::launch(sched, std::make_shared<const firefox_launch_options>(std::move(options)));
+}
+
+rt::task<rt::result<std::unique_ptr<firefox_process>>> launch_firefox(rt::scheduler& sched) {
+  return launch_firefox(sched, firefox_launch_options{});
+}
+
+rt::task<rt::result<rdp_connection>> connect_firefox(rt::scheduler& sched, std::string host, std::uint16_t port) {
+  return rdp_connection::connect(sched, std::move(host), port, rdp_connection_options{});
+}
+
+rt::task<rt::result<std::unique_ptr<firefox_process>>> firefox_process::launch(
+    rt::scheduler& sched, std::shared_ptr<const firefox_launch_options> shared) {
+  const firefox_launch_options& options = *shared;
   rt::result<std::string> exe = detail::find_browser(options.executable, "firefox_launch_options::executable",
                                                      "JANUS_FIREFOX", {"firefox-esr", "firefox"});
   if (!exe) co_return std::move(exe).err();

@@ -787,7 +787,16 @@ rdp_connection::rdp_connection(std::shared_ptr<detail::rdp_core> core)
 
 rt::task<rt::result<rdp_connection>> rdp_connection::connect(rt::scheduler& sched, std::string host, std::uint16_t port,
                                                              rdp_connection_options options) {
-  auto core = std::make_shared<rdp_core>(sched, std::move(options));
+  return connect_core(std::make_shared<rdp_core>(sched, std::move(options)), std::move(host), port);
+}
+
+rt::task<rt::result<rdp_connection>> rdp_connection::connect(rt::scheduler& sched, std::string host, std::uint16_t port) {
+  return connect(sched, std::move(host), port, rdp_connection_options{});
+}
+
+rt::task<rt::result<rdp_connection>> rdp_connection::connect_core(std::shared_ptr<detail::rdp_core> core, std::string host,
+                                                                  std::uint16_t port) {
+  rt::scheduler& sched = core->sched();
   const rt::deadline d(core->options().connect_timeout);
   const std::string where = host + ":" + std::to_string(port);
   protocol::tcp_options topts;
@@ -831,23 +840,58 @@ rt::task<rt::result<rdp_connection>> rdp_connection::connect(rt::scheduler& sche
   co_return rdp_connection(std::move(core));
 }
 
+namespace {
+
+rt::task<rt::result<protocol::rdp_owned_message>> request_impl(std::shared_ptr<rdp_core> core, std::string actor,
+                                                               std::string type, std::string params_json,
+                                                               rdp_request_options options) {
+  rt::result<std::string> text = encode_request(actor, type, params_json);
+  if (!text) co_return std::move(text).err();
+  co_return co_await request_awaiter(std::move(core), std::move(actor), std::move(type), std::move(*text), std::move(options));
+}
+
+rt::task<rt::result<protocol::json_value>> request_json_impl(std::shared_ptr<rdp_core> core, std::string actor,
+                                                             std::string type, protocol::json_value params,
+                                                             rdp_request_options options) {
+  if (!params.is_null() && !params.is_object())
+    co_return rt::error{rt::errc::invalid_argument, actor + " " + type + ": the params must be a JSON object (the request was not sent)"};
+  std::string p = params.is_null() ? std::string() : params.dump();
+  rt::result<protocol::rdp_owned_message> r =
+      co_await request_impl(std::move(core), std::move(actor), std::move(type), std::move(p), std::move(options));
+  if (!r) co_return std::move(r).err();
+  co_return protocol::json_value::parse(r->json());
+}
+
+}  // namespace
+
 rt::task<rt::result<protocol::rdp_owned_message>> rdp_connection::request(std::string actor, std::string type,
                                                                           std::string params_json,
                                                                           rdp_request_options options) const {
-  rt::result<std::string> text = encode_request(actor, type, params_json);
-  if (!text) co_return std::move(text).err();
-  co_return co_await request_awaiter(core_, std::move(actor), std::move(type), std::move(*text), std::move(options));
+  return request_impl(core_, std::move(actor), std::move(type), std::move(params_json), std::move(options));
 }
 
 rt::task<rt::result<protocol::json_value>> rdp_connection::request_json(std::string actor, std::string type,
                                                                         protocol::json_value params,
                                                                         rdp_request_options options) const {
-  if (!params.is_null() && !params.is_object())
-    co_return rt::error{rt::errc::invalid_argument, actor + " " + type + ": the params must be a JSON object (the request was not sent)"};
-  std::string p = params.is_null() ? std::string() : params.dump();
-  rt::result<protocol::rdp_owned_message> r = co_await request(std::move(actor), std::move(type), std::move(p), std::move(options));
-  if (!r) co_return std::move(r).err();
-  co_return protocol::json_value::parse(r->json());
+  return request_json_impl(core_, std::move(actor), std::move(type), std::move(params), std::move(options));
+}
+
+rt::task<rt::result<protocol::rdp_owned_message>> rdp_connection::request(std::string actor, std::string type,
+                                                                          std::string params_json) const {
+  return request(std::move(actor), std::move(type), std::move(params_json), rdp_request_options{});
+}
+
+rt::task<rt::result<protocol::rdp_owned_message>> rdp_connection::request(std::string actor, std::string type) const {
+  return request(std::move(actor), std::move(type), std::string(), rdp_request_options{});
+}
+
+rt::task<rt::result<protocol::json_value>> rdp_connection::request_json(std::string actor, std::string type,
+                                                                        protocol::json_value params) const {
+  return request_json(std::move(actor), std::move(type), std::move(params), rdp_request_options{});
+}
+
+rt::task<rt::result<protocol::json_value>> rdp_connection::request_json(std::string actor, std::string type) const {
+  return request_json(std::move(actor), std::move(type), protocol::json_value::object(), rdp_request_options{});
 }
 
 rt::result<rt::subscription<rdp_event>> rdp_connection::subscribe(rdp_subscription_spec spec) const {

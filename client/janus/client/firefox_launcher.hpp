@@ -56,12 +56,14 @@ class firefox_process;
 /// its debugger server could not be reached), or errc::timeout (no greeting within
 /// launch_timeout); the message ends with Firefox's last stderr lines.
 rt::task<rt::result<std::unique_ptr<firefox_process>>> launch_firefox(rt::scheduler& sched,
-                                                                     firefox_launch_options options = {});
+                                                                     firefox_launch_options options);
+rt::task<rt::result<std::unique_ptr<firefox_process>>> launch_firefox(rt::scheduler& sched);
 
 /// Connects to the debugger server of a Firefox started elsewhere (`--start-debugger-server
 /// PORT`, with devtools.debugger.remote-enabled and no connection prompt).
 rt::task<rt::result<rdp_connection>> connect_firefox(rt::scheduler& sched, std::string host, std::uint16_t port,
-                                                     rdp_connection_options options = {});
+                                                     rdp_connection_options options);
+rt::task<rt::result<rdp_connection>> connect_firefox(rt::scheduler& sched, std::string host, std::uint16_t port);
 
 /// A running Firefox: the connection plus the process behind it.
 ///
@@ -89,6 +91,10 @@ class firefox_process {
 
  private:
   friend rt::task<rt::result<std::unique_ptr<firefox_process>>> launch_firefox(rt::scheduler&, firefox_launch_options);
+  // launch_firefox is a plain function handing its options to this coroutine (see
+  // rdp_connection::connect_core for the GCC 12 bug this avoids).
+  static rt::task<rt::result<std::unique_ptr<firefox_process>>> launch(rt::scheduler& sched,
+                                                                       std::shared_ptr<const firefox_launch_options> options);
   firefox_process(std::shared_ptr<detail::process_state> state, rdp_connection connection, std::uint16_t port,
                   std::chrono::milliseconds grace);
 

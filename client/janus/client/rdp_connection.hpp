@@ -142,7 +142,8 @@ class rdp_connection {
   /// with errc::transport (refused), errc::timeout (no connection or no greeting within
   /// connect_timeout), errc::protocol (the first packet is no root greeting) or errc::disconnected.
   static rt::task<rt::result<rdp_connection>> connect(rt::scheduler& sched, std::string host, std::uint16_t port,
-                                                      rdp_connection_options options = {});
+                                                      rdp_connection_options options);
+  static rt::task<rt::result<rdp_connection>> connect(rt::scheduler& sched, std::string host, std::uint16_t port);
 
   rdp_connection() = default;
 
@@ -152,12 +153,16 @@ class rdp_connection {
   /// an earlier timeout), errc::cancelled, errc::target_closed (forwardingCancelled),
   /// errc::disconnected / errc::browser_exited, errc::invalid_argument (params not an object).
   rt::task<rt::result<protocol::rdp_owned_message>> request(std::string actor, std::string type,
-                                                            std::string params_json = {},
-                                                            rdp_request_options options = {}) const;
+                                                            std::string params_json, rdp_request_options options) const;
+  rt::task<rt::result<protocol::rdp_owned_message>> request(std::string actor, std::string type,
+                                                            std::string params_json) const;
+  rt::task<rt::result<protocol::rdp_owned_message>> request(std::string actor, std::string type) const;
   /// request() with the params as a JSON object and the reply parsed.
   rt::task<rt::result<protocol::json_value>> request_json(std::string actor, std::string type,
-                                                          protocol::json_value params = protocol::json_value::object(),
-                                                          rdp_request_options options = {}) const;
+                                                          protocol::json_value params, rdp_request_options options) const;
+  rt::task<rt::result<protocol::json_value>> request_json(std::string actor, std::string type,
+                                                          protocol::json_value params) const;
+  rt::task<rt::result<protocol::json_value>> request_json(std::string actor, std::string type) const;
 
   /// Subscribes to events; registered when this returns, so events read after it are not missed.
   /// Fails with errc::disconnected once the connection has ended. When it ends later, the
@@ -182,6 +187,11 @@ class rdp_connection {
  private:
   friend class firefox_process;  // fails the connection as browser_exited when Firefox dies
   explicit rdp_connection(std::shared_ptr<detail::rdp_core> core);
+  // The public calls are plain functions and overloads rather than defaulted parameters: GCC 12
+  // miscompiles a defaulted class-type argument (with a std::string inside) of a call made in a
+  // coroutine, leaving the callee's copy pointing at the caller frame's SSO buffer.
+  static rt::task<rt::result<rdp_connection>> connect_core(std::shared_ptr<detail::rdp_core> core, std::string host,
+                                                           std::uint16_t port);
   /// Fails the connection with `code` (held weakly: it does not keep the connection open).
   std::function<void(std::string why, rt::errc code)> failer() const;
   /// Asked when the transport ends on its own: true when the browser process has exited.
