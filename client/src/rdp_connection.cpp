@@ -398,7 +398,8 @@ class rdp_core : public std::enable_shared_from_this<rdp_core> {
       if (!item.routed) route(item.msg, item.remaining);
       for (auto& r : item.remaining) {
         if (r->stream->subscriber_count() == 0) continue;
-        (void)co_await r->stream->publish(rdp_event(item.msg));  // fails only once the stream closed
+        const rdp_event ev(item.msg);
+        (void)co_await r->stream->publish(ev);  // fails only once the stream closed
       }
     }
     std::lock_guard lk(mu_);
