@@ -316,6 +316,11 @@ void process_state::terminate(std::chrono::milliseconds grace) {
     (void)wait_exited(static_cast<int>(grace.count()));
   }
   reap_once();
+  // The helpers got their SIGKILL with the leader's, but die (and are reaped by init) a moment
+  // later; wait for the group to empty so that close() leaves no process behind. The group id
+  // cannot be reused while any member lives, so signalling it again stays safe.
+  const auto until = std::chrono::steady_clock::now() + std::max<std::chrono::milliseconds>(grace, 2000ms);
+  while (::kill(-pid, SIGKILL) == 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
   std::error_code ignored;
   fs::remove_all(profile_dir, ignored);
   asio::post(strand, [self = shared_from_this()] {

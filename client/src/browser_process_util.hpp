@@ -102,8 +102,9 @@ struct process_state : std::enable_shared_from_this<process_state> {
   bool wait_exited(int ms) const;
   /// An exit probe for a connection: true when the process exited within a short wait.
   std::function<bool()> exit_probe();
-  /// Ends the process (SIGTERM to the group, SIGKILL after `grace`), reaps it, removes the
-  /// profile and stops the io handlers. Safe to call more than once.
+  /// Ends the process (SIGTERM to the group, SIGKILL after `grace`), reaps it, waits (up to 2 s)
+  /// for the rest of its group to be gone, removes the profile and stops the io handlers. Safe to
+  /// call more than once.
   void terminate(std::chrono::milliseconds grace = std::chrono::milliseconds(1000));
   /// After the handle learnt how to report an exit: report one noticed before.
   void recheck_exit();

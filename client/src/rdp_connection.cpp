@@ -322,8 +322,13 @@ class rdp_core : public std::enable_shared_from_this<rdp_core> {
   void on_message(std::string&& text) {
     packets_in_.fetch_add(1, std::memory_order_relaxed);
     if (!text.empty() && text.front() == 'b') {
-      // Bulk packets only carry heap snapshots and profiles, which this client never requests.
+      // "bulk <actor> <type> <length>:<bytes>" only carries heap snapshots and profiles. It takes
+      // the place of a JSON reply, so the request it answers must end here, not at its deadline.
       bulk_.fetch_add(1, std::memory_order_relaxed);
+      const std::string_view header(text.data(), std::min<std::size_t>(text.size(), 512));
+      const auto a = header.find(' ');
+      const auto b = a == std::string_view::npos ? a : header.find(' ', a + 1);
+      if (b != std::string_view::npos) fail_bulk(std::string(header.substr(a + 1, b - a - 1)));
       return;
     }
     rt::result<protocol::rdp_message> decoded = decoder_.decode(text);
@@ -373,6 +378,24 @@ class rdp_core : public std::enable_shared_from_this<rdp_core> {
     read_pauses_.fetch_add(1, std::memory_order_relaxed);
     pause();
     sched_.spawn(drain());
+  }
+
+  void fail_bulk(const std::string& actor) {
+    std::shared_ptr<rdp_pending> p;
+    {
+      std::lock_guard lk(mu_);
+      auto it = queues_.find(actor);
+      if (it == queues_.end() || it->second.fifo.empty()) {
+        unmatched_.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+      p = std::move(it->second.fifo.front());
+      it->second.fifo.pop_front();
+      --pending_;
+    }
+    rt::error e{rt::errc::unsupported, p->actor + " " + p->type + ": the reply is a bulk packet, which rdp_connection does not read"};
+    e.sent = true;
+    p->cell->complete_error(std::move(e));
   }
 
   void pause() {

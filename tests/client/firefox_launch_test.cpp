@@ -32,9 +32,12 @@ std::unique_ptr<firefox_process> must_launch(rt::scheduler& s, firefox_launch_op
   return std::move(*launched);
 }
 
+// The leader and its whole process group (the content processes).
 bool process_gone(int pid) {
   errno = 0;
-  return ::kill(pid, 0) == -1 && errno == ESRCH;
+  if (::kill(pid, 0) != -1 || errno != ESRCH) return false;
+  errno = 0;
+  return ::kill(-pid, 0) == -1 && errno == ESRCH;
 }
 
 rt::task<std::string> first_tab(rdp_connection c) {

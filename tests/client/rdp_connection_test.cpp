@@ -86,6 +86,11 @@ class rdp_peer {
       off += static_cast<std::size_t>(n);
     }
   }
+  /// Writes bytes as they are (a bulk packet).
+  void send_raw(const std::string& wire) {
+    std::lock_guard lk(write_mu_);
+    if (fd_ >= 0) (void)::send(fd_, wire.data(), wire.size(), MSG_NOSIGNAL);
+  }
   /// Ends the connection as a crashing server would.
   void drop() {
     std::lock_guard lk(write_mu_);
@@ -515,6 +520,25 @@ TEST_CASE("a full blocking subscription slows the connection down without losing
   REQUIRE(wait_until([&] { return req.done(); }));
   CHECK(*req.result);
   CHECK(c.stats().read_pauses >= 1);
+}
+
+TEST_CASE("a bulk reply fails its request as unsupported; the connection carries on", "[rdp]") {
+  const std::string files = "server1.conn0.heapSnapshotFileActor7";
+  rdp_peer peer([&](rdp_peer& p, const packet& pk) {
+    if (pk.type == "transferHeapSnapshot")
+      p.send_raw("bulk " + files + " undefined 5:\x1f\x8b\x08\x01\x02");
+    else
+      p.send(reply(pk.to, R"("ok":2)"));
+  });
+  rt::scheduler s({.workers = 2});
+  rdp_connection c = must_connect(s, peer);
+  auto bulk = s.block_on(c.request(files, "transferHeapSnapshot", R"({"snapshotId":"1"})"));
+  REQUIRE_FALSE(bulk);
+  CHECK(bulk.err().code == rt::errc::unsupported);
+  auto next = s.block_on(c.request(files, "other"));
+  REQUIRE(next);
+  CHECK(next->json().find("\"ok\":2") != std::string_view::npos);
+  CHECK(c.stats().bulk_packets == 1);
 }
 
 TEST_CASE("connect fails clearly without a greeting or with a foreign one", "[rdp]") {

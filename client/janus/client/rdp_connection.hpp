@@ -20,6 +20,8 @@
 //     sent, all with errc::timeout saying why. Other actors are not affected;
 //   - a cancelled request stays in its actor's queue as a placeholder, so that its reply, when it
 //     comes, is discarded instead of being paired with the next request;
+//   - a bulk packet (heap snapshots, profiles) is not read: the request it answers fails with
+//     errc::unsupported;
 //   - a dropped connection fails every pending request at once with errc::disconnected, or with
 //     errc::browser_exited when the launcher knows the browser died.
 //
@@ -125,7 +127,7 @@ struct rdp_stats {
   std::uint64_t discarded = 0;      // replies to cancelled requests, dropped as planned
   std::uint64_t forwarding_cancelled = 0;
   std::uint64_t poisoned_actors = 0;
-  std::uint64_t bulk_packets = 0;   // bulk packets are not supported: counted and dropped
+  std::uint64_t bulk_packets = 0;   // not supported: the request they answer fails (unsupported)
   std::uint64_t read_pauses = 0;    // times a full `block` subscription stopped reading
   std::size_t pending = 0;
 };
