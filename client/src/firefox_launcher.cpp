@@ -177,7 +177,7 @@ rt::task<rt::result<started>> launch_once(rt::scheduler& sched, const std::strin
     failure.why = e;
     return e;
   };
-  rt::result<std::uint16_t> port = detail::pick_free_port();
+  rt::result<std::uint16_t> port = options.port != 0 ? rt::result<std::uint16_t>(options.port) : detail::pick_free_port();
   if (!port) co_return fail_early(std::move(port).err());
   rt::result<std::string> profile = detail::make_temp_dir("janus-firefox");
   if (!profile) co_return fail_early(std::move(profile).err());
@@ -292,7 +292,7 @@ rt::task<rt::result<std::unique_ptr<firefox_process>>> firefox_process::launch(
                                                      "JANUS_FIREFOX", {"firefox-esr", "firefox"});
   if (!exe) co_return std::move(exe).err();
   const rt::time_point deadline = rt::clock::now() + options.launch_timeout;
-  const int attempts = std::max(1, options.port_attempts);
+  const int attempts = options.port != 0 ? 1 : std::max(1, options.port_attempts);
   rt::error last;
   for (int i = 0; i < attempts; ++i) {
     attempt_failure failure;

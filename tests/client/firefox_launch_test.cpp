@@ -6,6 +6,9 @@
 #include <janus/client/firefox_launcher.hpp>
 #include <janus/rt.hpp>
 
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+
 #include <catch2/catch.hpp>
 
 #include <signal.h>
@@ -292,6 +295,26 @@ TEST_CASE("Firefox killed with SIGKILL fails every pending request with browser_
   ff->close();
   CHECK(process_gone(pid));
   CHECK_FALSE(std::filesystem::exists(profile));
+}
+
+TEST_CASE("a debugger port taken by a stranger is detected, and the failed launch leaves nothing", "[firefox][browser]") {
+  // Something that accepts connections and never greets, on the port Firefox is told to use.
+  asio::io_context io;
+  asio::ip::tcp::acceptor stranger(io, asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+  rt::scheduler s({.workers = 2});
+  firefox_launch_options o;
+  o.port = stranger.local_endpoint().port();
+  const auto start = std::chrono::steady_clock::now();
+  auto launched = s.block_on(launch_firefox(s, o));
+  CHECK(std::chrono::steady_clock::now() - start < 20s);
+  REQUIRE_FALSE(launched);
+  CHECK(launched.err().code == rt::errc::launch_failed);
+  CHECK(launched.err().message.find("was taken") != std::string::npos);
+  // Its profile is gone (the only janus-firefox directory would be ours: tests run one at a time).
+  std::string left_behind;
+  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::temp_directory_path()))
+    if (e.path().filename().string().rfind("janus-firefox-", 0) == 0) left_behind += e.path().string() + " ";
+  CHECK(left_behind == "");
 }
 
 TEST_CASE("a missing Firefox fails with browser_not_found and says where it looked", "[firefox]") {

@@ -38,7 +38,10 @@ struct firefox_launch_options {
   std::vector<std::pair<std::string, std::string>> prefs;
   /// From spawning until the debugger server's greeting has been read (Firefox takes seconds).
   std::chrono::milliseconds launch_timeout{30000};
-  /// Launches tried on fresh ports when the chosen one turns out to be taken.
+  /// The debugger server's loopback port; 0: a free one is picked.
+  std::uint16_t port = 0;
+  /// Launches tried on fresh ports when a picked one turns out to be taken (an explicit `port`
+  /// is tried once).
   int port_attempts = 3;
   /// Grace between SIGTERM and SIGKILL when closing.
   std::chrono::milliseconds close_grace{1000};
