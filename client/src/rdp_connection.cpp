@@ -616,13 +616,17 @@ using detail::reply_cell;
 using detail::rdp_core;
 using detail::rdp_pending;
 
-/// Suspends on a reply cell that `start` hands to whoever completes it (with a reference of its
-/// own), resuming on the caller's executor; `d` bounds the wait with the cell's own timer.
-template <class T, class Start>
+/// Waits on a reply cell: `start(cell)` hands the cell (with a reference of its own) to whoever
+/// completes it; the cell's own timer bounds the wait. `start` is a plain function pointer plus a
+/// shared state, so that nothing it uses lives in the waiting frame: once the timer is armed the
+/// frame may be resumed, and destroyed, on another thread before `start` has returned.
+template <class T, class State>
 class cell_awaiter {
  public:
   using cell = rt::reply_cell<T>;
-  cell_awaiter(rt::scheduler& sched, rt::deadline d, Start start) : sched_(sched), deadline_(d), start_(std::move(start)) {}
+  using start_fn = void (*)(const std::shared_ptr<State>&, cell*);
+  cell_awaiter(rt::scheduler& sched, rt::deadline d, std::shared_ptr<State> state, start_fn start)
+      : sched_(sched), deadline_(d), state_(std::move(state)), start_(start) {}
   cell_awaiter(const cell_awaiter&) = delete;
   cell_awaiter& operator=(const cell_awaiter&) = delete;
   ~cell_awaiter() {
@@ -637,12 +641,14 @@ class cell_awaiter {
     c->ex = rt::current_executor();
     if (!c->ex) c->ex = &sched_;
     c->resume.handle = h;
+    const std::shared_ptr<State> state = state_;
+    const start_fn start = start_;
     if (!deadline_.is_never()) {
       c->timer.when = deadline_.at();
       armed_ = true;
       sched_.add_timer(c->timer);
     }
-    start_(c);
+    start(state, c);
   }
   rt::result<T> await_resume() {
     rt::result<T> r = cell_->take();
@@ -658,15 +664,33 @@ class cell_awaiter {
   }
   rt::scheduler& sched_;
   rt::deadline deadline_;
-  Start start_;
+  std::shared_ptr<State> state_;
+  start_fn start_;
   cell* cell_ = nullptr;
   bool armed_ = false;
 };
 
-template <class T, class Start>
-cell_awaiter<T, Start> await_cell(rt::scheduler& s, rt::deadline d, Start start) {
-  return cell_awaiter<T, Start>(s, d, std::move(start));
+struct tcp_connect_args {
+  rt::scheduler* sched = nullptr;
+  std::string host;
+  std::uint16_t port = 0;
+  std::shared_ptr<protocol::transport_handler> handler;
+  protocol::tcp_options options;
+};
+
+void start_tcp_connect(const std::shared_ptr<tcp_connect_args>& a, rt::reply_cell<std::shared_ptr<protocol::transport>>* c) {
+  protocol::connect_tcp(
+      a->sched->io(), a->host, a->port, a->handler,
+      [c](rt::result<std::shared_ptr<protocol::transport>> r) {
+        // Abandoned (the waiting frame is gone): the transport is dropped here, which closes it.
+        if (r) c->complete_value(std::move(*r));
+        else c->complete_error(std::move(r).err());
+        c->release();
+      },
+      a->options, protocol::make_rdp_stream_framer());
 }
+
+void start_greeting_wait(const std::shared_ptr<rdp_core>& core, reply_cell* c) { core->wait_greeting(c); }
 
 /// One request: registered in its actor's queue, written, then resumed exactly once by its reply,
 /// its deadline, its cancellation or the connection's end.
@@ -705,6 +729,9 @@ class request_awaiter {
     // Armed before the request is queued: once it is, a reply may resume us on another thread at
     // once, and nothing here may be touched any more. submit() covers a deadline or a cancel that
     // fires first.
+    std::shared_ptr<rdp_core> core = core_;
+    std::shared_ptr<rdp_pending> entry = entry_;
+    std::string text = std::move(text_);
     if (!d.is_never()) {
       timer_.when = d.at();
       timer_.owner = this;
@@ -717,9 +744,9 @@ class request_awaiter {
         core_->abandon(entry_, rt::error{rt::errc::cancelled, actor_ + " " + type_ + ": cancelled by the caller"});
       });
     }
-    std::shared_ptr<rdp_pending> entry = entry_;
-    (void)core_->submit(entry, std::move(text_), d);
-    // From here on we may already be resumed on another thread: touch no member.
+    // The cancellation may already have resumed us on another thread (and destroyed this
+    // awaiter): from here on only locals.
+    (void)core->submit(entry, std::move(text), d);
     return true;
   }
 
@@ -823,22 +850,17 @@ rt::task<rt::result<rdp_connection>> rdp_connection::connect_core(std::shared_pt
   rt::scheduler& sched = core->sched();
   const rt::deadline d(core->options().connect_timeout);
   const std::string where = host + ":" + std::to_string(port);
-  protocol::tcp_options topts;
-  topts.limits = core->options().limits;
-  topts.connect_timeout = core->options().connect_timeout;
-  topts.close_timeout = core->options().close_timeout;
-  auto handler = std::make_shared<rdp_core::handler>(core);
+  auto args = std::make_shared<tcp_connect_args>();
+  args->sched = &sched;
+  args->host = host;
+  args->port = port;
+  args->handler = std::make_shared<rdp_core::handler>(core);
+  args->options.limits = core->options().limits;
+  args->options.connect_timeout = core->options().connect_timeout;
+  args->options.close_timeout = core->options().close_timeout;
   rt::result<std::shared_ptr<protocol::transport>> t =
-      co_await await_cell<std::shared_ptr<protocol::transport>>(sched, rt::deadline::never(), [&](auto* c) {
-        protocol::connect_tcp(
-            sched.io(), host, port, handler,
-            [c](rt::result<std::shared_ptr<protocol::transport>> r) {
-              if (r) c->complete_value(std::move(*r));
-              else c->complete_error(std::move(r).err());
-              c->release();
-            },
-            topts, protocol::make_rdp_stream_framer());
-      });
+      co_await cell_awaiter<std::shared_ptr<protocol::transport>, tcp_connect_args>(sched, rt::deadline::never(), args,
+                                                                                     &start_tcp_connect);
   if (!t) {
     core->close("connecting failed", rt::errc::disconnected);
     rt::error e = std::move(t).err();
@@ -848,7 +870,7 @@ rt::task<rt::result<rdp_connection>> rdp_connection::connect_core(std::shared_pt
   core->attach(std::move(*t));
 
   rt::result<protocol::rdp_owned_message> g =
-      co_await await_cell<protocol::rdp_owned_message>(sched, d, [&](reply_cell* c) { core->wait_greeting(c); });
+      co_await cell_awaiter<protocol::rdp_owned_message, rdp_core>(sched, d, core, &start_greeting_wait);
   if (!g) {
     core->close("no greeting", rt::errc::disconnected);
     rt::error e = std::move(g).err();
