@@ -40,6 +40,9 @@ rt::result<std::string> make_temp_dir(std::string_view stem);
 rt::result<std::uint16_t> pick_free_port();
 
 /// The child's standard descriptors and extra ones to dup onto fds 3, 4, … (may be empty).
+///
+/// @par Thread Safety
+/// A plain value.
 struct spawn_fds {
   int stderr_write = -1;
   std::vector<int> extra;  // extra[i] becomes fd 3 + i

@@ -24,6 +24,9 @@ using reply_cell = rt::reply_cell<protocol::rdp_owned_message>;
 
 // One request waiting in its actor's queue. It holds one reference on the reply cell; the awaiter
 // holds the other.
+//
+// @par Thread Safety
+// `placeholder` is guarded by the core's mutex; the rest is immutable once queued.
 struct rdp_pending {
   rdp_pending(reply_cell* c, std::string a, std::string t) : cell(c), actor(std::move(a)), type(std::move(t)) {}
   rdp_pending(const rdp_pending&) = delete;
@@ -37,11 +40,15 @@ struct rdp_pending {
   bool placeholder = false;
 };
 
+// @par Thread Safety
+// Guarded by the core's mutex.
 struct rdp_actor_queue {
   std::deque<std::shared_ptr<rdp_pending>> fifo;
   std::string poisoned;  // why the actor is not trusted any more; empty while it is
 };
 
+// @par Thread Safety
+// `spec` is immutable once registered; the stream is thread-safe.
 struct rdp_registration {
   rdp_subscription_spec spec;
   std::unique_ptr<rt::stream<rdp_event>> stream;
@@ -620,6 +627,9 @@ using detail::rdp_pending;
 /// completes it; the cell's own timer bounds the wait. `start` is a plain function pointer plus a
 /// shared state, so that nothing it uses lives in the waiting frame: once the timer is armed the
 /// frame may be resumed, and destroyed, on another thread before `start` has returned.
+///
+/// @par Thread Safety
+/// Awaited once, by one coroutine.
 template <class T, class State>
 class cell_awaiter {
  public:
@@ -670,6 +680,8 @@ class cell_awaiter {
   bool armed_ = false;
 };
 
+// @par Thread Safety
+// Immutable once the connect has started.
 struct tcp_connect_args {
   rt::scheduler* sched = nullptr;
   std::string host;
@@ -694,6 +706,9 @@ void start_greeting_wait(const std::shared_ptr<rdp_core>& core, reply_cell* c) {
 
 /// One request: registered in its actor's queue, written, then resumed exactly once by its reply,
 /// its deadline, its cancellation or the connection's end.
+///
+/// @par Thread Safety
+/// Awaited once, by one coroutine.
 class request_awaiter {
  public:
   request_awaiter(std::shared_ptr<rdp_core> core, std::string actor, std::string type, std::string text,

@@ -118,6 +118,9 @@ struct rdp_subscription_spec {
 };
 
 /// Counters of one connection; a snapshot.
+///
+/// @par Thread Safety
+/// A plain value.
 struct rdp_stats {
   std::uint64_t packets_in = 0;
   std::uint64_t replies = 0;        // replies paired with a request (errors included)
@@ -138,6 +141,10 @@ class rdp_core;
 
 class firefox_process;
 
+/// See the top of this file.
+///
+/// @par Thread Safety
+/// A handle: copies may be used from any threads at once; the connection closes with the last.
 class rdp_connection {
  public:
   /// Connects to a debugger server (`--start-debugger-server PORT`) and reads its greeting. Fails
