@@ -1,0 +1,334 @@
+#include "browser_process_util.hpp"
+
+#include <asio/ip/tcp.hpp>
+#include <asio/post.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+extern char** environ;
+
+namespace janus::client::detail {
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr std::size_t stderr_ring_lines = 20;
+// How long the exit probe waits for an exit that a transport's EOF announced: the kernel closes a
+// dying process's fds a moment before it becomes waitable.
+constexpr int exit_probe_ms = 250;
+
+bool is_executable(const std::string& p) {
+  std::error_code ec;
+  return !p.empty() && ::access(p.c_str(), X_OK) == 0 && !fs::is_directory(p, ec);
+}
+
+int pidfd_open(pid_t pid) {
+#ifdef SYS_pidfd_open
+  return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+#else
+  (void)pid;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+
+}  // namespace
+
+rt::result<std::string> find_browser(const std::string& explicit_path, std::string_view option, const char* env_var,
+                                     std::initializer_list<const char*> names) {
+  if (!explicit_path.empty()) {
+    if (is_executable(explicit_path)) return explicit_path;
+    return rt::error{rt::errc::browser_not_found, "tried: " + explicit_path + " (" + std::string(option) + ")"};
+  }
+  if (const char* env = std::getenv(env_var); env && *env) {
+    if (is_executable(env)) return std::string(env);
+    return rt::error{rt::errc::browser_not_found, std::string("tried: ") + env + " ($" + env_var + ")"};
+  }
+  const char* path_env = std::getenv("PATH");
+  const std::string path = path_env ? path_env : "/usr/local/bin:/usr/bin:/bin";
+  std::string tried;
+  for (const char* name : names) {
+    std::size_t start = 0;
+    while (start <= path.size()) {
+      const std::size_t end = std::min(path.find(':', start), path.size());
+      const std::string dir = end > start ? path.substr(start, end - start) : ".";
+      const std::string candidate = dir + "/" + name;
+      if (is_executable(candidate)) return candidate;
+      start = end + 1;
+    }
+    if (!tried.empty()) tried += ", ";
+    tried += name;
+  }
+  return rt::error{rt::errc::browser_not_found,
+                   std::string("tried: $") + env_var + " (unset), then " + tried + " on PATH (" + path + ")"};
+}
+
+rt::result<std::string> make_temp_dir(std::string_view stem) {
+  std::error_code ec;
+  fs::path base = fs::temp_directory_path(ec);
+  if (ec) base = "/tmp";
+  std::string dir = (base / (std::string(stem) + "-XXXXXX")).string();
+  if (::mkdtemp(dir.data()) == nullptr)
+    return rt::error{rt::errc::launch_failed, "mkdtemp " + dir + " failed: " + std::strerror(errno)};
+  return dir;
+}
+
+rt::result<std::uint16_t> pick_free_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor a(io);
+  std::error_code ec;
+  a.open(asio::ip::tcp::v4(), ec);
+  if (!ec) a.bind(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), 0), ec);
+  if (ec) return rt::error{rt::errc::launch_failed, "no free loopback port: " + ec.message()};
+  const std::uint16_t port = a.local_endpoint(ec).port();
+  if (ec) return rt::error{rt::errc::launch_failed, "no free loopback port: " + ec.message()};
+  return port;
+}
+
+bool high_pipe(int& r, int& w) {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) != 0) return false;
+  r = ::fcntl(p[0], F_DUPFD_CLOEXEC, 10);
+  w = ::fcntl(p[1], F_DUPFD_CLOEXEC, 10);
+  ::close(p[0]);
+  ::close(p[1]);
+  if (r < 0 || w < 0) {
+    if (r >= 0) ::close(r);
+    if (w >= 0) ::close(w);
+    r = w = -1;
+    return false;
+  }
+  return true;
+}
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+rt::result<pid_t> spawn_in_group(const std::vector<std::string>& argv, const spawn_fds& fds,
+                                 const std::vector<std::string>& env) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  if (fds.stderr_write >= 0) posix_spawn_file_actions_adddup2(&actions, fds.stderr_write, 2);
+  for (std::size_t i = 0; i < fds.extra.size(); ++i)
+    posix_spawn_file_actions_adddup2(&actions, fds.extra[i], static_cast<int>(3 + i));
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // Its own group, so that closing reaches every helper process the browser forks.
+  posix_spawnattr_setpgroup(&attr, 0);
+  // Default dispositions and no blocked signals, whatever this process's threads have set.
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  sigaddset(&defaults, SIGTERM);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  std::vector<std::string> args_copy(argv);
+  std::vector<char*> args;
+  for (auto& a : args_copy) args.push_back(a.data());
+  args.push_back(nullptr);
+  std::vector<std::string> env_copy(env);
+  std::vector<char*> envp;
+  for (auto& e : env_copy) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, argv.at(0).c_str(), &actions, &attr, args.data(), env.empty() ? environ : envp.data());
+  posix_spawnattr_destroy(&attr);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return rt::error{rt::errc::launch_failed, "posix_spawn " + argv.at(0) + ": " + std::strerror(rc)};
+  return pid;
+}
+
+// --- process_state -----------------------------------------------------------------------------------
+
+process_state::process_state(rt::scheduler& s, pid_t p, std::string profile, std::string name)
+    : sched(s), strand(asio::make_strand(s.io())), pid(p), profile_dir(std::move(profile)), browser_name(std::move(name)) {}
+
+void process_state::start(int err_read) {
+  err_pipe = std::make_unique<asio::posix::stream_descriptor>(strand, err_read);
+  pidfd = pidfd_open(pid);
+  if (pidfd >= 0)
+    exit_watch = std::make_unique<asio::posix::stream_descriptor>(strand, pidfd);
+  else
+    exit_poll = std::make_unique<asio::steady_timer>(strand);
+  asio::post(strand, [self = shared_from_this()] {
+    self->read_stderr();
+    self->watch_exit();
+  });
+}
+
+void process_state::read_stderr() {
+  err_pipe->async_read_some(asio::buffer(err_buf), [self = shared_from_this()](std::error_code ec, std::size_t n) {
+    if (n > 0) self->on_stderr(std::string_view(self->err_buf.data(), n));
+    // The reader must keep draining while the browser lives, or its writes to a full pipe block.
+    if (!ec) self->read_stderr();
+  });
+}
+
+void process_state::on_stderr(std::string_view data) {
+  std::lock_guard lk(mu);
+  partial.append(data);
+  std::size_t at;
+  while ((at = partial.find('\n')) != std::string::npos) {
+    std::string line = partial.substr(0, at);
+    partial.erase(0, at + 1);
+    if (marked.empty() && !stderr_marker.empty()) {
+      if (const auto p = line.find(stderr_marker); p != std::string::npos) {
+        marked = line.substr(p + stderr_marker.size());
+        while (!marked.empty() && (marked.back() == '\r' || marked.back() == ' ')) marked.pop_back();
+      }
+    }
+    lines.push_back(std::move(line));
+    if (lines.size() > stderr_ring_lines) lines.pop_front();
+  }
+}
+
+std::string process_state::stderr_tail() const {
+  std::lock_guard lk(mu);
+  std::string out;
+  for (const auto& l : lines) out += "\n  " + l;
+  if (!partial.empty()) out += "\n  " + partial;
+  return out.empty() ? std::string(" (no stderr output)") : "; last stderr lines:" + out;
+}
+
+std::vector<std::string> process_state::last_lines() const {
+  std::lock_guard lk(mu);
+  return {lines.begin(), lines.end()};
+}
+
+std::string process_state::marked_text() const {
+  std::lock_guard lk(mu);
+  return marked;
+}
+
+bool process_state::has_exited() const {
+  {
+    std::lock_guard lk(mu);
+    if (reaped) return true;
+  }
+  siginfo_t info{};
+  if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) return errno == ECHILD;
+  return info.si_pid == pid;
+}
+
+bool process_state::wait_exited(int ms) const {
+  if (pidfd >= 0) {
+    pollfd p{pidfd, POLLIN, 0};
+    return ::poll(&p, 1, ms) > 0 || has_exited();
+  }
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  for (;;) {
+    if (has_exited()) return true;
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+}
+
+std::function<bool()> process_state::exit_probe() {
+  std::weak_ptr<process_state> weak = shared_from_this();
+  return [weak] {
+    auto s = weak.lock();
+    return s && !s->closed.load(std::memory_order_acquire) && s->wait_exited(exit_probe_ms);
+  };
+}
+
+// The leader is reaped only after the group kill, so its pid (the group id) cannot have been
+// reused when the signal is sent.
+void process_state::reap_once() {
+  std::lock_guard lk(mu);
+  if (reaped) return;
+  ::kill(-pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  exit_status = status;
+  reaped = true;
+}
+
+void process_state::watch_exit() {
+  if (exit_watch) {
+    exit_watch->async_wait(asio::posix::stream_descriptor::wait_read, [self = shared_from_this()](std::error_code ec) {
+      if (ec != asio::error::operation_aborted) self->on_exit();
+    });
+  } else {
+    exit_poll->expires_after(100ms);
+    exit_poll->async_wait([self = shared_from_this()](std::error_code ec) {
+      if (ec == asio::error::operation_aborted) return;
+      if (self->has_exited())
+        self->on_exit();
+      else
+        self->watch_exit();
+    });
+  }
+}
+
+// The browser exited while nobody was closing it: its connection must fail as browser_exited now,
+// rather than when each request's deadline passes.
+void process_state::on_exit() {
+  if (closed.load(std::memory_order_acquire)) return;
+  reap_once();
+  std::function<void(std::string)> notify;
+  std::string why;
+  {
+    std::lock_guard lk(mu);
+    notify = on_unexpected_exit;
+    const std::string who = "the browser (" + browser_name + ", pid " + std::to_string(pid) + ")";
+    if (WIFSIGNALED(exit_status))
+      why = who + " was killed by signal " + std::to_string(WTERMSIG(exit_status));
+    else
+      why = who + " exited with status " + std::to_string(WEXITSTATUS(exit_status));
+  }
+  if (notify) notify(std::move(why));
+}
+
+void process_state::recheck_exit() {
+  if (has_exited()) on_exit();
+}
+
+void process_state::terminate(std::chrono::milliseconds grace) {
+  bool need_kill;
+  {
+    std::lock_guard lk(mu);
+    need_kill = !reaped;
+  }
+  if (need_kill && !has_exited()) {
+    ::kill(-pid, SIGTERM);
+    (void)wait_exited(static_cast<int>(grace.count()));
+  }
+  reap_once();
+  // The helpers got their SIGKILL with the leader's, but die (and are reaped by init) a moment
+  // later; wait for the group to empty so that close() leaves no process behind. The group id
+  // cannot be reused while any member lives, so signalling it again stays safe.
+  const auto until = std::chrono::steady_clock::now() + std::max<std::chrono::milliseconds>(grace, 2000ms);
+  while (::kill(-pid, SIGKILL) == 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+  std::error_code ignored;
+  fs::remove_all(profile_dir, ignored);
+  asio::post(strand, [self = shared_from_this()] {
+    std::error_code e;
+    if (self->exit_watch) self->exit_watch->close(e);
+    if (self->exit_poll) self->exit_poll->cancel();
+    if (self->err_pipe) self->err_pipe->close(e);
+  });
+}
+
+}  // namespace janus::client::detail

@@ -1,0 +1,123 @@
+// What the browser launchers share about the process they start: finding the binary, a temporary
+// profile, spawning into its own process group, reading its stderr, noticing its exit through a
+// pidfd, and ending it (group kill, reap, profile removal). Internal to client/.
+#pragma once
+
+#include <janus/rt/result.hpp>
+#include <janus/rt/scheduler.hpp>
+
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
+
+#include <sys/types.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace janus::client::detail {
+
+/// The browser binary: `explicit_path` (named `option` in errors) if set, else $`env_var`, else
+/// the first of `names` found on PATH. errc::browser_not_found lists what was tried.
+rt::result<std::string> find_browser(const std::string& explicit_path, std::string_view option, const char* env_var,
+                                     std::initializer_list<const char*> names);
+
+/// A fresh private directory under the temp dir, named `<stem>-XXXXXX`.
+rt::result<std::string> make_temp_dir(std::string_view stem);
+
+/// A free loopback TCP port: bound with port 0 and released. Another process may take it before
+/// the browser binds it; callers retry with a new one.
+rt::result<std::uint16_t> pick_free_port();
+
+/// The child's standard descriptors and extra ones to dup onto fds 3, 4, … (may be empty).
+///
+/// @par Thread Safety
+/// A plain value.
+struct spawn_fds {
+  int stderr_write = -1;
+  std::vector<int> extra;  // extra[i] becomes fd 3 + i
+};
+
+/// Spawns `argv` (argv[0] is the path) in a new process group with default signal dispositions,
+/// stdin/stdout on /dev/null, and `env` as its environment (empty: this process's). Fails with
+/// errc::launch_failed.
+rt::result<pid_t> spawn_in_group(const std::vector<std::string>& argv, const spawn_fds& fds,
+                                 const std::vector<std::string>& env = {});
+
+/// A close-on-exec pipe with both ends at fd 10 or above, so that the child's dup2 onto 2, 3 and 4
+/// cannot overwrite an end it still has to duplicate.
+bool high_pipe(int& r, int& w);
+void close_fd(int& fd);
+
+/// The running process: its stderr tail, its exit, its end. Shared by the launcher's handle, the
+/// launch coroutine and the io handlers (stderr reader, exit watcher), which keep it alive until
+/// terminate() shuts their descriptors.
+///
+/// @par Thread Safety
+/// All members may be called from any thread; the io handlers run on `strand`.
+struct process_state : std::enable_shared_from_this<process_state> {
+  process_state(rt::scheduler& s, pid_t p, std::string profile, std::string browser_name);
+
+  /// Starts reading stderr (`err_read` is owned from now on) and watching the exit.
+  void start(int err_read);
+
+  rt::scheduler& sched;
+  asio::strand<asio::io_context::executor_type> strand;  // the handlers and their shutdown
+  const pid_t pid;
+  const std::string profile_dir;
+  const std::string browser_name;  // "Chromium", "Firefox": for messages
+  /// A stderr line containing this marks what follows it on the line (Chromium's "DevTools
+  /// listening on "); empty: nothing is looked for. Set before start().
+  std::string stderr_marker;
+  int pidfd = -1;  // owned by exit_watch when set; read by the exit probe
+  std::unique_ptr<asio::posix::stream_descriptor> exit_watch;
+  std::unique_ptr<asio::steady_timer> exit_poll;  // when pidfd_open is unavailable
+  std::unique_ptr<asio::posix::stream_descriptor> err_pipe;
+  std::array<char, 4096> err_buf{};
+
+  mutable std::mutex mu;  // everything below
+  std::deque<std::string> lines;
+  std::string partial;
+  std::string marked;  // what followed stderr_marker
+  bool reaped = false;
+  int exit_status = 0;
+  /// Told (on the io thread) why the browser exited when nobody was closing it.
+  std::function<void(std::string)> on_unexpected_exit;
+  std::atomic<bool> closed{false};
+
+  std::string stderr_tail() const;
+  std::vector<std::string> last_lines() const;
+  std::string marked_text() const;
+
+  /// Exited (possibly not yet reaped)? Does not consume the exit status.
+  bool has_exited() const;
+  /// Waits up to `ms` for the exit without consuming it.
+  bool wait_exited(int ms) const;
+  /// An exit probe for a connection: true when the process exited within a short wait.
+  std::function<bool()> exit_probe();
+  /// Ends the process (SIGTERM to the group, SIGKILL after `grace`), reaps it, waits (up to 2 s)
+  /// for the rest of its group to be gone, removes the profile and stops the io handlers. Safe to
+  /// call more than once.
+  void terminate(std::chrono::milliseconds grace = std::chrono::milliseconds(1000));
+  /// After the handle learnt how to report an exit: report one noticed before.
+  void recheck_exit();
+
+ private:
+  void read_stderr();
+  void on_stderr(std::string_view data);
+  void reap_once();
+  void watch_exit();
+  void on_exit();
+};
+
+}  // namespace janus::client::detail
