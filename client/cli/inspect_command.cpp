@@ -245,6 +245,8 @@ void print_json(const report& r) {
     w.begin_object();
     w.key("level");
     w.string(c.level);
+    w.key("type");
+    w.string(c.type);
     w.key("text");
     w.string(c.text);
     w.end_object();
@@ -288,7 +290,9 @@ void print_report(const report& r) {
                 url.c_str());
   }
   std::printf("\nConsole  %zu messages\n", r.console.size());
-  for (const auto& c : r.console) std::printf("  %-8s %s\n", c.level.c_str(), c.text.c_str());
+  // The level says how bad; the type says where from (console.log vs info, a network error).
+  for (const auto& c : r.console)
+    std::printf("  %-8s %-10s %s\n", c.level.c_str(), ("(" + c.type + ")").c_str(), c.text.c_str());
   std::printf("\nTimings\n");
   if (r.dom_content_loaded_ms >= 0) std::printf("  DOMContentLoaded  %8.0f ms\n", r.dom_content_loaded_ms);
   if (r.load_ms >= 0) std::printf("  load              %8.0f ms\n", r.load_ms);

@@ -22,6 +22,7 @@ using namespace std::chrono_literals;
 namespace {
 
 struct job_state {
+  client::browser browser;  // closed by main(): closing waits for the process to exit
   bool done = false;
   bool ok = false;
   std::string report;
@@ -32,9 +33,13 @@ rt::task<void> drive_page(rt::scheduler& sched, job_state& st) {
     st.report = std::string(step) + ": " + e.message;
     st.done = true;
   };
-  auto b = co_await client::browser::launch(sched);
+  // Arguments spelled out: GCC 12 miscompiles class-type default arguments of a coroutine called
+  // from a coroutine.
+  client::launch_options options;
+  auto b = co_await client::browser::launch(sched, options);
   if (!b) co_return fail("launch", b.err());
-  auto page = co_await b->new_page();
+  st.browser = *b;
+  auto page = co_await b->new_page("about:blank", std::string(), std::chrono::seconds(30));
   if (!page) co_return fail("new_page", page.err());
   if (auto e = co_await page->console().enable(); !e) co_return fail("console", e.err());
   auto nav = co_await page->navigate(
@@ -49,7 +54,6 @@ rt::task<void> drive_page(rt::scheduler& sched, job_state& st) {
     if (entries && !entries->empty()) seen = entries->front().text;
     else co_await rt::sleep_for(sched, 10ms);
   }
-  b->close();
   st.ok = v->is_int() && v->as_int() == 42 && seen == "hello from the page";
   st.report = "6 * 7 = " + v->dump() + ", console: \"" + seen + "\"";
   st.done = true;
@@ -87,6 +91,8 @@ int main() {
     std::this_thread::sleep_until(next);
     ++ticks;
   }
+  // Shutdown, outside the frame loop: close() waits for the browser's processes to exit.
+  if (st.browser) st.browser.close();
   std::printf("frame_loop: %s after %d ticks; longest poll() %.2f ms; threads in this process: %d\n",
               st.done ? st.report.c_str() : "not finished", ticks,
               std::chrono::duration<double, std::milli>(longest).count(), max_threads);

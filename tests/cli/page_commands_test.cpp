@@ -31,9 +31,12 @@ const json_value* find_request(const json_value& requests, const std::string& su
   return nullptr;
 }
 
-bool has_console(const json_value& console, const std::string& level, const std::string& text) {
+bool has_console(const json_value& console, const std::string& level, const std::string& type,
+                 const std::string& text) {
   for (std::size_t i = 0; i < console.size(); ++i)
-    if (console[i]["level"].as_string() == level && console[i]["text"].as_string() == text) return true;
+    if (console[i]["level"].as_string() == level && console[i]["type"].as_string() == type &&
+        console[i]["text"].as_string() == text)
+      return true;
   return false;
 }
 
@@ -71,7 +74,7 @@ TEST_CASE("janus inspect --json on the built-in page lists its requests and cons
   const json_value& sheets = (*v)["stylesheets"];
   REQUIRE(sheets.size() == 1);
   CHECK(sheets[0]["href"].as_string().find("/style.css") != std::string::npos);
-  CHECK(sheets[0]["rules"].as_int() == 5);
+  CHECK(sheets[0]["rules"].as_int() == 6);
 
   const json_value& requests = (*v)["requests"];
   for (const char* path : {"/style.css", "/app.js", "/logo.svg", "/api/items.json", "/api/slow"}) {
@@ -90,10 +93,14 @@ TEST_CASE("janus inspect --json on the built-in page lists its requests and cons
   CHECK((*find_request(requests, "/style.css"))["mime"].as_string() == "text/css");
 
   const json_value& console = (*v)["console"];
-  CHECK(has_console(console, "log", "demo: script running"));
-  CHECK(has_console(console, "log", "demo: loaded 5 items"));
-  CHECK(has_console(console, "warning", "demo: /api/missing answered 404"));
-  CHECK(has_console(console, "error", "demo: an error message, on purpose"));
+  CHECK(has_console(console, "info", "log", "demo: script running"));
+  CHECK(has_console(console, "info", "info", "demo: user agent headless"));
+  CHECK(has_console(console, "info", "log", "demo: loaded 5 items"));
+  CHECK(has_console(console, "warning", "warning", "demo: /api/missing answered 404 no such thing"));
+  CHECK(has_console(console, "error", "error", "demo: an error message, on purpose"));
+  // The browser's own line about the 404, from the Log domain.
+  CHECK(has_console(console, "error", "network",
+                    "Failed to load resource: the server responded with a status of 404 (Not Found)"));
 }
 
 TEST_CASE("janus inspect prints a report", "[cli][browser]") {
