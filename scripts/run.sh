@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# The main job. On a fresh Debian 12 machine it installs the missing packages, configures build/,
-# builds, and runs the main program with its built-in defaults (no arguments needed).
-#
-# Until the `janus` command lands, the main program is the actor runtime's benchmark, which needs
-# no browser and no network. Arguments are passed to it (`./scripts/run.sh --runs 3`).
+# The main job. On a fresh Debian 12 machine it installs the missing packages (Chromium among
+# them), configures build/, builds the `janus` command, and runs `janus inspect` on its built-in
+# demo page: a headless Chromium loads a page served from loopback, and Janus prints what its
+# domain actors' caches hold (DOM, stylesheets, network requests, console, timings). No network
+# needed, no arguments needed; any arguments go to `janus` instead (`./scripts/run.sh bench`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/setup.sh
@@ -11,5 +11,8 @@ source scripts/setup.sh
 install_missing_packages
 build_dir=${JANUS_BUILD_DIR:-build}
 configure "$build_dir"
-meson compile -C "$build_dir" -j "${JANUS_BUILD_JOBS:-$(nproc)}" janus-runtime-bench
-exec "$build_dir/bench/janus-runtime-bench" "$@"
+meson compile -C "$build_dir" -j "${JANUS_BUILD_JOBS:-$(nproc)}" janus
+if (($# == 0)); then
+  set -- inspect
+fi
+exec "$build_dir/client/cli/janus" "$@"
