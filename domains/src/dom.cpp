@@ -137,6 +137,7 @@ void dom_actor::apply_parsed(std::string_view m, const json_value& p) {
     nodes_.clear();
     children_pending_.clear();
     attributes_pending_.clear();
+    attributes_again_.clear();
     document_ = 0;
     ready_ = false;
     if (fetching_) {
@@ -307,6 +308,7 @@ void dom_actor::erase_subtree(std::int64_t id) {
     if (it->second.data.template_content) todo.push_back(it->second.data.template_content);
     children_pending_.erase(cur);
     attributes_pending_.erase(cur);
+    attributes_again_.erase(cur);
     nodes_.erase(it);
   }
 }
@@ -348,7 +350,11 @@ void dom_actor::want_children(std::int64_t id) {
 }
 
 void dom_actor::want_attributes(std::int64_t id) {
-  if (!attributes_pending_.insert(id).second) return;
+  if (!attributes_pending_.insert(id).second) {
+    // The read in flight may have been answered before this change: read once more after it.
+    attributes_again_.insert(id);
+    return;
+  }
   ++stats_.attribute_reads;
   sched().spawn(read_attributes(session_, self(), id, generation_, nodes_.at(id).style_version,
                                 options_.command_timeout));
@@ -366,6 +372,7 @@ void dom_actor::handle(request_done d) {
 void dom_actor::handle(attributes_read a) {
   attributes_pending_.erase(a.id);
   changed();
+  if (attributes_again_.erase(a.id) && nodes_.count(a.id) && a.generation == generation_) want_attributes(a.id);
   if (!a.attributes) {
     ++stats_.request_failures;
     return;
@@ -373,20 +380,32 @@ void dom_actor::handle(attributes_read a) {
   auto it = nodes_.find(a.id);
   // A style event since the request is newer than this answer may be: it wins.
   if (a.generation != generation_ || it == nodes_.end() || it->second.style_version != a.style_version) return;
+  // The browser's order, which outerHTML follows, is the reply's: a style added through CSSOM
+  // takes its place there. Values other than style are the mirror's, which events keep current;
+  // attributes the reply does not know yet (added since) keep their place after it.
   auto& attrs = it->second.data.attributes;
-  const std::string* fresh = nullptr;
-  for (const auto& [k, v] : *a.attributes)
-    if (k == "style") fresh = &v;
-  auto cur = std::find_if(attrs.begin(), attrs.end(), [](const auto& kv) { return kv.first == "style"; });
-  if (fresh && cur != attrs.end()) cur->second = *fresh;
-  else if (fresh) attrs.emplace_back("style", *fresh);
-  else if (cur != attrs.end()) attrs.erase(cur);
+  std::vector<std::pair<std::string, std::string>> merged;
+  merged.reserve(attrs.size() + 1);
+  auto mine = [&](const std::string& name) {
+    return std::find_if(attrs.begin(), attrs.end(), [&](const auto& kv) { return kv.first == name; });
+  };
+  for (auto& [k, v] : *a.attributes) {
+    if (k == "style") merged.emplace_back(k, std::move(v));
+    else if (auto m = mine(k); m != attrs.end()) merged.emplace_back(k, m->second);
+  }
+  for (const auto& kv : attrs) {
+    if (kv.first == "style") continue;
+    const bool placed = std::any_of(merged.begin(), merged.end(), [&](const auto& m) { return m.first == kv.first; });
+    if (!placed) merged.push_back(kv);
+  }
+  attrs = std::move(merged);
 }
 
 void dom_actor::install(const json_value& root) {
   nodes_.clear();
   children_pending_.clear();
   attributes_pending_.clear();
+  attributes_again_.clear();
   ++generation_;
   document_ = build(root, 0);
   ready_ = true;

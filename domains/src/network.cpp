@@ -130,7 +130,10 @@ rt::task<rt::result<void>> network_actor::handle(wait_idle w) {
   for (;;) {
     if (pump_ended_) co_return rt::error{rt::errc::disconnected, "the page's event stream ended while waiting for network idle"};
     rt::time_point until = w.until.at();
-    if (in_flight_.empty()) {
+    // Events already queued for the pump count as activity not yet seen.
+    const bool queued = sub_ && sub_->queued() > 0;
+    if (queued) until = std::min(until, rt::clock::now() + std::chrono::milliseconds(20));
+    else if (in_flight_.empty()) {
       const rt::time_point quiet_end = last_activity_ + w.quiet;
       if (rt::clock::now() >= quiet_end) co_return rt::ok;
       until = std::min(until, quiet_end);

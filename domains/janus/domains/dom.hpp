@@ -197,6 +197,7 @@ class dom_actor : public rt::actor<dom_actor> {
   std::vector<client::cdp_event> held_;
   std::unordered_set<std::int64_t> children_pending_;
   std::unordered_set<std::int64_t> attributes_pending_;
+  std::unordered_set<std::int64_t> attributes_again_;  // invalidated again while a read was out
   dom_stats stats_;
   const rt::subscription<client::cdp_event>* sub_ = nullptr;
   bool pump_started_ = false;

@@ -200,7 +200,10 @@ class network {
   rt::task<rt::result<void>> clear(rt::deadline d = std::chrono::seconds(10)) const;
 
   /// Returns once no request has been in flight for `quiet`; errc::timeout at the deadline.
-  /// Event-driven: it wakes on each Network event, not on a polling interval.
+  /// Event-driven: it wakes on each Network event, not on a polling interval. Call it after the
+  /// navigation's load event (or its reply): the quiet period starts at the last request seen
+  /// ending, and a request the browser has announced but whose event is still on its way here is
+  /// covered by that period, not by the table.
   rt::task<rt::result<void>> wait_idle(std::chrono::milliseconds quiet = std::chrono::milliseconds(500),
                                        rt::deadline d = std::chrono::seconds(30)) const;
 
