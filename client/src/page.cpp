@@ -1,5 +1,7 @@
 #include "page_core.hpp"
 
+#include <janus/protocol/base64.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -420,9 +422,9 @@ rt::task<rt::result<std::vector<std::uint8_t>>> do_screenshot(std::shared_ptr<pa
   if (!shot) co_return in_context(std::move(shot).err(), what);
   const std::string* data = (*shot)["data"].get_string();
   if (!data) co_return rt::error{rt::errc::parse, what + ": Page.captureScreenshot reply has no data"};
-  rt::result<std::vector<std::uint8_t>> bytes = decode_base64(*data);
+  rt::result<std::string> bytes = protocol::base64_decode(*data);
   if (!bytes) co_return in_context(std::move(bytes).err(), what);
-  co_return std::move(*bytes);
+  co_return std::vector<std::uint8_t>(bytes->begin(), bytes->end());
 }
 
 rt::task<rt::result<page_info>> do_info(std::shared_ptr<page_core> pc, rt::deadline d) {
@@ -523,37 +525,5 @@ rt::task<rt::result<std::vector<std::uint8_t>>> page::screenshot(screenshot_opti
   return do_screenshot(core_, std::move(options), d);
 }
 rt::task<rt::result<page_info>> page::info(rt::deadline d) const { return do_info(core_, d); }
-
-rt::result<std::vector<std::uint8_t>> decode_base64(std::string_view text) {
-  static constexpr auto table = [] {
-    std::array<std::int8_t, 256> t{};
-    t.fill(-1);
-    const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(alphabet[i])] = static_cast<std::int8_t>(i);
-    return t;
-  }();
-  std::vector<std::uint8_t> out;
-  out.reserve(text.size() / 4 * 3);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  std::size_t padding = 0;
-  for (char c : text) {
-    if (c == '=') {
-      ++padding;
-      continue;
-    }
-    if (c == '\n' || c == '\r') continue;
-    const std::int8_t v = table[static_cast<unsigned char>(c)];
-    if (v < 0 || padding > 0) return rt::error{rt::errc::parse, "invalid base64"};
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<std::uint8_t>((acc >> bits) & 0xff));
-    }
-  }
-  if (padding > 2 || bits >= 6) return rt::error{rt::errc::parse, "invalid base64 length"};
-  return out;
-}
 
 }  // namespace janus::client

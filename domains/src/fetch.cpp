@@ -1,5 +1,6 @@
 #include <janus/domains/fetch.hpp>
 
+#include <janus/protocol/base64.hpp>
 #include <janus/protocol/json_value.hpp>
 #include <janus/protocol/json_writer.hpp>
 
@@ -70,7 +71,7 @@ std::pair<std::string_view, std::string> answer_for(const std::string& fetch_id,
       }
       if (d.post_data) {
         w.key("postData");
-        w.string(detail::base64_encode(*d.post_data));
+        w.string(protocol::base64_encode(*d.post_data));
       }
       if (d.headers) {
         w.key("headers");
@@ -84,7 +85,7 @@ std::pair<std::string_view, std::string> answer_for(const std::string& fetch_id,
       w.key("responseHeaders");
       write_headers(w, d.response_headers);
       w.key("body");
-      w.string(detail::base64_encode(d.body));
+      w.string(protocol::base64_encode(d.body));
       break;
     case decision::kind::fail:
       method = "Fetch.failRequest";

@@ -1,5 +1,6 @@
 #include <janus/domains/network.hpp>
 
+#include <janus/protocol/base64.hpp>
 #include <janus/protocol/json_writer.hpp>
 
 #include <algorithm>
@@ -340,7 +341,7 @@ rt::task<rt::result<fetched_body>> fetch_body(client::cdp_session session, std::
   fetched_body out;
   out.was_base64 = bool_of((*v)["base64Encoded"]);
   if (out.was_base64) {
-    rt::result<std::string> bytes = detail::base64_decode(str_of((*v)["body"]));
+    rt::result<std::string> bytes = protocol::base64_decode(str_of((*v)["body"]));
     if (!bytes) co_return std::move(bytes).err();
     out.bytes = std::move(*bytes);
   } else {

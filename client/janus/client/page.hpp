@@ -160,7 +160,5 @@ class page {
   std::shared_ptr<detail::page_core> core_;
 };
 
-/// Decodes standard base64 (as CDP sends binary data); errc::parse on malformed input.
-rt::result<std::vector<std::uint8_t>> decode_base64(std::string_view text);
 
 }  // namespace janus::client

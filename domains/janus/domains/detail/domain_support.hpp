@@ -112,10 +112,4 @@ exception_text describe_exception(const protocol::json_value& details);
 /// How DevTools would print one console argument (a Runtime.RemoteObject).
 std::string remote_object_text(const protocol::json_value& obj);
 
-/// Base64 (RFC 4648, with or without padding; whitespace skipped) to bytes; errc::parse on any
-/// other character.
-rt::result<std::string> base64_decode(std::string_view in);
-/// Bytes to base64 (standard alphabet, padded): CDP's encoding of binary fields.
-std::string base64_encode(std::string_view in);
-
 }  // namespace janus::domains::detail
