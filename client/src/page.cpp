@@ -513,6 +513,8 @@ domains::console page::console() const { return domain_of(*core_, &page_core::co
 domains::dom page::dom() const { return domain_of(*core_, &page_core::dom); }
 domains::js_runtime page::runtime() const { return domain_of(*core_, &page_core::runtime); }
 domains::css page::css() const { return domain_of(*core_, &page_core::css); }
+domains::debugger page::debugger() const { return domain_of(*core_, &page_core::debugger); }
+domains::performance page::performance() const { return domain_of(*core_, &page_core::performance); }
 
 rt::task<rt::result<protocol::json_value>> page::evaluate(std::string expression, rt::deadline d) const {
   if (rt::result<void> a = core_->alive(); !a) co_return std::move(a).err();

@@ -71,6 +71,8 @@ struct page_core {
   domains::dom dom;
   domains::js_runtime runtime;
   domains::css css;
+  domains::debugger debugger;
+  domains::performance performance;
 };
 
 /// Follows one page's lifecycle from its session's Page and Inspector events, republishes them to

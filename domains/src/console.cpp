@@ -5,6 +5,8 @@
 
 namespace janus::domains {
 
+using detail::sooner;
+
 namespace {
 
 using protocol::json_value;
@@ -87,11 +89,6 @@ void take_top_frame(console_entry& e, const json_value& trace) {
   e.url = str_of(top["url"]);
   e.line = static_cast<int>(int_of(top["lineNumber"])) + 1;
   e.column = static_cast<int>(int_of(top["columnNumber"])) + 1;
-}
-
-rt::deadline sooner(rt::deadline a, std::chrono::milliseconds b) {
-  const rt::deadline db(b);
-  return a.at() < db.at() ? a : db;
 }
 
 bool wanted(const client::cdp_event& ev) {

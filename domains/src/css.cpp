@@ -7,17 +7,14 @@
 
 namespace janus::domains {
 
+using detail::sooner;
+
 namespace {
 
 using protocol::json_value;
 using detail::bool_of;
 using detail::int_of;
 using detail::str_of;
-
-rt::deadline sooner(rt::deadline a, std::chrono::milliseconds b) {
-  const rt::deadline db(b);
-  return a.at() < db.at() ? a : db;
-}
 
 bool wanted(const client::cdp_event& ev) { return ev.domain() == "CSS" || ev.method() == "DOM.documentUpdated"; }
 

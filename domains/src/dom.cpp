@@ -8,6 +8,8 @@
 
 namespace janus::domains {
 
+using detail::sooner;
+
 namespace {
 
 using protocol::json_value;
@@ -17,11 +19,6 @@ using detail::str_of;
 // A getDocument reply nests two JSON levels per DOM level; the default bound (512) would refuse
 // documents only 256 elements deep, which scripts build easily.
 constexpr std::size_t max_json_depth = 8192;
-
-rt::deadline sooner(rt::deadline a, std::chrono::milliseconds b) {
-  const rt::deadline db(b);
-  return a.at() < db.at() ? a : db;
-}
 
 std::vector<std::pair<std::string, std::string>> attributes_of(const json_value& flat) {
   std::vector<std::pair<std::string, std::string>> out;

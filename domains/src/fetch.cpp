@@ -9,16 +9,13 @@
 
 namespace janus::domains {
 
+using detail::sooner;
+
 namespace {
 
 using protocol::json_value;
 using detail::int_of;
 using detail::str_of;
-
-rt::deadline sooner(rt::deadline a, std::chrono::milliseconds b) {
-  const rt::deadline db(b);
-  return a.at() < db.at() ? a : db;
-}
 
 void write_headers(protocol::json_writer& w, const std::vector<std::pair<std::string, std::string>>& headers) {
   w.begin_array();

@@ -8,6 +8,8 @@
 
 namespace janus::domains {
 
+using detail::sooner;
+
 namespace {
 
 using protocol::json_value;
@@ -42,11 +44,6 @@ void take_response(network_request& row, const json_value& r) {
   // caches counts as cached here.
   if (bool_of(r["fromDiskCache"]) || bool_of(r["fromPrefetchCache"])) row.from_cache = true;
   if (bool_of(r["fromServiceWorker"])) row.from_service_worker = true;
-}
-
-rt::deadline sooner(rt::deadline a, std::chrono::milliseconds b) {
-  const rt::deadline db(b);
-  return a.at() < db.at() ? a : db;
 }
 
 }  // namespace

@@ -27,8 +27,10 @@
 #include <janus/client/cdp_session.hpp>
 #include <janus/domains/console.hpp>
 #include <janus/domains/css.hpp>
+#include <janus/domains/debugger.hpp>
 #include <janus/domains/dom.hpp>
 #include <janus/domains/network.hpp>
+#include <janus/domains/performance.hpp>
 #include <janus/domains/runtime.hpp>
 #include <janus/protocol/json_value.hpp>
 #include <janus/rt/result.hpp>
@@ -145,6 +147,8 @@ class page {
   domains::dom dom() const;
   domains::js_runtime runtime() const;
   domains::css css() const;
+  domains::debugger debugger() const;
+  domains::performance performance() const;
 
   /// The value of a JavaScript expression (promises awaited), through the Runtime actor: a JS
   /// exception is errc::javascript with its message and stack.

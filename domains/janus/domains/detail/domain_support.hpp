@@ -10,6 +10,7 @@
 #include <janus/rt/task.hpp>
 #include <janus/rt/time.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -77,6 +78,13 @@ class enable_once {
 /// counts (it never stops the actor).
 inline rt::result<protocol::json_value> params_of(const client::cdp_event& ev) {
   return protocol::json_value::parse(ev.params());
+}
+
+/// The earlier of a caller's deadline and now + a command timeout: a domain's own commands never
+/// outlive the caller that caused them, nor take longer than the domain allows.
+inline rt::deadline sooner(rt::deadline a, std::chrono::milliseconds b) {
+  const rt::deadline db(b);
+  return a.at() < db.at() ? a : db;
 }
 
 inline std::string str_of(const protocol::json_value& v) {

@@ -1,0 +1,177 @@
+// Debugger: the scripts a page has parsed, breakpoints, and pause / resume / step.
+//
+//   domains::debugger dbg = page.debugger();
+//   auto bp = co_await dbg.set_breakpoint({.url = script_url, .line = 12});  // 0-based, as CDP
+//   auto paused = co_await dbg.wait_paused(rt::deadline(5s));   // where, why, which breakpoints
+//   co_await dbg.resume();
+//
+// The script registry is kept from Debugger.scriptParsed / scriptFailedToParse and emptied when
+// the page's execution contexts are cleared (a navigation); it is a bounded map, with evictions
+// counted. The pause state follows Debugger.paused / resumed: wait_paused() returns at once if the
+// page is already paused. While paused, the page's JavaScript (and so its Runtime.evaluate
+// calls without a call frame) waits: resume before anything else expects the page to run.
+//
+// @par Thread Safety
+// `debugger` is a handle: copies may be used from any threads at once. Its state lives in an
+// actor fed by its event subscription; readers get copies through asks.
+#pragma once
+
+#include <janus/client/cdp_session.hpp>
+#include <janus/domains/detail/domain_support.hpp>
+#include <janus/rt/actor.hpp>
+#include <janus/rt/result.hpp>
+#include <janus/rt/stream.hpp>
+#include <janus/rt/task.hpp>
+#include <janus/rt/time.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace janus::domains {
+
+struct script_info {
+  std::string script_id;
+  std::string url;  // empty for eval'd code
+  std::int64_t start_line = 0;
+  std::int64_t end_line = 0;
+  std::int64_t length = 0;
+  std::string hash;
+  std::int64_t execution_context_id = 0;
+  bool is_module = false;
+  bool failed_to_parse = false;
+};
+
+/// A place in a script; lines and columns 0-based, as CDP counts them.
+struct script_location {
+  std::string script_id;
+  std::int64_t line = 0;
+  std::int64_t column = 0;
+};
+
+struct breakpoint_spec {
+  std::string url;  // the script's URL, exact
+  std::int64_t line = 0;
+  std::int64_t column = 0;
+  std::string condition;  // a JS expression; empty: always
+};
+
+struct breakpoint {
+  std::string id;
+  /// Where it landed in scripts already parsed (more appear as matching scripts load).
+  std::vector<script_location> locations;
+};
+
+struct call_frame {
+  std::string call_frame_id;
+  std::string function_name;  // empty for top-level code
+  std::string url;            // the script's, from the registry
+  script_location location;
+};
+
+struct pause_info {
+  std::string reason;  // "other" (breakpoint), "exception", "debugCommand", ...
+  std::vector<call_frame> frames;  // innermost first
+  std::vector<std::string> hit_breakpoints;
+};
+
+struct debugger_stats {
+  std::size_t scripts = 0;
+  std::uint64_t parsed = 0;   // scriptParsed + scriptFailedToParse ever seen
+  std::uint64_t evicted = 0;  // scripts pushed out of the registry
+  std::uint64_t pauses = 0;
+  std::uint64_t malformed = 0;
+  std::uint64_t dropped = 0;
+  bool paused = false;
+};
+
+struct debugger_options {
+  std::size_t max_scripts = 10000;
+  std::size_t event_queue = 4096;
+  std::chrono::milliseconds command_timeout{10000};
+};
+
+class debugger_actor : public rt::actor<debugger_actor> {
+ public:
+  struct pump {
+    rt::subscription<client::cdp_event> sub;
+  };
+  struct enable {
+    rt::deadline until;
+  };
+  struct get_scripts {};
+  struct get_stats {};
+  struct get_pause {};
+  struct wait_paused {
+    rt::deadline until;
+  };
+  using message = std::variant<pump, enable, get_scripts, get_stats, get_pause, wait_paused>;
+  static constexpr std::size_t mailbox_capacity = 256;
+
+  debugger_actor(rt::scheduler* sched, client::cdp_session session, debugger_options options);
+
+  rt::task<void> handle(pump p);
+  rt::task<rt::result<void>> handle(enable e);
+  std::vector<script_info> handle(get_scripts) const;
+  debugger_stats handle(get_stats) const;
+  std::optional<pause_info> handle(get_pause) const;
+  rt::task<rt::result<pause_info>> handle(wait_paused w);
+
+ private:
+  void add_script(script_info s);
+
+  client::cdp_session session_;
+  debugger_options options_;
+  detail::enable_once enabled_;
+  std::map<std::string, script_info> scripts_;
+  std::vector<std::string> order_;  // script ids, oldest first, for eviction
+  std::size_t order_head_ = 0;
+  std::optional<pause_info> paused_;
+  debugger_stats stats_;
+  const rt::subscription<client::cdp_event>* sub_ = nullptr;
+  bool pump_started_ = false;
+  rt::stream<int> pause_changed_;  // wakes wait_paused
+};
+
+class debugger {
+ public:
+  debugger() = default;
+  static debugger start(rt::scheduler& sched, client::cdp_session session, debugger_options options = {});
+  explicit operator bool() const noexcept { return owner_ != nullptr; }
+
+  /// Subscribes, then sends Debugger.enable (which reports the scripts already parsed).
+  rt::task<rt::result<void>> enable(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<std::vector<script_info>>> scripts(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<debugger_stats>> stats(rt::deadline d = std::chrono::seconds(10)) const;
+  /// Debugger.getScriptSource.
+  rt::task<rt::result<std::string>> source(std::string script_id, rt::deadline d = std::chrono::seconds(10)) const;
+
+  /// Debugger.setBreakpointByUrl; removed with remove_breakpoint (or when the page goes).
+  rt::task<rt::result<breakpoint>> set_breakpoint(breakpoint_spec spec, rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<void>> remove_breakpoint(std::string id, rt::deadline d = std::chrono::seconds(10)) const;
+
+  /// Where the page is paused, if it is.
+  rt::task<rt::result<std::optional<pause_info>>> pause_state(rt::deadline d = std::chrono::seconds(10)) const;
+  /// Returns once the page is paused (at once if it is); errc::timeout at the deadline.
+  rt::task<rt::result<pause_info>> wait_paused(rt::deadline d = std::chrono::seconds(30)) const;
+  /// Debugger.pause / resume / stepOver / stepInto / stepOut.
+  rt::task<rt::result<void>> pause(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<void>> resume(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<void>> step_over(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<void>> step_into(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<void>> step_out(rt::deadline d = std::chrono::seconds(10)) const;
+
+  void stop() const;
+  const rt::actor_ref<debugger_actor>& ref() const noexcept { return owner_->ref; }
+
+ private:
+  std::shared_ptr<detail::actor_owner<debugger_actor>> owner_;
+  client::cdp_session session_;
+};
+
+}  // namespace janus::domains

@@ -1,0 +1,85 @@
+// Performance: the page's runtime metrics (Performance.getMetrics: documents, nodes, layout
+// counts and durations, JS heap sizes, task durations), with the last snapshot kept.
+//
+//   auto m = co_await page.performance().metrics();
+//   double heap = m->value("JSHeapUsedSize");
+//
+// @par Thread Safety
+// `performance` is a handle: copies may be used from any threads at once. Its state lives in an
+// actor; readers get copies through asks.
+#pragma once
+
+#include <janus/client/cdp_session.hpp>
+#include <janus/domains/detail/domain_support.hpp>
+#include <janus/rt/actor.hpp>
+#include <janus/rt/result.hpp>
+#include <janus/rt/task.hpp>
+#include <janus/rt/time.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace janus::domains {
+
+struct performance_metrics {
+  /// In the order the browser lists them.
+  std::vector<std::pair<std::string, double>> values;
+  /// When they were read (this process's steady clock).
+  std::chrono::steady_clock::time_point taken{};
+
+  /// The metric named `name`, if the browser reported it.
+  std::optional<double> value(std::string_view name) const {
+    for (const auto& [k, v] : values)
+      if (k == name) return v;
+    return std::nullopt;
+  }
+};
+
+struct performance_options {
+  std::chrono::milliseconds command_timeout{10000};
+};
+
+class performance_actor : public rt::actor<performance_actor> {
+ public:
+  struct read {
+    rt::deadline until;
+  };
+  struct get_last {};
+  using message = std::variant<read, get_last>;
+  static constexpr std::size_t mailbox_capacity = 64;
+
+  performance_actor(rt::scheduler* sched, client::cdp_session session, performance_options options);
+
+  rt::task<rt::result<performance_metrics>> handle(read r);
+  std::optional<performance_metrics> handle(get_last) const;
+
+ private:
+  client::cdp_session session_;
+  performance_options options_;
+  detail::enable_once enabled_;
+  std::optional<performance_metrics> last_;
+};
+
+class performance {
+ public:
+  performance() = default;
+  static performance start(rt::scheduler& sched, client::cdp_session session, performance_options options = {});
+  explicit operator bool() const noexcept { return owner_ != nullptr; }
+
+  /// Enables the domain on first use, then reads the metrics now.
+  rt::task<rt::result<performance_metrics>> metrics(rt::deadline d = std::chrono::seconds(10)) const;
+  /// The last snapshot metrics() read, without asking the browser.
+  rt::task<rt::result<std::optional<performance_metrics>>> last(rt::deadline d = std::chrono::seconds(10)) const;
+
+  void stop() const;
+
+ private:
+  std::shared_ptr<detail::actor_owner<performance_actor>> owner_;
+};
+
+}  // namespace janus::domains
