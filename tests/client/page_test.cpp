@@ -521,3 +521,42 @@ TEST_CASE("connect through http://127.0.0.1:port reads /json/version", "[page][b
   CHECK(refused.code() == rt::errc::transport);
   process->close();
 }
+
+TEST_CASE("network_idle waits for fetches that start after load; the page's domain actors follow it",
+          "[page][browser]") {
+  auto server = serve();
+  server->route("/late.json", http_response(200, "{\"late\":true}", "application/json"), 600ms);
+  server->route("/idle", html("<!doctype html><title>idle</title><script>"
+                              "addEventListener('load', () => setTimeout(async () => {"
+                              "  const r = await fetch('/late.json'); console.log('late', (await r.json()).late);"
+                              "}, 200));</script>"));
+  rt::scheduler s({.workers = 2});
+  browser b = launch(s);
+  page p = open(s, b);
+  auto nav = s.block_on(p.navigate(server->url("/idle"), wait_until::network_idle, rt::deadline(20s)));
+  REQUIRE(nav);
+  // Served before navigate returned: the wait covered the late request.
+  bool late_served = false;
+  for (const auto& r : server->served()) late_served |= r.target == "/late.json" && r.status == 200;
+  CHECK(late_served);
+  auto in_flight = s.block_on(p.network().in_flight());
+  REQUIRE(in_flight);
+  CHECK(*in_flight == 0);
+  auto requests = s.block_on(p.network().requests());
+  REQUIRE(requests);
+  bool in_table = false;
+  for (const auto& q : *requests) in_table |= q.url == server->url("/late.json") && q.status == 200;
+  CHECK(in_table);
+  auto title = s.block_on(p.evaluate("document.title"));
+  REQUIRE(title);
+  CHECK(*title == json_value("idle"));
+  auto thrown = s.block_on(p.evaluate("null.x"));
+  CHECK(thrown.code() == rt::errc::javascript);
+
+  // Not enabled before this navigation, so the console's replay brings the earlier line.
+  auto entries = s.block_on(p.console().entries());
+  REQUIRE(entries);
+  bool logged = false;
+  for (const auto& e : *entries) logged |= e.text == "late true";
+  CHECK(logged);
+}
