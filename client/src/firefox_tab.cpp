@@ -259,6 +259,8 @@ struct firefox_tab_state {
     std::int64_t browsing_context = 0;
     std::int64_t inner_window = 0;
     bool alive = false;
+    /// Firefox's own error page (connection refused, DNS...): dom-loading's isErrorPage.
+    bool error_page = false;
   };
   struct row {
     domains::network_request req;
@@ -281,6 +283,7 @@ struct firefox_tab_state {
   std::uint64_t generation = 0;  // top-level targets seen
   bool interactive = false;      // of the current top-level document
   bool complete = false;
+  rt::time_point complete_at{};
 
   std::deque<domains::console_entry> console;
   std::uint64_t console_total = 0;
@@ -402,7 +405,8 @@ struct firefox_tab_state {
       if (r->status_state == st::pending) r->status_state = st::responded;
     }
     if (const json_value* v = u.find("statusText")) r->status_text = str_of(*v);
-    if (const json_value* v = u.find("mimeType")) r->mime_type = str_of(*v);
+    // Without parameters, as Chromium reports it ("text/html", not "text/html; charset=utf-8").
+    if (const json_value* v = u.find("mimeType")) r->mime_type = str_of(*v).substr(0, str_of(*v).find(';'));
     if (const json_value* v = u.find("httpVersion")) r->protocol = str_of(*v);
     if (const json_value* v = u.find("remoteAddress")) r->remote_address = str_of(*v);
     if (const json_value* v = u.find("fromCache")) r->from_cache = r->from_cache || bool_of(*v);
@@ -445,6 +449,7 @@ struct firefox_tab_state {
     top.browsing_context = int_of(form["browsingContextID"]);
     top.inner_window = int_of(form["innerWindowId"]);
     top.alive = gone == rt::errc::ok;
+    top.error_page = false;
     ++generation;
     interactive = false;
     complete = false;
@@ -474,8 +479,12 @@ struct firefox_tab_state {
             // target must not count for the new document.
             if (from != top.actor) continue;
             const std::string name = str_of(res["name"]);
+            if (name == "dom-loading" && bool_of(res["isErrorPage"])) top.error_page = true;
             if (name == "dom-interactive") interactive = true;
-            if (name == "dom-complete") interactive = complete = true;
+            if (name == "dom-complete" && !complete) {
+              interactive = complete = true;
+              complete_at = rt::clock::now();
+            }
             if (res.contains("title")) top.title = str_of(res["title"]);
             if (res.contains("url") && res["url"].is_string()) top.url = str_of(res["url"]);
           } else if (type == "console-message") {
@@ -674,24 +683,27 @@ std::string stage_name(wait_until u) {
   return "?";
 }
 
-// Waits for a new top-level target (one more than `gen0`) to reach `until`.
-rt::task<rt::result<navigation>> wait_navigation(std::shared_ptr<firefox_tab_core> c, std::uint64_t gen0,
-                                                 std::uint64_t net_mark, wait_until until, rt::deadline d,
-                                                 std::string what) {
+// Waits for a new top-level target (one more than `gen0`) to reach `until`, from the pump's state.
+rt::task<rt::result<navigation>> wait_state_navigation(std::shared_ptr<firefox_tab_core> c, std::uint64_t gen0,
+                                                 std::string old_actor, std::uint64_t net_mark, wait_until until,
+                                                 rt::deadline d, std::string what) {
   std::function<std::optional<rt::result<navigation>>(firefox_tab_state&)> check =
-      [gen0, net_mark, until, what](firefox_tab_state& s) -> std::optional<rt::result<navigation>> {
+      [gen0, old_actor, net_mark, until, what](firefox_tab_state& s) -> std::optional<rt::result<navigation>> {
     if (s.gone != rt::errc::ok) return rt::result<navigation>(s.gone_error());
-    if (s.generation <= gen0) return std::nullopt;
-    if (s.top.url.rfind("about:neterror", 0) == 0)
-      return rt::result<navigation>(rt::error{rt::errc::protocol, what + ": " + neterror_code(s.top.url)});
+    // A document announced since the request, not the one it was sent from.
+    if (s.generation <= gen0 || s.top.actor == old_actor) return std::nullopt;
+    if (s.top.error_page)
+      return rt::result<navigation>(rt::error{rt::errc::protocol, what + ": Firefox showed its error page"});
     bool done = false;
     switch (until) {
       case wait_until::commit: done = true; break;
       case wait_until::domcontentloaded: done = s.interactive; break;
       case wait_until::load: done = s.complete; break;
       case wait_until::network_idle:
+        // Quiet counts from the load event at the earliest: requests the page starts from its
+        // load handler are announced a little later (resources are batched every 100 ms).
         done = s.complete && s.in_flight_since(net_mark) == 0 &&
-               rt::clock::now() - s.last_net_activity >= network_quiet;
+               rt::clock::now() - std::max(s.last_net_activity, s.complete_at) >= network_quiet;
         break;
     }
     if (!done) return std::nullopt;
@@ -703,6 +715,48 @@ rt::task<rt::result<navigation>> wait_navigation(std::shared_ptr<firefox_tab_cor
   };
   co_return co_await wait_state<navigation>(c->sched, c->st, d, std::move(check),
                                             what + ": " + stage_name(until) + " not reached before the deadline");
+}
+
+// As wait_state_navigation, but domcontentloaded is asked of the page itself: Firefox sends the
+// dom-interactive resource late, only once the document's pending loads (a slow image) are done,
+// so it marks `load` rather than DOMContentLoaded. Once the new document is committed, a script
+// in it resolves at DOMContentLoaded; if that document is replaced meanwhile (a redirect, another
+// navigation) the wait moves on to the next one.
+rt::task<rt::result<navigation>> wait_navigation(std::shared_ptr<firefox_tab_core> c, std::uint64_t gen0,
+                                                 std::string old_actor, std::uint64_t net_mark, wait_until until,
+                                                 rt::deadline d, std::string what) {
+  if (until != wait_until::domcontentloaded)
+    co_return co_await wait_state_navigation(c, gen0, std::move(old_actor), net_mark, until, d, std::move(what));
+  for (;;) {
+    rt::result<navigation> committed =
+        co_await wait_state_navigation(c, gen0, old_actor, net_mark, wait_until::commit, d, what);
+    if (!committed) co_return committed;
+    std::string actor;
+    std::uint64_t gen = 0;
+    {
+      std::lock_guard lk(c->st->mu);
+      if (c->st->interactive) co_return committed;
+      actor = c->st->top.actor;
+      gen = c->st->generation;
+    }
+    rt::result<json_value> ready = co_await firefox_tab(c).evaluate(
+        std::string("document.readyState !== 'loading' || new Promise((r) => "
+                    "document.addEventListener('DOMContentLoaded', () => r(true), {once: true}))"),
+        d);
+    if (ready) {
+      std::lock_guard lk(c->st->mu);
+      if (c->st->top.actor == actor) {
+        c->st->interactive = true;
+        committed->url = c->st->top.url;
+        co_return committed;
+      }
+    } else if (ready.err().code != rt::errc::target_closed) {
+      co_return in_context(std::move(ready).err(), what);
+    }
+    // Replaced by a later document: wait for that one.
+    gen0 = gen;
+    old_actor = actor;
+  }
 }
 
 // The current top-level target's actors, once there is one.
@@ -839,12 +893,15 @@ rt::task<rt::result<firefox_tab>> firefox_tab::open(rt::scheduler& sched, rdp_co
 
 rt::task<rt::result<firefox_tab>> firefox_tab::open(rt::scheduler& sched, rdp_connection conn, std::string url,
                                                     rt::deadline d, firefox_tab_options options) {
+  // Selected, as Chromium's new targets are: a background tab's timers are throttled to one per
+  // second, which stretches every page's scripts (and network_idle waits).
   // A blank tab first: attaching to a tab still loading its first URL could catch the initial
   // about:blank target just before it is replaced.
   rt::result<json_value> id = co_await firefox_chrome_eval(
       conn,
-      "gBrowser.addTab('about:blank', {triggeringPrincipal: "
-      "Services.scriptSecurityManager.getSystemPrincipal()}).linkedBrowser.browserId",
+      "(() => { const t = gBrowser.addTab('about:blank', {triggeringPrincipal: "
+      "Services.scriptSecurityManager.getSystemPrincipal()}); gBrowser.selectedTab = t; "
+      "return t.linkedBrowser.browserId; })()",
       d);
   if (!id) co_return in_context(std::move(id).err(), "open a tab");
   if (!id->is_number()) co_return rt::error{rt::errc::protocol, "open a tab: no browserId in " + id->dump()};
@@ -866,39 +923,56 @@ rt::result<void> firefox_tab::alive() const { return check_alive(core_); }
 rt::task<rt::result<navigation>> firefox_tab::navigate(std::string url, wait_until until, rt::deadline d) const {
   std::shared_ptr<firefox_tab_core> c = core_;
   if (rt::result<void> a = check_alive(c); !a) co_return std::move(a).err();
-  std::string current;
+  rt::result<firefox_tab_state::top_target> top = co_await current_target(c, d);
+  if (!top) co_return std::move(top).err();
   std::uint64_t gen0 = 0;
   std::uint64_t net_mark = 0;
   {
     std::lock_guard lk(c->st->mu);
-    current = c->st->top.url;
     gen0 = c->st->generation;
     net_mark = c->st->net_total;
   }
-  // A fragment change keeps the document: no new target, no load events to wait for.
-  const bool same_document = url.find('#') != std::string::npos && without_fragment(url) == without_fragment(current);
-  json_value p = json_value::object();
-  p.set("url", url);
-  // Not waitForLoad: a navigation that never reaches STATE_STOP would hold every later reply of
-  // the tab descriptor (notes §1 rule 4). The load stages come from the watcher instead.
-  p.set("waitForLoad", false);
-  rt::result<json_value> r = co_await req(c->conn, c->tab_actor, "navigateTo", std::move(p), d);
-  if (!r) co_return in_context(std::move(r).err(), "navigate to " + url);
-  if (same_document) {
+  const std::string what = "navigate to " + url;
+  // A fragment change keeps the document: no new target and no load events. navigateTo to a
+  // fragment never replies (notes §1 rule 4) and would block the actor, so the page moves itself.
+  if (url.find('#') != std::string::npos && without_fragment(url) == without_fragment(top->url)) {
+    rt::result<json_value> moved = co_await evaluate("location.href = " + json_value(url).dump() + "; undefined", d);
+    if (!moved) co_return in_context(std::move(moved).err(), what);
     navigation n;
     n.url = url;
+    n.frame_id = std::to_string(top->browsing_context);
+    n.loader_id = std::to_string(top->inner_window);
     n.same_document = true;
     std::lock_guard lk(c->st->mu);
-    n.frame_id = std::to_string(c->st->top.browsing_context);
-    c->st->top.url = url;
+    if (c->st->top.actor == top->actor) c->st->top.url = url;
     co_return n;
   }
-  co_return co_await wait_navigation(c, gen0, net_mark, until, d, "navigate to " + url);
+  // Sent to the document being left rather than the tab descriptor: it answers at once, and if it
+  // ever does not, only that dying actor is held up, not every later navigation of the tab.
+  json_value p = json_value::object();
+  p.set("url", url);
+  rt::result<json_value> r = co_await req(c->conn, top->actor, "navigateTo", std::move(p), d);
+  if (!r) {
+    // Torn down before it answered: that is the navigation going ahead.
+    rt::error e = target_error(std::move(r).err(), what);
+    if (e.code != rt::errc::target_closed) co_return e;
+  }
+  rt::result<navigation> nav = co_await wait_navigation(c, gen0, top->actor, net_mark, until, d, what);
+  if (!nav && nav.err().code == rt::errc::protocol) {
+    // Firefox's error page: its address names the error (about:neterror?e=connectionFailure&...).
+    rt::deadline quick(std::min(d.at(), rt::clock::now() + std::chrono::duration_cast<rt::duration>(3s)));
+    rt::result<json_value> uri = co_await evaluate(std::string("document.documentURI"), quick);
+    if (uri && uri->is_string() && uri->as_string().rfind("about:", 0) == 0)
+      co_return rt::error{rt::errc::protocol, what + ": " + neterror_code(uri->as_string()) + " (" + uri->as_string() + ")"};
+  }
+  co_return nav;
 }
 
 rt::task<rt::result<navigation>> firefox_tab::reload(wait_until until, rt::deadline d) const {
   std::shared_ptr<firefox_tab_core> c = core_;
   if (rt::result<void> a = check_alive(c); !a) co_return std::move(a).err();
+  rt::result<firefox_tab_state::top_target> top = co_await current_target(c, d);
+  if (!top) co_return std::move(top).err();
   std::uint64_t gen0 = 0;
   std::uint64_t net_mark = 0;
   {
@@ -906,11 +980,16 @@ rt::task<rt::result<navigation>> firefox_tab::reload(wait_until until, rt::deadl
     gen0 = c->st->generation;
     net_mark = c->st->net_total;
   }
+  json_value options = json_value::object();
+  options.set("force", false);
   json_value p = json_value::object();
-  p.set("bypassCache", false);
-  rt::result<json_value> r = co_await req(c->conn, c->tab_actor, "reloadDescriptor", std::move(p), d);
-  if (!r) co_return in_context(std::move(r).err(), "reload");
-  co_return co_await wait_navigation(c, gen0, net_mark, until, d, std::string("reload"));
+  p.set("options", std::move(options));
+  rt::result<json_value> r = co_await req(c->conn, top->actor, "reload", std::move(p), d);
+  if (!r) {
+    rt::error e = target_error(std::move(r).err(), "reload");
+    if (e.code != rt::errc::target_closed) co_return e;
+  }
+  co_return co_await wait_navigation(c, gen0, top->actor, net_mark, until, d, std::string("reload"));
 }
 
 rt::task<rt::result<json_value>> firefox_tab::evaluate(std::string expression, rt::deadline d) const {

@@ -61,13 +61,16 @@ struct fixture {
   }
 };
 
+#define REQUIRE_OK(r)                         \
+  do {                                        \
+    if (!(r)) FAIL(#r << ": " << (r).err().what()); \
+  } while (false)
+
 http_response html(std::string body) { return http_response(200, std::move(body), "text/html; charset=utf-8"); }
 
 }  // namespace
 
-TEST_CASE("navigate waits for commit, domcontentloaded, load and network idle; each document is a new target",
-          "[firefox]") {
-  fixture f;
+void add_routes(fixture& f) {
   f.server->route("/slow.png", http_response(200, std::string(300, 'p'), "image/png"), 1500ms);
   f.server->route("/img1.html", html("<title>img1</title><p>x</p><img src='/slow.png?1'>"));
   f.server->route("/img2.html", html("<title>img2</title><p>x</p><img src='/slow.png?2'>"));
@@ -77,88 +80,100 @@ TEST_CASE("navigate waits for commit, domcontentloaded, load and network idle; e
   f.server->route("/idle.html",
                   html("<title>idle</title><script>window.onload = () => setTimeout(() => "
                        "fetch('/late').then((r) => r.text()).then((t) => { window.late = t; }), 50);</script>"));
+}
 
-  SECTION("domcontentloaded returns before a slow image; load waits for it") {
-    auto t0 = std::chrono::steady_clock::now();
-    auto dcl = f.nav("/img1.html", wait_until::domcontentloaded);
-    REQUIRE(dcl);
-    CHECK(std::chrono::steady_clock::now() - t0 < 1200ms);
-    CHECK(dcl->url == f.server->url("/img1.html"));
-    CHECK(f.must_eval("document.readyState") != json_value("complete"));
+TEST_CASE("navigate: domcontentloaded returns before a slow image; load waits for it", "[firefox]") {
+  fixture f;
+  add_routes(f);
+  auto t0 = std::chrono::steady_clock::now();
+  auto dcl = f.nav("/img1.html", wait_until::domcontentloaded);
+  REQUIRE_OK(dcl);
+  CHECK(std::chrono::steady_clock::now() - t0 < 1200ms);
+  CHECK(dcl->url == f.server->url("/img1.html"));
+  CHECK(f.must_eval("document.readyState") != json_value("complete"));
 
-    t0 = std::chrono::steady_clock::now();
-    auto load = f.nav("/img2.html", wait_until::load);
-    REQUIRE(load);
-    CHECK(std::chrono::steady_clock::now() - t0 >= 1400ms);
-    CHECK(f.must_eval("document.readyState") == json_value("complete"));
-    CHECK(f.must_eval("document.title") == json_value("img2"));
-  }
+  t0 = std::chrono::steady_clock::now();
+  auto load = f.nav("/img2.html", wait_until::load);
+  REQUIRE_OK(load);
+  CHECK(std::chrono::steady_clock::now() - t0 >= 1400ms);
+  CHECK(f.must_eval("document.readyState") == json_value("complete"));
+  CHECK(f.must_eval("document.title") == json_value("img2"));
+}
 
-  SECTION("commit, then two navigations: each is followed to its new target") {
-    auto c = f.nav("/a.html", wait_until::commit);
-    REQUIRE(c);
-    CHECK(c->url == f.server->url("/a.html"));
-    auto i1 = f.sched.block_on(f.tab.info(rt::deadline(5s)));
-    REQUIRE(i1);
-    auto a = f.nav("/a.html", wait_until::load);
-    REQUIRE(a);
-    CHECK(f.must_eval("document.title") == json_value("A"));
-    auto b = f.nav("/b.html", wait_until::load);
-    REQUIRE(b);
-    CHECK(f.must_eval("document.title") == json_value("B"));
-    CHECK(a->loader_id != b->loader_id);
-    auto i2 = f.sched.block_on(f.tab.info(rt::deadline(5s)));
-    REQUIRE(i2);
-    CHECK(i2->target_id != i1->target_id);
-    CHECK(i2->loaded);
-    CHECK(i2->title == "B");
+TEST_CASE("navigate: commit, then two navigations: each is followed to its new target", "[firefox]") {
+  fixture f;
+  add_routes(f);
+  auto c = f.nav("/a.html", wait_until::commit);
+  REQUIRE_OK(c);
+  CHECK(c->url == f.server->url("/a.html"));
+  auto i1 = f.sched.block_on(f.tab.info(rt::deadline(5s)));
+  REQUIRE_OK(i1);
+  auto a = f.nav("/a.html", wait_until::load);
+  REQUIRE_OK(a);
+  CHECK(f.must_eval("document.title") == json_value("A"));
+  auto b = f.nav("/b.html", wait_until::load);
+  REQUIRE_OK(b);
+  CHECK(f.must_eval("document.title") == json_value("B"));
+  CHECK(a->loader_id != b->loader_id);
+  auto i2 = f.sched.block_on(f.tab.info(rt::deadline(5s)));
+  REQUIRE_OK(i2);
+  CHECK(i2->target_id != i1->target_id);
+  CHECK(i2->loaded);
+  CHECK(i2->title == "B");
 
-    auto r = f.sched.block_on(f.tab.reload(wait_until::load, rt::deadline(20s)));
-    REQUIRE(r);
-    CHECK(r->loader_id != b->loader_id);
-    CHECK(f.must_eval("document.title") == json_value("B"));
+  auto r = f.sched.block_on(f.tab.reload(wait_until::load, rt::deadline(20s)));
+  REQUIRE_OK(r);
+  CHECK(r->loader_id != b->loader_id);
+  CHECK(f.must_eval("document.title") == json_value("B"));
 
-    auto frag = f.sched.block_on(f.tab.navigate(f.server->url("/b.html") + "#part", wait_until::load, rt::deadline(10s)));
-    REQUIRE(frag);
-    CHECK(frag->same_document);
-  }
+  auto frag = f.sched.block_on(f.tab.navigate(f.server->url("/b.html") + "#part", wait_until::load, rt::deadline(10s)));
+  REQUIRE_OK(frag);
+  CHECK(frag->same_document);
+}
 
-  SECTION("network_idle waits for a request the page makes after load") {
-    auto n = f.nav("/idle.html", wait_until::network_idle);
-    REQUIRE(n);
-    CHECK(f.must_eval("window.late") == json_value("done"));
-  }
+TEST_CASE("navigate: network_idle waits for a request the page makes after load", "[firefox]") {
+  fixture f;
+  add_routes(f);
+  auto n = f.nav("/idle.html", wait_until::network_idle);
+  REQUIRE_OK(n);
+  CHECK(f.must_eval("window.late") == json_value("done"));
+  std::this_thread::sleep_for(1500ms);
+  CHECK(f.must_eval("window.late") == json_value("done"));
+}
 
-  SECTION("an unreachable page fails with errc::protocol") {
-    auto n = f.sched.block_on(f.tab.navigate(std::string("http://127.0.0.1:1/"), wait_until::load, rt::deadline(20s)));
-    REQUIRE_FALSE(n);
-    CHECK(n.err().code == rt::errc::protocol);
-  }
+TEST_CASE("navigate: an unreachable page fails with errc::protocol", "[firefox]") {
+  fixture f;
+  add_routes(f);
+  auto n = f.sched.block_on(f.tab.navigate(std::string("http://127.0.0.1:1/"), wait_until::load, rt::deadline(20s)));
+  REQUIRE_FALSE(n);
+  CHECK(n.err().code == rt::errc::protocol);
+}
 
-  SECTION("tabs are listed, opened and closed") {
-    auto other = f.sched.block_on(
-        firefox_tab::open(f.sched, f.ff->connection(), f.server->url("/a.html"), rt::deadline(30s)));
-    REQUIRE(other);
-    auto title = f.sched.block_on(other->evaluate(std::string("document.title"), rt::deadline(10s)));
-    REQUIRE(title);
-    CHECK(*title == json_value("A"));
-    auto tabs = f.sched.block_on(list_firefox_tabs(f.ff->connection(), rt::deadline(10s)));
-    REQUIRE(tabs);
-    int found = 0;
-    for (const auto& t : *tabs)
-      if (t.browser_id == other->browser_id() || t.browser_id == f.tab.browser_id()) ++found;
-    CHECK(found == 2);
-    auto closed = f.sched.block_on(other->close(rt::deadline(10s)));
-    REQUIRE(closed);
-    auto after = f.sched.block_on(other->evaluate(std::string("1"), rt::deadline(5s)));
-    REQUIRE_FALSE(after);
-    CHECK(after.err().code == rt::errc::target_closed);
-    tabs = f.sched.block_on(list_firefox_tabs(f.ff->connection(), rt::deadline(10s)));
-    REQUIRE(tabs);
-    for (const auto& t : *tabs) CHECK(t.browser_id != other->browser_id());
-    // The first tab is unaffected.
-    CHECK(f.must_eval("1 + 1") == json_value(2));
-  }
+TEST_CASE("navigate: tabs are listed, opened and closed", "[firefox]") {
+  fixture f;
+  add_routes(f);
+  auto other = f.sched.block_on(
+      firefox_tab::open(f.sched, f.ff->connection(), f.server->url("/a.html"), rt::deadline(30s)));
+  REQUIRE_OK(other);
+  auto title = f.sched.block_on(other->evaluate(std::string("document.title"), rt::deadline(10s)));
+  REQUIRE_OK(title);
+  CHECK(*title == json_value("A"));
+  auto tabs = f.sched.block_on(list_firefox_tabs(f.ff->connection(), rt::deadline(10s)));
+  REQUIRE_OK(tabs);
+  int found = 0;
+  for (const auto& t : *tabs)
+    if (t.browser_id == other->browser_id() || t.browser_id == f.tab.browser_id()) ++found;
+  CHECK(found == 2);
+  auto closed = f.sched.block_on(other->close(rt::deadline(10s)));
+  REQUIRE_OK(closed);
+  auto after = f.sched.block_on(other->evaluate(std::string("1"), rt::deadline(5s)));
+  REQUIRE_FALSE(after);
+  CHECK(after.err().code == rt::errc::target_closed);
+  tabs = f.sched.block_on(list_firefox_tabs(f.ff->connection(), rt::deadline(10s)));
+  REQUIRE_OK(tabs);
+  for (const auto& t : *tabs) CHECK(t.browser_id != other->browser_id());
+  // The first tab is unaffected.
+  CHECK(f.must_eval("1 + 1") == json_value(2));
 }
 
 TEST_CASE("evaluate returns JSON values like Chromium's by-value results, long strings in full, JS errors",
@@ -218,11 +233,11 @@ TEST_CASE("evaluate returns JSON values like Chromium's by-value results, long s
   CHECK(syntax.err().message.find("SyntaxError") != std::string::npos);
 
   auto set = f.sched.block_on(f.tab.set_content(std::string("<title>set</title><b>new</b>"), rt::deadline(10s)));
-  REQUIRE(set);
+  REQUIRE_OK(set);
   CHECK(f.must_eval("document.querySelector('b').textContent") == json_value("new"));
 
   auto png = f.sched.block_on(f.tab.screenshot(screenshot_options{}, rt::deadline(20s)));
-  REQUIRE(png);
+  REQUIRE_OK(png);
   REQUIRE(png->size() > 8);
   CHECK((*png)[1] == 'P');
   CHECK((*png)[2] == 'N');
@@ -247,7 +262,7 @@ TEST_CASE("console entries arrive complete and in order, with page errors", "[fi
   const auto until = std::chrono::steady_clock::now() + 15s;
   for (;;) {
     auto e = f.sched.block_on(f.tab.console_entries());
-    REQUIRE(e);
+    REQUIRE_OK(e);
     entries = std::move(*e);
     bool boom = false;
     for (const auto& x : entries) boom = boom || x.text.find("boom") != std::string::npos;
@@ -290,7 +305,7 @@ TEST_CASE("console entries arrive complete and in order, with page errors", "[fi
   int seen = 0;
   while (std::chrono::steady_clock::now() < until2) {
     auto e = f.sched.block_on(f.tab.console_entries());
-    REQUIRE(e);
+    REQUIRE_OK(e);
     seen = 0;
     for (const auto& x : *e) seen += x.text == "from the page";
     if (seen >= 2) break;
@@ -309,9 +324,9 @@ TEST_CASE("the network table matches what the server served", "[firefox]") {
                   html("<title>net</title><img src='/n/pic.png'><script src='/n/missing.js'></script>"
                        "<script>fetch('/n/data.json', {method: 'POST', body: 'x'}).then((r) => r.text());</script>"));
   auto n = f.nav("/n/page.html", wait_until::network_idle);
-  REQUIRE(n);
+  REQUIRE_OK(n);
   auto rows = f.sched.block_on(f.tab.network_requests());
-  REQUIRE(rows);
+  REQUIRE_OK(rows);
   auto find = [&](const std::string& path) -> const domains::network_request* {
     for (const auto& r : *rows)
       if (r.url == f.server->url(path)) return &r;
