@@ -265,6 +265,7 @@ struct firefox_tab_state {
   struct row {
     domains::network_request req;
     std::uint64_t seq = 0;
+    bool navigation = false;  // isNavigationRequest: it belongs to the document it loads
   };
 
   std::mutex mu;
@@ -386,7 +387,7 @@ struct firefox_tab_state {
     }
     const std::uint64_t seq = net_total++;
     net_by_resource[r.request_id] = seq;
-    net.push_back(row{std::move(r), seq});
+    net.push_back(row{std::move(r), seq, bool_of(form["isNavigationRequest"])});
     while (net.size() > options.network_capacity) {
       net_by_resource.erase(net.front().req.request_id);
       net.pop_front();
@@ -456,7 +457,18 @@ struct firefox_tab_state {
   }
 
   void forget_target(const std::string& actor) {
-    if (actor == top.actor) top.alive = false;
+    if (actor == top.actor) {
+      top.alive = false;
+      // Firefox sends nothing more about the requests of a document it tears down; they were
+      // cancelled with it (Chromium reports them as net::ERR_ABORTED).
+      const std::string loader = std::to_string(top.inner_window);
+      for (row& r : net) {
+        if (r.navigation || r.req.loader_id != loader || !r.req.in_flight()) continue;
+        r.req.status_state = domains::network_request::state::failed;
+        r.req.canceled = true;
+        r.req.failure = "aborted: the document was replaced";
+      }
+    }
     known.erase(actor);
     auto it = console_of.find(actor);
     if (it != console_of.end()) {

@@ -322,7 +322,8 @@ TEST_CASE("the network table matches what the server served", "[firefox]") {
   f.server->route("/n/data.json", http_response(200, data, "application/json"));
   f.server->route("/n/page.html",
                   html("<title>net</title><img src='/n/pic.png'><script src='/n/missing.js'></script>"
-                       "<script>fetch('/n/data.json', {method: 'POST', body: 'x'}).then((r) => r.text());</script>"));
+                       "<script>fetch('/n/data.json', {method: 'POST', body: 'x'}).then((r) => r.text());"
+                       "fetch('http://127.0.0.1:1/refused').catch(() => {});</script>"));
   auto n = f.nav("/n/page.html", wait_until::network_idle);
   REQUIRE_OK(n);
   auto rows = f.sched.block_on(f.tab.network_requests());
@@ -352,11 +353,32 @@ TEST_CASE("the network table matches what the server served", "[firefox]") {
   CHECK(json->status == 200);
   CHECK(json->mime_type == "application/json");
   CHECK(json->data_length == static_cast<std::int64_t>(data.size()));
+  const domains::network_request* refused = nullptr;
+  for (const auto& r : *rows)
+    if (r.url == "http://127.0.0.1:1/refused") refused = &r;
+  REQUIRE(refused);
+  CHECK(refused->status_state == domains::network_request::state::failed);
+  CHECK_FALSE(refused->failure.empty());
+  CHECK(refused->status == 0);
   for (const auto& r : *rows) CHECK_FALSE(r.in_flight());
+  // A request still pending when its document is replaced ends as failed, not in flight forever.
+  f.server->route("/n/slow", http_response(200, "slow", "text/plain"), 3000ms);
+  f.server->route("/n/other.html", html("<title>other</title>"));
+  f.must_eval("fetch('/n/slow'); 1");
+  std::this_thread::sleep_for(400ms);
+  auto other = f.nav("/n/other.html", wait_until::load);
+  REQUIRE_OK(other);
+  rows = f.sched.block_on(f.tab.network_requests());
+  REQUIRE_OK(rows);
+  const auto* slow = find("/n/slow");
+  REQUIRE(slow);
+  CHECK(slow->status_state == domains::network_request::state::failed);
+  CHECK(slow->canceled);
   // What the server answered is what the table shows.
   for (const auto& s : f.server->served()) {
     const auto* r = find(s.target);
-    if (!r) continue;  // e.g. a favicon request the table did not list
+    // Not listed (a favicon), or answered after its document was gone (/n/slow).
+    if (!r || s.target == "/n/slow") continue;
     CHECK(r->status == s.status);
     CHECK(r->method == s.method);
   }
