@@ -1004,6 +1004,43 @@ rt::task<rt::result<navigation>> firefox_tab::reload(wait_until until, rt::deadl
   co_return co_await wait_navigation(c, gen0, top->actor, net_mark, until, d, std::string("reload"));
 }
 
+namespace {
+
+// One step through the session history. The page moves itself: tabDescriptor.goBack may hold its
+// reply like navigateTo does (notes §1 rule 4), and the page knows whether there is an entry.
+rt::task<rt::result<navigation>> history_step(std::shared_ptr<firefox_tab_core> c, bool back, wait_until until,
+                                              rt::deadline d) {
+  const std::string what = back ? "go back" : "go forward";
+  if (rt::result<void> a = check_alive(c); !a) co_return std::move(a).err();
+  rt::result<firefox_tab_state::top_target> top = co_await current_target(c, d);
+  if (!top) co_return std::move(top).err();
+  std::uint64_t gen0 = 0;
+  std::uint64_t net_mark = 0;
+  {
+    std::lock_guard lk(c->st->mu);
+    gen0 = c->st->generation;
+    net_mark = c->st->net_total;
+  }
+  rt::result<json_value> can = co_await firefox_tab(c).evaluate(
+      std::string(back ? "navigation.canGoBack" : "navigation.canGoForward"), d);
+  if (!can) co_return in_context(std::move(can).err(), what);
+  if (!bool_of(*can)) co_return rt::error{rt::errc::invalid_argument, what + ": no history entry in that direction"};
+  rt::result<json_value> moved =
+      co_await firefox_tab(c).evaluate(std::string(back ? "history.back(); undefined" : "history.forward(); undefined"), d);
+  if (!moved && moved.err().code != rt::errc::target_closed) co_return in_context(std::move(moved).err(), what);
+  co_return co_await wait_navigation(c, gen0, top->actor, net_mark, until, d, what);
+}
+
+}  // namespace
+
+rt::task<rt::result<navigation>> firefox_tab::go_back(wait_until until, rt::deadline d) const {
+  co_return co_await history_step(core_, true, until, d);
+}
+
+rt::task<rt::result<navigation>> firefox_tab::go_forward(wait_until until, rt::deadline d) const {
+  co_return co_await history_step(core_, false, until, d);
+}
+
 rt::task<rt::result<json_value>> firefox_tab::evaluate(std::string expression, rt::deadline d) const {
   std::shared_ptr<firefox_tab_core> c = core_;
   if (rt::result<void> a = check_alive(c); !a) co_return std::move(a).err();

@@ -126,6 +126,17 @@ TEST_CASE("navigate: commit, then two navigations: each is followed to its new t
   CHECK(r->loader_id != b->loader_id);
   CHECK(f.must_eval("document.title") == json_value("B"));
 
+  auto back = f.sched.block_on(f.tab.go_back(wait_until::load, rt::deadline(20s)));
+  REQUIRE_OK(back);
+  CHECK(back->url == f.server->url("/a.html"));
+  CHECK(f.must_eval("document.title") == json_value("A"));
+  auto fwd = f.sched.block_on(f.tab.go_forward(wait_until::load, rt::deadline(20s)));
+  REQUIRE_OK(fwd);
+  CHECK(f.must_eval("document.title") == json_value("B"));
+  auto nothing = f.sched.block_on(f.tab.go_forward(wait_until::load, rt::deadline(20s)));
+  REQUIRE_FALSE(nothing);
+  CHECK(nothing.err().code == rt::errc::invalid_argument);
+
   auto frag = f.sched.block_on(f.tab.navigate(f.server->url("/b.html") + "#part", wait_until::load, rt::deadline(10s)));
   REQUIRE_OK(frag);
   CHECK(frag->same_document);

@@ -141,6 +141,15 @@ class firefox_tab {
   rt::task<rt::result<navigation>> reload(wait_until until = wait_until::load,
                                           rt::deadline d = std::chrono::seconds(30)) const;
 
+  /// Through the session history (`history.back()` / `forward()` in the page, after asking the
+  /// Navigation API's canGoBack / canGoForward); with no entry in that direction:
+  /// errc::invalid_argument. The entry must be another document (a fragment-only history entry
+  /// brings no new target and times out).
+  rt::task<rt::result<navigation>> go_back(wait_until until = wait_until::load,
+                                           rt::deadline d = std::chrono::seconds(30)) const;
+  rt::task<rt::result<navigation>> go_forward(wait_until until = wait_until::load,
+                                              rt::deadline d = std::chrono::seconds(30)) const;
+
   /// The value of a JavaScript expression (a script, evaluated like Runtime.evaluate: its
   /// completion value; promises awaited) as JSON, the same values Chromium returns by value. A JS
   /// exception or rejection is errc::javascript with "<Name>: <message>" and the stack.
