@@ -40,8 +40,10 @@
 // `gBrowser.addTab` / `removeTab` in the parent process's console (needs devtools.chrome.enabled,
 // which launch_firefox sets).
 //
-// Not available over RDP (errc::unsupported, naming the feature): set_content of documents that
-// need a fresh load, the typed CDP domain handles (network(), dom(), css()...), input events.
+// What page.hpp has and this does not: the CDP session and the typed domain handles (network(),
+// console(), dom(), css(), runtime()). The console buffer and network table are offered here as
+// snapshots (console_entries(), network_requests()) in the domains' own types; DOM and CSS are the
+// next steps (inspector walker, pageStyle: notes §5–§6).
 //
 // @par Thread Safety
 // firefox_tab is a handle: copies may be used from any threads at once, and calls on one tab may
