@@ -1,5 +1,7 @@
 #include <janus/client/firefox_tab.hpp>
 
+#include <janus/protocol/base64.hpp>
+
 #include <janus/rt/sleep.hpp>
 
 #include <algorithm>
@@ -1118,7 +1120,9 @@ rt::task<rt::result<std::vector<std::uint8_t>>> firefox_tab::screenshot(screensh
   const std::string data = str_of((*shot)["value"]["data"]);
   const std::string prefix = "data:image/png;base64,";
   if (data.rfind(prefix, 0) != 0) co_return rt::error{rt::errc::protocol, "screenshot: no PNG data URL in the reply"};
-  co_return decode_base64(std::string_view(data).substr(prefix.size()));
+  rt::result<std::string> png = protocol::base64_decode(std::string_view(data).substr(prefix.size()));
+  if (!png) co_return in_context(std::move(png).err(), "screenshot");
+  co_return std::vector<std::uint8_t>(png->begin(), png->end());
 }
 
 rt::task<rt::result<std::vector<domains::console_entry>>> firefox_tab::console_entries() const {
