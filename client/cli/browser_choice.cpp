@@ -3,8 +3,9 @@
 namespace janus::cli {
 
 const char* const browser_options_help =
-    "  --browser B      chromium (default); the browser to launch\n"
-    "  --connect URL    use a running browser: ws://… (its DevTools WebSocket) or http://host:port\n"
+    "  --browser B      chromium (default) or firefox: the browser to launch\n"
+    "  --connect URL    use a running browser: chromium: ws://… (its DevTools WebSocket) or\n"
+    "                   http://host:port; firefox: host:port of its debugger server\n"
     "  --wait W         commit, domcontentloaded, load (default) or network-idle (no request in\n"
     "                   flight for 500 ms after load)\n"
     "  --timeout MS     deadline of the launch and of the navigation, each (default 30000)\n";
@@ -12,6 +13,19 @@ const char* const browser_options_help =
 void add_browser_options(arg_spec& spec) {
   spec.valued.insert({"--browser", "--connect", "--wait", "--timeout"});
   spec.flags.insert("--help");
+}
+
+std::optional<std::pair<std::string, std::uint16_t>> split_host_port(const std::string& s) {
+  const auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == s.size()) return std::nullopt;
+  unsigned long port = 0;
+  for (std::size_t i = colon + 1; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+    port = port * 10 + static_cast<unsigned long>(s[i] - '0');
+    if (port > 65535) return std::nullopt;
+  }
+  if (port == 0) return std::nullopt;
+  return std::pair<std::string, std::uint16_t>(s.substr(0, colon), static_cast<std::uint16_t>(port));
 }
 
 const char* wait_name(client::wait_until w) {
@@ -27,15 +41,18 @@ const char* wait_name(client::wait_until w) {
 std::optional<browser_choice> read_browser_choice(const parsed_args& args, std::string& error) {
   browser_choice c;
   c.browser = args.value_or("--browser", "chromium");
-  if (c.browser != "chromium") {
-    error = c.browser == "firefox"
-                ? "--browser firefox: the Firefox face does not drive pages yet in this build; use chromium"
-                : "--browser is chromium, not '" + c.browser + "'";
+  if (c.browser != "chromium" && c.browser != "firefox") {
+    error = "--browser is chromium or firefox, not '" + c.browser + "'";
     return std::nullopt;
   }
   c.connect = args.value_or("--connect", "");
-  if (!c.connect.empty() && c.connect.rfind("ws://", 0) != 0 && c.connect.rfind("http://", 0) != 0) {
-    error = "--connect takes ws://… or http://host:port, not '" + c.connect + "'";
+  if (c.browser == "chromium" && !c.connect.empty() && c.connect.rfind("ws://", 0) != 0 &&
+      c.connect.rfind("http://", 0) != 0) {
+    error = "--connect takes ws://… or http://host:port with chromium, not '" + c.connect + "'";
+    return std::nullopt;
+  }
+  if (c.browser == "firefox" && !c.connect.empty() && !split_host_port(c.connect)) {
+    error = "--connect takes host:port (a debugger server) with firefox, not '" + c.connect + "'";
     return std::nullopt;
   }
   const std::string wait = args.value_or("--wait", "load");
@@ -58,6 +75,43 @@ std::optional<browser_choice> read_browser_choice(const parsed_args& args, std::
   }
   c.timeout = std::chrono::milliseconds(*ms);
   return c;
+}
+
+rt::task<rt::result<opened_firefox_tab>> open_firefox_tab(rt::scheduler& sched, browser_choice choice, std::string url) {
+  opened_firefox_tab out;
+  const rt::deadline d(choice.timeout);
+  if (choice.connect.empty()) {
+    client::firefox_launch_options lo;
+    lo.launch_timeout = choice.timeout;
+    auto p = co_await client::launch_firefox(sched, std::move(lo));
+    if (!p) co_return std::move(p).err();
+    out.process = std::move(*p);
+    out.connection = out.process->connection();
+  } else {
+    const auto hp = split_host_port(choice.connect);
+    client::rdp_connection_options co;
+    auto c = co_await client::connect_firefox(sched, hp->first, hp->second, std::move(co));
+    if (!c) co_return std::move(c).err();
+    out.connection = std::move(*c);
+  }
+  client::firefox_tab_options to;
+  auto tab = co_await client::firefox_tab::open(sched, out.connection, "about:blank", d, std::move(to));
+  if (!tab) co_return std::move(tab).err();
+  out.tab = std::move(*tab);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto nav = co_await out.tab.navigate(url, choice.wait, d);
+  if (!nav) {
+    rt::error e = std::move(nav).err();
+    e.message = "loading " + url + ": " + e.message;
+    co_return e;
+  }
+  out.navigation_time = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  co_return out;
+}
+
+void opened_firefox_tab::close() {
+  if (process) process->close();
+  else connection.close();
 }
 
 rt::task<rt::result<opened_page>> open_page(rt::scheduler& sched, browser_choice choice, std::string url) {

@@ -12,15 +12,18 @@ int report_error(std::string_view command, std::string_view message, int code) {
   return code;
 }
 
-int report_error(std::string_view command, const rt::error& e) {
+int report_error(std::string_view command, const rt::error& e, std::string_view browser) {
   const bool no_browser = e.code == rt::errc::browser_not_found || e.code == rt::errc::launch_failed;
   // The first line only: a launch failure appends the browser's stderr, which --verbose users
   // can read from the full message; one line is the promise.
   std::string message = e.message;
   if (const auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
-  if (e.code == rt::errc::browser_not_found)
-    message = "no Chromium found (" + message +
-              "); install one (Debian: sudo apt-get install chromium) or set JANUS_CHROMIUM to its path";
+  if (e.code == rt::errc::browser_not_found) {
+    const bool firefox = browser == "firefox";
+    message = std::string(firefox ? "no Firefox found (" : "no Chromium found (") + message +
+              (firefox ? "); install one (Debian: sudo apt-get install firefox-esr) or set JANUS_FIREFOX to its path"
+                       : "); install one (Debian: sudo apt-get install chromium) or set JANUS_CHROMIUM to its path");
+  }
   return report_error(command, message, no_browser ? exit_no_browser : exit_failed);
 }
 

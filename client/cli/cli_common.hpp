@@ -16,8 +16,9 @@ enum exit_code : int {
   exit_no_browser = 3,  // no browser could be found or started
 };
 
-/// Prints "janus <command>: <message>" on stderr and returns the exit code that fits `e`.
-int report_error(std::string_view command, const rt::error& e);
+/// Prints "janus <command>: <message>" on stderr and returns the exit code that fits `e`; a
+/// browser that was not found gets the way to install `browser` ("chromium" or "firefox").
+int report_error(std::string_view command, const rt::error& e, std::string_view browser = "chromium");
 /// Prints "janus <command>: <message>" on stderr and returns `code`.
 int report_error(std::string_view command, std::string_view message, int code);
 

@@ -118,6 +118,27 @@ rt::task<rt::result<void>> walk(const domains::dom& dom, domains::node_ref at, i
   co_return rt::ok;
 }
 
+constexpr const char* page_facts =
+    "(() => { const nav = performance.getEntriesByType('navigation')[0];"
+    " return { title: document.title, ua: navigator.userAgent,"
+    "  sheets: Array.from(document.styleSheets).map(s => { let n = -1; try { n = s.cssRules.length } catch (e) {}"
+    "    return { href: s.href || '(inline)', rules: n } }),"
+    "  dcl: nav ? nav.domContentLoadedEventEnd : -1, load: nav ? nav.loadEventEnd : -1 } })()";
+
+void read_facts(const protocol::json_value& facts, report& r) {
+  if (const auto* t = facts.find("title"); t && t->is_string()) r.title = t->as_string();
+  if (const auto* sheets = facts.find("sheets"); sheets && sheets->is_array())
+    for (std::size_t i = 0; i < sheets->size(); ++i) {
+      const auto& s = (*sheets)[i];
+      stylesheet_row row;
+      if (const auto* h = s.find("href"); h && h->is_string()) row.href = h->as_string();
+      if (const auto* n = s.find("rules"); n && n->is_number()) row.rules = static_cast<std::int64_t>(n->as_double());
+      r.stylesheets.push_back(std::move(row));
+    }
+  if (const auto* x = facts.find("dcl"); x && x->is_number()) r.dom_content_loaded_ms = x->as_double();
+  if (const auto* x = facts.find("load"); x && x->is_number()) r.load_ms = x->as_double();
+}
+
 rt::task<rt::result<report>> gather(rt::scheduler& sched, browser_choice choice, std::string url) {
   report r;
   r.wait = wait_name(choice.wait);
@@ -142,25 +163,9 @@ rt::task<rt::result<report>> gather(rt::scheduler& sched, browser_choice choice,
   }
 
   // Title, stylesheets and navigation timing are read from the page by the Runtime domain.
-  auto facts = co_await page.runtime().evaluate_value(
-      "(() => { const nav = performance.getEntriesByType('navigation')[0];"
-      " return { title: document.title,"
-      "  sheets: Array.from(document.styleSheets).map(s => { let n = -1; try { n = s.cssRules.length } catch (e) {}"
-      "    return { href: s.href || '(inline)', rules: n } }),"
-      "  dcl: nav ? nav.domContentLoadedEventEnd : -1, load: nav ? nav.loadEventEnd : -1 } })()",
-      d);
+  auto facts = co_await page.runtime().evaluate_value(page_facts, d);
   if (!facts) co_return std::move(facts).err();
-  if (const auto* t = facts->find("title"); t && t->is_string()) r.title = t->as_string();
-  if (const auto* sheets = facts->find("sheets"); sheets && sheets->is_array())
-    for (std::size_t i = 0; i < sheets->size(); ++i) {
-      const auto& s = (*sheets)[i];
-      stylesheet_row row;
-      if (const auto* h = s.find("href"); h && h->is_string()) row.href = h->as_string();
-      if (const auto* n = s.find("rules"); n && n->is_number()) row.rules = static_cast<std::int64_t>(n->as_double());
-      r.stylesheets.push_back(std::move(row));
-    }
-  if (const auto* x = facts->find("dcl"); x && x->is_number()) r.dom_content_loaded_ms = x->as_double();
-  if (const auto* x = facts->find("load"); x && x->is_number()) r.load_ms = x->as_double();
+  read_facts(*facts, r);
 
   auto reqs = co_await page.network().requests(d);
   if (!reqs) co_return std::move(reqs).err();
@@ -171,6 +176,53 @@ rt::task<rt::result<report>> gather(rt::scheduler& sched, browser_choice choice,
   r.console = std::move(*cons);
   if (auto st = co_await page.console().stats(d); st) r.console_evicted = st->evicted;
   opened->browser.close();
+  co_return r;
+}
+
+/// Firefox has no DOM mirror yet: the outline and counts are computed in the page instead.
+constexpr const char* firefox_dom_walk =
+    "(() => { const out = { elements: 0, nodes: 0, outline: [] };"
+    " const walk = (n, depth) => { out.nodes++;"
+    "  if (n.nodeType === 1) { out.elements++;"
+    "   if (depth < 8 && out.outline.length < 60) { let s = n.localName;"
+    "    if (n.id) s += '#' + n.id; for (const c of n.classList) s += '.' + c;"
+    "    for (const c of n.childNodes) if (c.nodeType === 3) { const t = c.data.trim();"
+    "     if (t && t.length <= 40 && !t.includes('\\n')) { s += ' \"' + t + '\"'; break; } }"
+    "    out.outline.push([depth, s]); } else out.omitted = (out.omitted || 0) + 1; }"
+    "  for (const c of n.childNodes) walk(c, n.nodeType === 1 ? depth + 1 : depth); };"
+    " walk(document, 0); return out; })()";
+
+rt::task<rt::result<report>> gather_firefox(rt::scheduler& sched, browser_choice choice, std::string url) {
+  report r;
+  r.wait = wait_name(choice.wait);
+  auto opened = co_await open_firefox_tab(sched, choice, url);
+  if (!opened) co_return std::move(opened).err();
+  const client::firefox_tab& tab = opened->tab;
+  r.navigation_time = opened->navigation_time;
+  const rt::deadline d(choice.timeout);
+  auto info = co_await tab.info(d);
+  if (!info) co_return std::move(info).err();
+  r.url = info->url;
+  auto walk = co_await tab.evaluate(firefox_dom_walk, d);
+  if (!walk) co_return std::move(walk).err();
+  r.element_count = static_cast<std::size_t>((*walk)["elements"].get_int().value_or(0));
+  r.node_count = static_cast<std::size_t>((*walk)["nodes"].get_int().value_or(0));
+  r.outline_omitted = static_cast<std::size_t>((*walk)["omitted"].get_int().value_or(0));
+  if (const auto* lines = (*walk)["outline"].get_array())
+    for (const auto& l : *lines)
+      r.outline.push_back({static_cast<int>(l[0].get_int().value_or(0)), l[1].get_string() ? *l[1].get_string() : ""});
+  auto facts = co_await tab.evaluate(page_facts, d);
+  if (!facts) co_return std::move(facts).err();
+  read_facts(*facts, r);
+  if (const auto* ua = (*facts)["ua"].get_string(); ua && ua->find("Firefox/") != std::string::npos)
+    r.browser = ua->substr(ua->find("Firefox/"));
+  auto reqs = co_await tab.network_requests();
+  if (!reqs) co_return std::move(reqs).err();
+  r.requests = std::move(*reqs);
+  auto cons = co_await tab.console_entries();
+  if (!cons) co_return std::move(cons).err();
+  r.console = std::move(*cons);
+  opened->close();
   co_return r;
 }
 
@@ -334,9 +386,10 @@ int inspect_command(int argc, char** argv) {
   rt::scheduler sched(so);
   progress bar;
   bar.update(choice->connect.empty() ? "launching " + choice->browser + "…" : "connecting…");
-  auto r = sched.block_on(gather(sched, *choice, url));
+  auto r = sched.block_on(choice->browser == "firefox" ? gather_firefox(sched, *choice, url)
+                                                       : gather(sched, *choice, url));
   bar.done();
-  if (!r) return report_error("inspect", r.err());
+  if (!r) return report_error("inspect", r.err(), choice->browser);
   if (args->flag("--json")) print_json(*r);
   else print_report(*r);
   return exit_ok;

@@ -211,3 +211,49 @@ TEST_CASE("janus inspect: no browser is one line and exit 3", "[cli][browser]") 
   auto bad = run_janus({"inspect", "--wait", "forever"});
   CHECK(bad.exit_code == 2);
 }
+
+TEST_CASE("janus inspect/eval/screenshot --browser firefox; dom says it is Chromium-only", "[cli][browser][firefox]") {
+  const auto r = run_janus({"inspect", "--json", "--browser", "firefox", "--wait", "network-idle"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto v = json_value::parse(r.out);
+  REQUIRE(v);
+  CHECK(v->find("browser")->as_string().rfind("Firefox/", 0) == 0);
+  CHECK(v->find("title")->as_string() == "Janus demo page");
+  CHECK((*v)["dom"]["element_count"].as_int() > 10);
+  const json_value& requests = (*v)["requests"];
+  for (const char* path : {"/style.css", "/app.js", "/api/items.json", "/api/slow"}) {
+    CAPTURE(path);
+    const json_value* q = find_request(requests, path);
+    REQUIRE(q);
+    CHECK((*q)["status"].as_int() == 200);
+  }
+  const json_value* missing = find_request(requests, "/api/missing");
+  REQUIRE(missing);
+  CHECK((*missing)["status"].as_int() == 404);
+  const json_value& console = (*v)["console"];
+  CHECK(has_console(console, "info", "log", "demo: script running"));
+  CHECK(has_console(console, "error", "error", "demo: an error message, on purpose"));
+
+  auto server = http_server::start();
+  REQUIRE(server);
+  (*server)->route("/", http_response(200, "<title>ff</title>", "text/html"));
+  auto e = run_janus({"eval", "--browser", "firefox", (*server)->url("/"), "({title: document.title, n: 6 * 7})"});
+  INFO(e.err);
+  REQUIRE(e.exit_code == 0);
+  auto ev = json_value::parse(e.out);
+  REQUIRE(ev);
+  CHECK((*ev)["title"].as_string() == "ff");
+  CHECK((*ev)["n"].as_int() == 42);
+  auto thrown = run_janus({"eval", "--browser", "firefox", (*server)->url("/"), "throw new Error('nope')"});
+  CHECK(thrown.exit_code == 1);
+  CHECK(thrown.err.find("nope") != std::string::npos);
+
+  auto dom = run_janus({"dom", "--browser", "firefox", (*server)->url("/")});
+  CHECK(dom.exit_code == 1);
+  CHECK(dom.err.find("unsupported") != std::string::npos);
+
+  auto missing_ff = run_janus({"inspect", "--browser", "firefox"}, {"JANUS_FIREFOX=/nonexistent/firefox"});
+  CHECK(missing_ff.exit_code == 3);
+  CHECK(missing_ff.err.rfind("janus inspect: no Firefox found", 0) == 0);
+}
