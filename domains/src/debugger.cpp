@@ -117,21 +117,11 @@ rt::task<rt::result<void>> debugger_actor::handle(enable e) {
   if (!enabled_.claim()) co_return co_await enabled_.wait(e.until);
   if (!pump_started_) {
     // Subscribed before Debugger.enable, which replays every script parsed so far.
-    client::event_options eo;
-    eo.capacity = options_.event_queue;
-    eo.policy = rt::overflow::block;
-    eo.filter = &wanted;
-    rt::result<rt::subscription<client::cdp_event>> sub = co_await session_.subscribe("*", std::move(eo));
-    if (!sub) {
-      enabled_.finish(sub.err());
-      co_return std::move(sub).err();
-    }
-    pump p{std::move(*sub)};
-    auto me = self();
-    rt::result<void> told = co_await me.tell(std::move(p));
-    if (!told) {
-      enabled_.finish(told);
-      co_return told;
+    rt::result<void> started =
+        co_await detail::start_pump(session_, self(), "*", options_.event_queue, &wanted);
+    if (!started) {
+      enabled_.finish(started);
+      co_return started;
     }
     pump_started_ = true;
   }

@@ -75,20 +75,10 @@ rt::task<rt::result<void>> network_actor::handle(enable e) {
   if (!enabled_.claim()) co_return co_await enabled_.wait(e.until);
   if (!sub_ && !pump_ended_) {
     // Subscribe before enabling, so the first events cannot slip past.
-    client::event_options eo;
-    eo.capacity = options_.event_queue;
-    eo.policy = rt::overflow::block;
-    rt::result<rt::subscription<client::cdp_event>> sub = co_await session_.subscribe("Network.*", std::move(eo));
-    if (!sub) {
-      enabled_.finish(sub.err());
-      co_return std::move(sub).err();
-    }
-    pump p{std::move(*sub)};
-    auto me = self();
-    rt::result<void> told = co_await me.tell(std::move(p));
-    if (!told) {
-      enabled_.finish(told);
-      co_return told;
+    rt::result<void> started = co_await detail::start_pump(session_, self(), "Network.*", options_.event_queue, nullptr);
+    if (!started) {
+      enabled_.finish(started);
+      co_return started;
     }
   }
   client::call_options co{.deadline = sooner(e.until, options_.command_timeout), .cancel = {}};

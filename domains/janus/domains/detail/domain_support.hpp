@@ -3,6 +3,7 @@
 #pragma once
 
 #include <janus/client/cdp_event.hpp>
+#include <janus/client/cdp_session.hpp>
 #include <janus/protocol/json_value.hpp>
 #include <janus/rt/actor.hpp>
 #include <janus/rt/result.hpp>
@@ -73,6 +74,23 @@ class enable_once {
   rt::error last_{rt::errc::cancelled, "enabling did not finish"};
   rt::stream<int> signal_;
 };
+
+/// Subscribes to the session's `method` events that pass `filter` (lossless: `block`, so a slow
+/// actor slows the browser rather than losing events) and hands the subscription to the actor's
+/// own `pump` handler, which then reads it for the actor's lifetime. Called by an actor's enable
+/// handler before it sends its `X.enable`, so nothing the enable replays slips past.
+template <class Actor>
+rt::task<rt::result<void>> start_pump(client::cdp_session session, rt::actor_ref<Actor> me, std::string method,
+                                      std::size_t queue, bool (*filter)(const client::cdp_event&)) {
+  client::event_options eo;
+  eo.capacity = queue;
+  eo.policy = rt::overflow::block;
+  eo.filter = filter;
+  rt::result<rt::subscription<client::cdp_event>> sub = co_await session.subscribe(std::move(method), std::move(eo));
+  if (!sub) co_return std::move(sub).err();
+  typename Actor::pump p{std::move(*sub)};
+  co_return co_await me.tell(std::move(p));
+}
 
 /// The params of an event as a dynamic value; a malformed payload is a parse error the caller
 /// counts (it never stops the actor).
