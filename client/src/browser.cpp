@@ -433,6 +433,11 @@ rt::task<rt::result<void>> bring_up(std::shared_ptr<browser_core> bc, cdp_connec
     std::weak_ptr<browser_core> weak = bc;
     watched->on_exit([weak](std::string why) {
       if (std::shared_ptr<browser_core> b = weak.lock()) {
+        // Published here rather than when the restart actor gets to it: from this moment on,
+        // calls fail at once as "restarting" and wait_running() waits.
+        if (!b->closed.load()) b->state.store(browser_state::restarting);
+        for (const auto& p : b->registry->snapshot())
+          if (p->gone.load() == rt::errc::ok) p->set_restarting(why);
         detail::restart_actor::crashed m{std::move(why)};
         (void)b->restarter.try_tell(std::move(m));
       }

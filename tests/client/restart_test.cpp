@@ -92,6 +92,13 @@ bool wait_done(const background<T>& bg, std::chrono::milliseconds limit) {
 }
 
 // No process is left in the group the browser led (its renderers and helpers included).
+// The exit watcher has noticed the kill: the supervisor is restarting (or gave up).
+bool left_running(const browser& b, std::chrono::milliseconds limit = 2000ms) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (b.state() == browser_state::running && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(1ms);
+  return b.state() != browser_state::running;
+}
+
 bool group_gone(int pgid, std::chrono::milliseconds limit = 5000ms) {
   const auto until = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < until) {
@@ -155,6 +162,7 @@ TEST_CASE("kill -9 fails pending requests within 1 s; the restart brings the sam
   CHECK(slowest < 1s);
 
   // During the relaunch, calls fail at once with browser_exited rather than waiting.
+  REQUIRE(left_running(b));
   if (b.state() == browser_state::restarting) {
     const auto t0 = std::chrono::steady_clock::now();
     auto during = s.block_on(p.evaluate("1 + 1", rt::deadline(10s)));
@@ -230,6 +238,7 @@ TEST_CASE("a browser that keeps dying gives up after the policy's limit; nothing
   pids.push_back(b.process()->pid());
   profiles.push_back(b.process()->profile_dir());
   REQUIRE(::kill(pids.back(), SIGKILL) == 0);
+  REQUIRE(left_running(b));
   auto first = s.block_on(b.wait_running(rt::deadline(30s)));
   if (!first) FAIL(first.err().what());
   CHECK(b.restarts() == 1);
@@ -242,6 +251,7 @@ TEST_CASE("a browser that keeps dying gives up after the policy's limit; nothing
   REQUIRE(pids[1] != pids[0]);
   const auto killed_at = std::chrono::steady_clock::now();
   REQUIRE(::kill(pids.back(), SIGKILL) == 0);
+  REQUIRE(left_running(b));
   auto second = s.block_on(b.wait_running(rt::deadline(30s)));
   REQUIRE_FALSE(second);
   CHECK(second.code() == rt::errc::browser_exited);
