@@ -162,13 +162,19 @@ TEST_CASE("kill -9 fails pending requests within 1 s; the restart brings the sam
   CHECK(slowest < 1s);
 
   // During the relaunch, calls fail at once with browser_exited rather than waiting.
+  // (The policy's first backoff alone is 100 ms, and a launch takes longer: it is still restarting.)
   REQUIRE(left_running(b));
-  if (b.state() == browser_state::restarting) {
+  REQUIRE(b.state() == browser_state::restarting);
+  {
     const auto t0 = std::chrono::steady_clock::now();
     auto during = s.block_on(p.evaluate("1 + 1", rt::deadline(10s)));
     REQUIRE_FALSE(during);
     CHECK(during.code() == rt::errc::browser_exited);
     CHECK(std::chrono::steady_clock::now() - t0 < 500ms);
+    CHECK(p.alive().code() == rt::errc::browser_exited);
+    auto refused = s.block_on(b.new_page(std::string("about:blank"), std::string(), rt::deadline(5s)));
+    REQUIRE_FALSE(refused);
+    CHECK(refused.code() == rt::errc::browser_exited);
   }
 
   auto running = s.block_on(b.wait_running(rt::deadline(30s)));
