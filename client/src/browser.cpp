@@ -10,6 +10,7 @@
 #include <atomic>
 #include <deque>
 #include <mutex>
+#include <thread>
 #include <utility>
 
 namespace janus::client {
@@ -446,14 +447,28 @@ rt::task<rt::result<void>> bring_up(std::shared_ptr<browser_core> bc, cdp_connec
   co_return rt::ok;
 }
 
+// Closes `proc` (which blocks until its group is empty, up to ~2 s) on a thread of its own, so
+// that the scheduler's workers go on serving the calls that fail meanwhile. `proc` stays valid:
+// bc, held here, keeps it (as process_ or in retired_).
+rt::task<void> close_off_worker(std::shared_ptr<browser_core> bc, browser_process* proc) {
+  if (!proc) co_return;
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  std::thread([proc, done] {
+    proc->close();
+    done->store(true, std::memory_order_release);
+  }).detach();
+  while (!done->load(std::memory_order_acquire)) co_await rt::sleep_for(bc->sched, std::chrono::milliseconds(10));
+}
+
 // Ends every page with browser_exited and closes the browser: the policy's limit was reached.
-void give_up(const std::shared_ptr<browser_core>& bc, const std::string& why) {
-  bc->state.store(browser_state::gave_up);
+rt::task<void> give_up(std::shared_ptr<browser_core> bc, std::string why) {
   for (const auto& p : bc->registry->snapshot()) {
     p->clear_restarting();
     p->mark_gone(rt::errc::browser_exited, why);
     bc->registry->remove(p.get());
   }
+  co_await close_off_worker(bc, bc->process());
+  bc->state.store(browser_state::gave_up);
   bc->close();
 }
 
@@ -533,8 +548,8 @@ rt::task<void> restart(std::shared_ptr<browser_core> bc, std::deque<rt::time_poi
   std::vector<std::string> urls;
   for (const auto& p : pages) urls.push_back(co_await last_url(p));
   // The dead browser's group (its renderers and helpers) and its profile go now, before the new
-  // one starts. Blocking, but short: the leader is dead and the group dies with SIGKILL.
-  if (browser_process* old = bc->process()) old->close();
+  // one starts.
+  co_await close_off_worker(bc, bc->process());
   const rt::restart_policy& policy = *bc->policy;
   std::string last_error = why;
   for (;;) {
@@ -542,9 +557,11 @@ rt::task<void> restart(std::shared_ptr<browser_core> bc, std::deque<rt::time_poi
     const rt::time_point now = rt::clock::now();
     while (!window.empty() && now - window.front() > policy.window) window.pop_front();
     if (window.size() >= policy.max_restarts) {
-      give_up(bc, "the browser kept dying: gave up after " + std::to_string(window.size()) + " restarts within " +
-                      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(policy.window).count()) +
-                      " ms (last: " + last_error + ")");
+      std::string reason = "the browser kept dying: gave up after " + std::to_string(window.size()) +
+                           " restarts within " +
+                           std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(policy.window).count()) +
+                           " ms (last: " + last_error + ")";
+      co_await give_up(bc, std::move(reason));
       co_return;
     }
     window.push_back(now);

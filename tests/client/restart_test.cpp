@@ -280,3 +280,74 @@ TEST_CASE("a browser that keeps dying gives up after the policy's limit; nothing
   for (int pid : pids) CHECK(group_gone(pid));
   for (const auto& dir : profiles) CHECK_FALSE(std::filesystem::exists(dir));
 }
+
+TEST_CASE("every page is re-attached; a page in an isolated context cannot be and fails with browser_exited",
+          "[restart][browser]") {
+  auto server = serve();
+  server->route("/one", html("<!doctype html><title>one</title>"));
+  server->route("/two", html("<!doctype html><title>two</title>"));
+  rt::scheduler s({.workers = 2});
+  browser b = launch_supervised(s, quick_policy(3));
+  auto one = s.block_on(b.new_page(server->url("/one"), std::string(), rt::deadline(30s)));
+  if (!one) FAIL(one.err().what());
+  auto two = s.block_on(b.new_page(server->url("/two"), std::string(), rt::deadline(30s)));
+  if (!two) FAIL(two.err().what());
+  auto ctx = s.block_on(b.create_context(rt::deadline(10s)));
+  REQUIRE(ctx);
+  auto isolated = s.block_on(b.new_page(server->url("/one"), *ctx, rt::deadline(30s)));
+  if (!isolated) FAIL(isolated.err().what());
+  REQUIRE(b.pages().size() == 3);
+
+  REQUIRE(::kill(b.process()->pid(), SIGKILL) == 0);
+  REQUIRE(left_running(b));
+  auto running = s.block_on(b.wait_running(rt::deadline(30s)));
+  if (!running) FAIL(running.err().what());
+
+  auto t1 = s.block_on(one->evaluate("document.title", rt::deadline(10s)));
+  auto t2 = s.block_on(two->evaluate("document.title", rt::deadline(10s)));
+  if (!t1) FAIL(t1.err().what());
+  if (!t2) FAIL(t2.err().what());
+  CHECK(*t1 == json_value("one"));
+  CHECK(*t2 == json_value("two"));
+  REQUIRE_FALSE(isolated->alive());
+  CHECK(isolated->alive().code() == rt::errc::browser_exited);
+  INFO(isolated->alive().err().message);
+  CHECK(isolated->alive().err().message.find("context") != std::string::npos);
+  CHECK(b.pages().size() == 2);
+  // The browser's own target list is the new browser's.
+  auto targets = s.block_on(b.targets(rt::deadline(5s)));
+  REQUIRE(targets);
+  int listed = 0;
+  for (const auto& t : *targets) listed += (t.target_id == one->target_id() || t.target_id == two->target_id()) ? 1 : 0;
+  CHECK(listed == 2);
+}
+
+TEST_CASE("without a restart policy a killed browser stays dead, as before", "[restart][browser]") {
+  rt::scheduler s({.workers = 2});
+  auto launched = s.block_on(browser::launch(s, launch_options{}));
+  if (!launched) FAIL(launched.err().what());
+  browser b = *launched;
+  auto opened = s.block_on(b.new_page(std::string("about:blank"), std::string(), rt::deadline(30s)));
+  if (!opened) FAIL(opened.err().what());
+  page p = *opened;
+  auto pending = run_in_background(s, raw_evaluate(p, "new Promise(r => setTimeout(r, 60000))", rt::deadline(30s)));
+  std::this_thread::sleep_for(300ms);
+  const int pid = b.process()->pid();
+  const std::string profile = b.process()->profile_dir();
+  const auto killed_at = std::chrono::steady_clock::now();
+  REQUIRE(::kill(pid, SIGKILL) == 0);
+  REQUIRE(wait_done(pending, 5000ms));
+  CHECK(std::chrono::steady_clock::now() - killed_at < 1s);
+  REQUIRE_FALSE(**pending.value);
+  CHECK((*pending.value)->code() == rt::errc::browser_exited);
+  std::this_thread::sleep_for(500ms);  // no supervisor: nothing is relaunched
+  CHECK(b.state() == browser_state::running);
+  CHECK(b.restarts() == 0);
+  CHECK(b.process()->pid() == pid);
+  CHECK_FALSE(b.process()->running());
+  auto later = s.block_on(p.evaluate("1", rt::deadline(5s)));
+  CHECK_FALSE(later);
+  b.close();
+  CHECK(group_gone(pid));
+  CHECK_FALSE(std::filesystem::exists(profile));
+}
