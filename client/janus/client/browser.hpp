@@ -17,14 +17,16 @@
 // themselves (popups, workers) are not attached and paused behind our back.
 //
 // Supervision (launch_options::restart). A launched browser with a restart policy is owned by a
-// supervisor (the browser's restart actor). When its process dies (a crash, kill -9, OOM), the
-// exit watcher fails every pending request at once with errc::browser_exited (measured well under
-// 1 s), and the supervisor, after the policy's exponential backoff, launches a new process (a new
-// temporary profile; the dead one's process group and profile are removed first) and re-attaches
-// every page the user still holds. More than max_restarts restarts within the window: it gives up,
-// every page fails with errc::browser_exited, and state() is gave_up. Without a policy (and for
-// adopt / attach / connect, whose processes the browser cannot relaunch) nothing changes: a dead
-// browser stays dead.
+// supervisor (the browser's restart actor), which replaces the process, the connection and the
+// browser actor as one unit; its limits and backoff are rt::restart_policy's (rt::restart_backoff),
+// counted over restarts and failed relaunches alike. When the process dies (a crash, kill -9, OOM),
+// the exit watcher fails every pending request at once with errc::browser_exited (26-165 ms after
+// kill -9 in tests/client/restart_test.cpp), and the supervisor, after the policy's backoff,
+// launches a new process (a new temporary profile; the dead one's process group and profile are
+// removed first) and re-attaches every page the user still holds. More than max_restarts restarts
+// within the window: it gives up, every page fails with errc::browser_exited, and state() is
+// gave_up. Without a policy (and for adopt / attach / connect, whose processes the browser cannot
+// relaunch) nothing changes: a dead browser stays dead.
 //
 // What survives a restart:
 // - the browser and page handles (copies keep working; pages() lists the same pages);
@@ -44,6 +46,9 @@
 // - handles and subscriptions taken before the restart from page::session(), from a domain actor
 //   obtained earlier (`auto net = p.network()` keeps the old actor: ask the page again), or from
 //   connection(): they belong to the dead connection and fail or stay silent. Take them again.
+//   Subscriptions are not re-registered: one made on the old session, or from a domain actor
+//   started before the restart, receives nothing more (the domain actors' own subscriptions are
+//   made again, by the fresh actors).
 // - page ids: target_id() and session_id() are the new target's.
 //
 // @par Thread Safety
