@@ -256,6 +256,15 @@ rt::task<rt::result<void>> bind_page(std::shared_ptr<browser_core> bc, std::shar
                                      cdp_connection conn, std::string target_id, std::string session_id, rt::deadline d) {
   pc->rebind(conn.session(session_id), target_id);
   const cdp_session session = pc->session();
+  // page::subscribe's subscriptions move to the new session before Page.enable (none on a new page).
+  for (const std::shared_ptr<detail::event_relay>& r : pc->live_relays()) {
+    event_options ro;
+    ro.capacity = r->capacity;
+    rt::result<rt::subscription<cdp_event>> moved = co_await session.subscribe(r->method, std::move(ro));
+    if (!moved) co_return std::move(moved).err();
+    std::lock_guard lk(r->mu);
+    r->replacement = std::move(*moved);
+  }
   event_options eo;
   eo.capacity = 1024;
   eo.filter = [](const cdp_event& e) { return e.domain() == "Page" || e.domain() == "Inspector"; };

@@ -1,5 +1,7 @@
 #include "page_core.hpp"
 
+#include <janus/rt/sleep.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -73,6 +75,20 @@ void page_core::rebind(cdp_session sess, std::string target) {
   std::lock_guard lk(mu);
   session_ = std::move(sess);
   target_id_ = std::move(target);
+}
+
+std::vector<std::shared_ptr<event_relay>> page_core::live_relays() {
+  std::lock_guard lk(mu);
+  std::vector<std::shared_ptr<event_relay>> out;
+  std::vector<std::weak_ptr<event_relay>> kept;
+  for (auto& w : relays_) {
+    if (std::shared_ptr<event_relay> r = w.lock()) {
+      out.push_back(std::move(r));
+      kept.push_back(std::move(w));
+    }
+  }
+  relays_ = std::move(kept);
+  return out;
 }
 
 rt::result<void> page_core::alive() const {
@@ -554,6 +570,63 @@ domains::console page::console() const { return domain_of(*core_, &page_core::co
 domains::dom page::dom() const { return domain_of(*core_, &page_core::dom); }
 domains::js_runtime page::runtime() const { return domain_of(*core_, &page_core::runtime); }
 domains::css page::css() const { return domain_of(*core_, &page_core::css); }
+
+namespace {
+
+// Forwards a page::subscribe subscription's events until its user drops it or the page is gone;
+// after a restart it reads the subscription the re-attach made on the new session. Never blocks
+// on the user: the user's side drops its oldest events when full, so a reader that stalls cannot
+// hold back the connection (the session subscription has the block policy).
+rt::task<void> run_relay(std::weak_ptr<page_core> weak, std::shared_ptr<detail::event_relay> r,
+                         rt::subscription<cdp_event> in) {
+  for (;;) {
+    {
+      std::lock_guard lk(r->mu);
+      if (r->replacement) {
+        in = std::move(*r->replacement);
+        r->replacement.reset();
+      }
+    }
+    {
+      std::shared_ptr<page_core> pc = weak.lock();
+      if (!pc || pc->gone.load(std::memory_order_acquire) != rt::errc::ok) break;
+    }
+    if (r->out.subscriber_count() == 0) break;
+    // Bounded, so that a dropped user, a gone page or a replacement is noticed within 250 ms.
+    rt::result<cdp_event> ev = co_await in.next(rt::deadline(std::chrono::milliseconds(250)));
+    if (!ev) {
+      // The old session's stream may end when its browser dies: wait for the replacement.
+      if (ev.code() != rt::errc::timeout) co_await rt::sleep_for(r->sched, std::chrono::milliseconds(50));
+      continue;
+    }
+    (void)r->out.try_publish(std::move(*ev));
+  }
+  r->out.close();
+}
+
+rt::task<rt::result<rt::subscription<cdp_event>>> do_subscribe(std::shared_ptr<page_core> pc, std::string method,
+                                                               std::size_t capacity) {
+  const std::string what = "subscribe " + method;
+  if (rt::result<void> a = pc->alive(); !a) co_return in_context(std::move(a).err(), what);
+  auto r = std::make_shared<detail::event_relay>(pc->sched, method, capacity);
+  event_options eo;
+  eo.capacity = capacity;
+  rt::result<rt::subscription<cdp_event>> in = co_await pc->session().subscribe(method, std::move(eo));
+  if (!in) co_return in_context(std::move(in).err(), what);
+  rt::subscription<cdp_event> out = r->out.subscribe(capacity, rt::overflow::drop_oldest);
+  {
+    std::lock_guard lk(pc->mu);
+    pc->relays_.push_back(r);
+  }
+  pc->sched.spawn(run_relay(pc, r, std::move(*in)));
+  co_return out;
+}
+
+}  // namespace
+
+rt::task<rt::result<rt::subscription<cdp_event>>> page::subscribe(std::string method, std::size_t capacity) const {
+  return do_subscribe(core_, std::move(method), capacity);
+}
 
 rt::task<rt::result<protocol::json_value>> page::evaluate(std::string expression, rt::deadline d) const {
   if (rt::result<void> a = core_->alive(); !a) co_return std::move(a).err();

@@ -11,6 +11,8 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <vector>
 #include <string>
 #include <variant>
 
@@ -28,6 +30,23 @@ struct page_signal {
 };
 
 class page_actor;
+
+/// One subscription made through page::subscribe: the user reads `out`; a relay task forwards the
+/// page's current session's events into it, and a restart's re-attach hands the relay a
+/// subscription on the new session (`replacement`) before the page's domains are enabled again.
+///
+/// @par Thread Safety
+/// `method` and `capacity` are immutable; `replacement` is guarded by mu; `out` is a stream
+/// (thread-safe).
+struct event_relay {
+  event_relay(rt::scheduler& s, std::string m, std::size_t cap) : sched(s), method(std::move(m)), capacity(cap), out(s) {}
+  rt::scheduler& sched;
+  const std::string method;
+  const std::size_t capacity;
+  rt::stream<cdp_event> out;
+  std::mutex mu;
+  std::optional<rt::subscription<cdp_event>> replacement;  // guarded by mu
+};
 
 /// @par Thread Safety
 /// Every member may be used from any thread: the session, target and actor are replaced only by a
@@ -53,6 +72,8 @@ struct page_core {
   void set_actor(rt::actor_ref<page_actor> a);
   /// A restart's re-attach: the page now lives in `target` through `sess`.
   void rebind(cdp_session sess, std::string target);
+  /// The relays of page::subscribe whose user still reads them.
+  std::vector<std::shared_ptr<event_relay>> live_relays();
 
   /// The page's error once it is gone or while its browser is restarting, else ok.
   rt::result<void> alive() const;
@@ -82,6 +103,7 @@ struct page_core {
   cdp_session session_;                // guarded by mu
   std::string target_id_;              // guarded by mu
   rt::actor_ref<page_actor> actor_;    // guarded by mu
+  std::vector<std::weak_ptr<event_relay>> relays_;  // guarded by mu
 
   // The domain actors, started on first use (guarded by mu); they stop with the last handle,
   // which is this core's once the user's copies are gone.

@@ -132,6 +132,9 @@ TEST_CASE("kill -9 fails pending requests within 1 s; the restart brings the sam
   REQUIRE(s.block_on(p.console().enable(rt::deadline(10s))));
   REQUIRE(s.block_on(p.network().enable(rt::deadline(10s))));
   const std::string old_target = p.target_id();
+  // A page-level subscription: re-registered on the new session by the restart.
+  auto loads = s.block_on(p.subscribe("Page.loadEventFired", 64));
+  REQUIRE(loads);
 
   REQUIRE(b.process() != nullptr);
   const int old_pid = b.process()->pid();
@@ -207,6 +210,15 @@ TEST_CASE("kill -9 fails pending requests within 1 s; the restart brings the sam
   // Navigation and evaluation work, and so do the console and network actors.
   auto nav = s.block_on(p.navigate(server->url("/b"), wait_until::load, rt::deadline(15s)));
   if (!nav) FAIL(nav.err().what());
+  // The subscription made before the crash sees the new browser's load events.
+  {
+    auto ev = s.block_on([](rt::subscription<cdp_event>& sub) -> rt::task<rt::result<cdp_event>> {
+      co_return co_await sub.next(rt::deadline(5s));
+    }(*loads));
+    if (!ev) FAIL(ev.err().what());
+    CHECK(ev->method() == "Page.loadEventFired");
+    CHECK(ev->session_id() == p.session_id());
+  }
   auto sum = s.block_on(p.evaluate("6 * 7", rt::deadline(10s)));
   REQUIRE(sum);
   CHECK(*sum == json_value(42));

@@ -30,6 +30,7 @@
 //
 // What survives a restart:
 // - the browser and page handles (copies keep working; pages() lists the same pages);
+// - subscriptions made with page::subscribe (re-registered on the page's new session);
 // - each page's place: it is re-opened in a new target and navigated (wait_until::load) to its
 //   last committed URL; if that fails the page stays alive on about:blank;
 // - the page's domain actors that had been started (network(), console(), dom(), runtime(),
@@ -46,9 +47,11 @@
 // - handles and subscriptions taken before the restart from page::session(), from a domain actor
 //   obtained earlier (`auto net = p.network()` keeps the old actor: ask the page again), or from
 //   connection(): they belong to the dead connection and fail or stay silent. Take them again.
-//   Subscriptions are not re-registered: one made on the old session, or from a domain actor
-//   started before the restart, receives nothing more (the domain actors' own subscriptions are
-//   made again, by the fresh actors).
+//   Such subscriptions are not re-registered: one made on the old session, or from a domain
+//   actor started before the restart, receives nothing more. Subscribe through page::subscribe
+//   instead: those are re-registered on the new session before its domains are enabled (events
+//   of the dead browser and of the relaunch gap are lost). The domain actors' own subscriptions
+//   are made again by the fresh actors.
 // - page ids: target_id() and session_id() are the new target's.
 //
 // @par Thread Safety

@@ -159,6 +159,15 @@ class page {
   domains::js_runtime runtime() const;
   domains::css css() const;
 
+  /// Events of the page's session whose method matches `method` ("Domain.event", "Domain.*",
+  /// "*"), on a subscription that follows the page across restarts of a supervised browser: the
+  /// re-attach registers it on the new session before the page's domains are enabled again, so
+  /// the new document's events are delivered. Events of the dead browser and of the relaunch gap
+  /// are not. At most `capacity` are queued: beyond that the oldest are dropped (counted by
+  /// dropped()), so a stalled reader cannot hold back the connection. The subscription ends when
+  /// the page is gone.
+  rt::task<rt::result<rt::subscription<cdp_event>>> subscribe(std::string method, std::size_t capacity) const;
+
   /// The value of a JavaScript expression (promises awaited), through the Runtime actor: a JS
   /// exception is errc::javascript with its message and stack.
   rt::task<rt::result<protocol::json_value>> evaluate(std::string expression,
