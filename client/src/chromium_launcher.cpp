@@ -5,6 +5,7 @@
 #include <janus/cdp/browser.hpp>
 #include <janus/rt/sleep.hpp>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -43,6 +44,22 @@ int browser_process::pid() const noexcept { return state_->pid; }
 bool browser_process::running() const { return !state_->closed.load(std::memory_order_acquire) && !state_->has_exited(); }
 
 std::vector<std::string> browser_process::last_stderr_lines() const { return state_->last_lines(); }
+
+const std::string& browser_process::profile_dir() const noexcept { return state_->profile_dir; }
+
+void browser_process::on_exit(std::function<void(std::string)> f) {
+  {
+    std::weak_ptr<connection_core> weak = connection_.state_->core;
+    // The watcher and recheck_exit() below may both see the exit: the handler runs once.
+    auto once = std::make_shared<std::atomic<bool>>(false);
+    std::lock_guard lk(state_->mu);
+    state_->on_unexpected_exit = [weak, once, f = std::move(f)](std::string why) {
+      if (auto c = weak.lock()) c->close(why, rt::errc::browser_exited);
+      if (!once->exchange(true)) f(std::move(why));
+    };
+  }
+  state_->recheck_exit();
+}
 
 void browser_process::close() {
   if (state_->closed.exchange(true, std::memory_order_acq_rel)) return;

@@ -1,6 +1,7 @@
 #include "page_core.hpp"
 
 #include <janus/protocol/base64.hpp>
+#include <janus/rt/sleep.hpp>
 
 #include <algorithm>
 #include <array>
@@ -44,15 +45,71 @@ rt::task<rt::result<json_value>> call_json(cdp_session s, std::string method, st
 
 page_core::~page_core() {
   // The actor only holds a weak reference: with the last handle gone nobody can ask it anything.
-  if (actor) actor.stop();
+  if (actor_) actor_.stop();
+}
+
+cdp_session page_core::session() const {
+  std::lock_guard lk(mu);
+  return session_;
+}
+
+std::string page_core::target_id() const {
+  std::lock_guard lk(mu);
+  return target_id_;
+}
+
+rt::actor_ref<page_actor> page_core::actor() const {
+  std::lock_guard lk(mu);
+  return actor_;
+}
+
+void page_core::set_actor(rt::actor_ref<page_actor> a) {
+  rt::actor_ref<page_actor> old;
+  {
+    std::lock_guard lk(mu);
+    old = std::exchange(actor_, std::move(a));
+  }
+  if (old) old.stop();
+}
+
+void page_core::rebind(cdp_session sess, std::string target) {
+  std::lock_guard lk(mu);
+  session_ = std::move(sess);
+  target_id_ = std::move(target);
+}
+
+std::vector<std::shared_ptr<event_relay>> page_core::live_relays() {
+  std::lock_guard lk(mu);
+  std::vector<std::shared_ptr<event_relay>> out;
+  std::vector<std::weak_ptr<event_relay>> kept;
+  for (auto& w : relays_) {
+    if (std::shared_ptr<event_relay> r = w.lock()) {
+      out.push_back(std::move(r));
+      kept.push_back(std::move(w));
+    }
+  }
+  relays_ = std::move(kept);
+  return out;
 }
 
 rt::result<void> page_core::alive() const {
   const rt::errc code = gone.load(std::memory_order_acquire);
-  if (code == rt::errc::ok) return {};
+  if (code == rt::errc::ok) {
+    if (!restarting_.load(std::memory_order_acquire)) return {};
+    std::lock_guard lk(mu);
+    return rt::error{rt::errc::browser_exited, "page " + target_id_ + ": the browser is restarting (" + restart_why + ")"};
+  }
   std::lock_guard lk(mu);
-  return rt::error{code, "page " + target_id + ": " + gone_why};
+  return rt::error{code, "page " + target_id_ + ": " + gone_why};
 }
+
+void page_core::set_restarting(std::string why) {
+  std::lock_guard lk(mu);
+  restart_why = std::move(why);
+  restarting_.store(true, std::memory_order_release);
+}
+
+void page_core::clear_restarting() { restarting_.store(false, std::memory_order_release); }
 
 bool page_core::mark_gone(rt::errc code, std::string why) {
   {
@@ -63,7 +120,8 @@ bool page_core::mark_gone(rt::errc code, std::string why) {
     gone.store(code, std::memory_order_release);
   }
   // Requests first: a caller blocked on a reply learns at once, not at its deadline.
-  session.core()->fail_session(session.id(), code, why);
+  const cdp_session sess = session();
+  sess.core()->fail_session(sess.id(), code, why);
   page_signal s;
   s.gone = code;
   s.why = std::move(why);
@@ -170,8 +228,8 @@ page_info page_actor::handle(get_info) const {
   out.dom_content_loaded = dom_content_loaded_;
   out.loaded = loaded_;
   if (std::shared_ptr<page_core> core = core_.lock()) {
-    out.target_id = core->target_id;
-    out.session_id = core->session.id();
+    out.target_id = core->target_id();
+    out.session_id = core->session().id();
     auto [title, url] = core->title_and_url();
     out.title = std::move(title);
     if (out.url.empty()) out.url = std::move(url);
@@ -266,7 +324,7 @@ rt::task<rt::result<navigation>> wait_for_document(std::shared_ptr<page_core> pc
 }
 
 rt::task<rt::result<std::string>> main_frame_id(std::shared_ptr<page_core> pc, rt::deadline d) {
-  rt::result<json_value> tree = co_await call_json(pc->session, "Page.getFrameTree", "{}", d);
+  rt::result<json_value> tree = co_await call_json(pc->session(), "Page.getFrameTree", "{}", d);
   if (!tree) co_return std::move(tree).err();
   std::string id = string_of((*tree)["frameTree"]["frame"]["id"]);
   if (id.empty()) co_return rt::error{rt::errc::parse, "Page.getFrameTree reply has no main frame id"};
@@ -280,7 +338,7 @@ rt::task<rt::result<navigation>> do_navigate(std::shared_ptr<page_core> pc, std:
   rt::subscription<page_signal> sub = pc->watch();  // armed before the command
   json_value params = json_value::object();
   params.set("url", url);
-  rt::result<json_value> r = co_await call_json(pc->session, "Page.navigate", params.dump(), d);
+  rt::result<json_value> r = co_await call_json(pc->session(), "Page.navigate", params.dump(), d);
   if (!r) co_return in_context(std::move(r).err(), what);
   if (const std::string error_text = string_of((*r)["errorText"]); !error_text.empty())
     co_return rt::error{rt::errc::protocol, what + " failed: " + error_text};
@@ -301,7 +359,7 @@ rt::task<rt::result<navigation>> do_reload(std::shared_ptr<page_core> pc, wait_u
   rt::result<std::string> frame = co_await main_frame_id(pc, d);
   if (!frame) co_return in_context(std::move(frame).err(), what);
   rt::subscription<page_signal> sub = pc->watch();
-  rt::result<json_value> r = co_await call_json(pc->session, "Page.reload", "{}", d);
+  rt::result<json_value> r = co_await call_json(pc->session(), "Page.reload", "{}", d);
   if (!r) co_return in_context(std::move(r).err(), what);
   navigation nav;
   nav.frame_id = std::move(*frame);
@@ -311,7 +369,7 @@ rt::task<rt::result<navigation>> do_reload(std::shared_ptr<page_core> pc, wait_u
 rt::task<rt::result<navigation>> do_history(std::shared_ptr<page_core> pc, int delta, wait_until until, rt::deadline d) {
   const std::string what = delta < 0 ? "go back" : "go forward";
   if (rt::result<void> a = pc->alive(); !a) co_return in_context(std::move(a).err(), what);
-  rt::result<json_value> history = co_await call_json(pc->session, "Page.getNavigationHistory", "{}", d);
+  rt::result<json_value> history = co_await call_json(pc->session(), "Page.getNavigationHistory", "{}", d);
   if (!history) co_return in_context(std::move(history).err(), what);
   const std::int64_t current = (*history)["currentIndex"].get_int().value_or(-1);
   const json_value& entries = (*history)["entries"];
@@ -325,7 +383,7 @@ rt::task<rt::result<navigation>> do_history(std::shared_ptr<page_core> pc, int d
   rt::subscription<page_signal> sub = pc->watch();
   json_value params = json_value::object();
   params.set("entryId", *entry_id);
-  rt::result<json_value> r = co_await call_json(pc->session, "Page.navigateToHistoryEntry", params.dump(), d);
+  rt::result<json_value> r = co_await call_json(pc->session(), "Page.navigateToHistoryEntry", params.dump(), d);
   if (!r) co_return in_context(std::move(r).err(), what);
   navigation nav;
   nav.frame_id = std::move(*frame);
@@ -340,7 +398,7 @@ rt::task<rt::result<void>> do_set_content(std::shared_ptr<page_core> pc, std::st
   json_value params = json_value::object();
   params.set("frameId", *frame);
   params.set("html", std::move(html));
-  rt::result<json_value> r = co_await call_json(pc->session, "Page.setDocumentContent", params.dump(), d);
+  rt::result<json_value> r = co_await call_json(pc->session(), "Page.setDocumentContent", params.dump(), d);
   if (!r) co_return in_context(std::move(r).err(), what);
   co_return rt::ok;
 }
@@ -363,7 +421,7 @@ rt::task<rt::result<json_value>> element_clip(std::shared_ptr<page_core> pc, std
   json_value eval = json_value::object();
   eval.set("expression", "document.querySelector(" + selector_json.dump() + ")");
   eval.set("returnByValue", false);
-  rt::result<json_value> found = co_await call_json(pc->session, "Runtime.evaluate", eval.dump(), d);
+  rt::result<json_value> found = co_await call_json(pc->session(), "Runtime.evaluate", eval.dump(), d);
   if (!found) co_return std::move(found).err();
   if (!(*found)["exceptionDetails"].is_null())
     co_return rt::error{rt::errc::invalid_argument,
@@ -372,8 +430,8 @@ rt::task<rt::result<json_value>> element_clip(std::shared_ptr<page_core> pc, std
   if (object_id.empty()) co_return rt::error{rt::errc::not_found, "no element matches " + selector};
   json_value by_object = json_value::object();
   by_object.set("objectId", object_id);
-  rt::result<json_value> box = co_await call_json(pc->session, "DOM.getBoxModel", by_object.dump(), d);
-  (void)co_await call_json(pc->session, "Runtime.releaseObject", by_object.dump(), d);
+  rt::result<json_value> box = co_await call_json(pc->session(), "DOM.getBoxModel", by_object.dump(), d);
+  (void)co_await call_json(pc->session(), "Runtime.releaseObject", by_object.dump(), d);
   if (!box) {
     rt::error e = std::move(box).err();
     if (e.code == rt::errc::protocol) e.code = rt::errc::invalid_argument;  // e.g. display:none
@@ -390,7 +448,7 @@ rt::task<rt::result<json_value>> element_clip(std::shared_ptr<page_core> pc, std
   }
   if (x1 - x0 <= 0 || y1 - y0 <= 0) co_return rt::error{rt::errc::invalid_argument, "element " + selector + " has an empty box"};
   // The box is in viewport coordinates; a clip is in document coordinates.
-  rt::result<json_value> metrics = co_await call_json(pc->session, "Page.getLayoutMetrics", "{}", d);
+  rt::result<json_value> metrics = co_await call_json(pc->session(), "Page.getLayoutMetrics", "{}", d);
   if (!metrics) co_return std::move(metrics).err();
   const double page_x = (*metrics)["cssVisualViewport"]["pageX"].get_double().value_or(0);
   const double page_y = (*metrics)["cssVisualViewport"]["pageY"].get_double().value_or(0);
@@ -409,7 +467,7 @@ rt::task<rt::result<std::vector<std::uint8_t>>> do_screenshot(std::shared_ptr<pa
     params.set("clip", std::move(*clip));
     params.set("captureBeyondViewport", true);
   } else if (o.full_page) {
-    rt::result<json_value> metrics = co_await call_json(pc->session, "Page.getLayoutMetrics", "{}", d);
+    rt::result<json_value> metrics = co_await call_json(pc->session(), "Page.getLayoutMetrics", "{}", d);
     if (!metrics) co_return in_context(std::move(metrics).err(), what);
     const json_value& size = (*metrics)["cssContentSize"];
     const double w = std::ceil(size["width"].get_double().value_or(0));
@@ -418,7 +476,7 @@ rt::task<rt::result<std::vector<std::uint8_t>>> do_screenshot(std::shared_ptr<pa
     params.set("clip", clip_of(0, 0, w, h));
     params.set("captureBeyondViewport", true);
   }
-  rt::result<json_value> shot = co_await call_json(pc->session, "Page.captureScreenshot", params.dump(), d);
+  rt::result<json_value> shot = co_await call_json(pc->session(), "Page.captureScreenshot", params.dump(), d);
   if (!shot) co_return in_context(std::move(shot).err(), what);
   const std::string* data = (*shot)["data"].get_string();
   if (!data) co_return rt::error{rt::errc::parse, what + ": Page.captureScreenshot reply has no data"};
@@ -429,11 +487,11 @@ rt::task<rt::result<std::vector<std::uint8_t>>> do_screenshot(std::shared_ptr<pa
 
 rt::task<rt::result<page_info>> do_info(std::shared_ptr<page_core> pc, rt::deadline d) {
   detail::page_actor::get_info m;
-  rt::result<page_info> r = co_await pc->actor.ask(m, d);
+  rt::result<page_info> r = co_await pc->actor().ask(m, d);
   if (!r || r->gone != rt::errc::ok) co_return r;
   // Chromium does not announce every title change in Target.targetInfoChanged (it stops at the
   // URL-like title of a document still being parsed), so the document is asked directly.
-  rt::result<json_value> title = co_await call_json(pc->session, "Runtime.evaluate",
+  rt::result<json_value> title = co_await call_json(pc->session(), "Runtime.evaluate",
                                                     R"({"expression":"document.title","returnByValue":true})", d);
   if (title) {
     if (const std::string* t = (*title)["result"]["value"].get_string()) r->title = *t;
@@ -445,9 +503,9 @@ rt::task<rt::result<page_info>> do_info(std::shared_ptr<page_core> pc, rt::deadl
 
 // --- page ---------------------------------------------------------------------------------------------
 
-const std::string& page::target_id() const noexcept { return core_->target_id; }
-const std::string& page::session_id() const noexcept { return core_->session.id(); }
-const cdp_session& page::session() const noexcept { return core_->session; }
+std::string page::target_id() const { return core_->target_id(); }
+std::string page::session_id() const { return core_->session().id(); }
+cdp_session page::session() const { return core_->session(); }
 rt::result<void> page::alive() const { return core_->alive(); }
 
 namespace {
@@ -456,7 +514,7 @@ template <class Domain>
 Domain domain_of(page_core& pc, Domain page_core::*member) {
   std::lock_guard lk(pc.mu);
   Domain& d = pc.*member;
-  if (!d) d = Domain::start(pc.sched, pc.session);
+  if (!d) d = Domain::start(pc.sched, pc.session_);
   return d;
 }
 
@@ -515,6 +573,63 @@ domains::js_runtime page::runtime() const { return domain_of(*core_, &page_core:
 domains::css page::css() const { return domain_of(*core_, &page_core::css); }
 domains::debugger page::debugger() const { return domain_of(*core_, &page_core::debugger); }
 domains::performance page::performance() const { return domain_of(*core_, &page_core::performance); }
+
+namespace {
+
+// Forwards a page::subscribe subscription's events until its user drops it or the page is gone;
+// after a restart it reads the subscription the re-attach made on the new session. Never blocks
+// on the user: the user's side drops its oldest events when full, so a reader that stalls cannot
+// hold back the connection (the session subscription has the block policy).
+rt::task<void> run_relay(std::weak_ptr<page_core> weak, std::shared_ptr<detail::event_relay> r,
+                         rt::subscription<cdp_event> in) {
+  for (;;) {
+    {
+      std::lock_guard lk(r->mu);
+      if (r->replacement) {
+        in = std::move(*r->replacement);
+        r->replacement.reset();
+      }
+    }
+    {
+      std::shared_ptr<page_core> pc = weak.lock();
+      if (!pc || pc->gone.load(std::memory_order_acquire) != rt::errc::ok) break;
+    }
+    if (r->out.subscriber_count() == 0) break;
+    // Bounded, so that a dropped user, a gone page or a replacement is noticed within 250 ms.
+    rt::result<cdp_event> ev = co_await in.next(rt::deadline(std::chrono::milliseconds(250)));
+    if (!ev) {
+      // The old session's stream may end when its browser dies: wait for the replacement.
+      if (ev.code() != rt::errc::timeout) co_await rt::sleep_for(r->sched, std::chrono::milliseconds(50));
+      continue;
+    }
+    (void)r->out.try_publish(std::move(*ev));
+  }
+  r->out.close();
+}
+
+rt::task<rt::result<rt::subscription<cdp_event>>> do_subscribe(std::shared_ptr<page_core> pc, std::string method,
+                                                               std::size_t capacity) {
+  const std::string what = "subscribe " + method;
+  if (rt::result<void> a = pc->alive(); !a) co_return in_context(std::move(a).err(), what);
+  auto r = std::make_shared<detail::event_relay>(pc->sched, method, capacity);
+  event_options eo;
+  eo.capacity = capacity;
+  rt::result<rt::subscription<cdp_event>> in = co_await pc->session().subscribe(method, std::move(eo));
+  if (!in) co_return in_context(std::move(in).err(), what);
+  rt::subscription<cdp_event> out = r->out.subscribe(capacity, rt::overflow::drop_oldest);
+  {
+    std::lock_guard lk(pc->mu);
+    pc->relays_.push_back(r);
+  }
+  pc->sched.spawn(run_relay(pc, r, std::move(*in)));
+  co_return out;
+}
+
+}  // namespace
+
+rt::task<rt::result<rt::subscription<cdp_event>>> page::subscribe(std::string method, std::size_t capacity) const {
+  return do_subscribe(core_, std::move(method), capacity);
+}
 
 rt::task<rt::result<protocol::json_value>> page::evaluate(std::string expression, rt::deadline d) const {
   if (rt::result<void> a = core_->alive(); !a) co_return std::move(a).err();

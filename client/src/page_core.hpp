@@ -11,6 +11,8 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <vector>
 #include <string>
 #include <variant>
 
@@ -29,23 +31,56 @@ struct page_signal {
 
 class page_actor;
 
+/// One subscription made through page::subscribe: the user reads `out`; a relay task forwards the
+/// page's current session's events into it, and a restart's re-attach hands the relay a
+/// subscription on the new session (`replacement`) before the page's domains are enabled again.
+///
 /// @par Thread Safety
-/// Every member may be used from any thread: ids are immutable, the rest is atomic or guarded by mu.
+/// `method` and `capacity` are immutable; `replacement` is guarded by mu; `out` is a stream
+/// (thread-safe).
+struct event_relay {
+  event_relay(rt::scheduler& s, std::string m, std::size_t cap) : sched(s), method(std::move(m)), capacity(cap), out(s) {}
+  rt::scheduler& sched;
+  const std::string method;
+  const std::size_t capacity;
+  rt::stream<cdp_event> out;
+  std::mutex mu;
+  std::optional<rt::subscription<cdp_event>> replacement;  // guarded by mu
+};
+
+/// @par Thread Safety
+/// Every member may be used from any thread: the session, target and actor are replaced only by a
+/// browser restart and are read through their accessors (guarded by mu); the rest is atomic or
+/// guarded by mu.
 struct page_core {
-  page_core(rt::scheduler& s, cdp_session sess, std::string target)
-      : sched(s), session(std::move(sess)), target_id(std::move(target)), signals(s) {}
+  page_core(rt::scheduler& s, cdp_session sess, std::string target, std::string context)
+      : sched(s), context_id(std::move(context)), signals(s), session_(std::move(sess)), target_id_(std::move(target)) {}
   ~page_core();
   page_core(const page_core&) = delete;
   page_core& operator=(const page_core&) = delete;
 
   rt::scheduler& sched;
-  const cdp_session session;
-  const std::string target_id;
+  /// The browser context the page was opened in (empty: the default one); never changes.
+  const std::string context_id;
   rt::stream<page_signal> signals;
-  rt::actor_ref<page_actor> actor;  // set once, before the page is handed out
 
-  /// The page's error once it is gone, else ok.
+  /// The current session, target and page actor: a restart of the browser replaces all three.
+  cdp_session session() const;
+  std::string target_id() const;
+  rt::actor_ref<page_actor> actor() const;
+  /// Set before the page is handed out, and by a restart's re-attach (which stops the old actor).
+  void set_actor(rt::actor_ref<page_actor> a);
+  /// A restart's re-attach: the page now lives in `target` through `sess`.
+  void rebind(cdp_session sess, std::string target);
+  /// The relays of page::subscribe whose user still reads them.
+  std::vector<std::shared_ptr<event_relay>> live_relays();
+
+  /// The page's error once it is gone or while its browser is restarting, else ok.
   rt::result<void> alive() const;
+  /// While the browser is being relaunched: alive() fails with errc::browser_exited and `why`.
+  void set_restarting(std::string why);
+  void clear_restarting();
+  bool restarting() const { return restarting_.load(std::memory_order_acquire); }
   /// First caller wins: fails the session's pending requests and blocks its later ones, tells the
   /// waiters, and ends the signal stream. Returns whether this call made it gone.
   bool mark_gone(rt::errc code, std::string why);
@@ -62,7 +97,13 @@ struct page_core {
   mutable std::mutex mu;
   std::string gone_why;  // guarded by mu
   std::string title;     // guarded by mu
-  std::string target_url;
+  std::string target_url;   // guarded by mu
+  std::string restart_why;  // guarded by mu
+  std::atomic<bool> restarting_{false};
+  cdp_session session_;                // guarded by mu
+  std::string target_id_;              // guarded by mu
+  rt::actor_ref<page_actor> actor_;    // guarded by mu
+  std::vector<std::weak_ptr<event_relay>> relays_;  // guarded by mu
 
   // The domain actors, started on first use (guarded by mu); they stop with the last handle,
   // which is this core's once the user's copies are gone.

@@ -16,6 +16,44 @@
 // new_page needs no correlation of attachedToTarget events, and targets opened by pages
 // themselves (popups, workers) are not attached and paused behind our back.
 //
+// Supervision (launch_options::restart). A launched browser with a restart policy is owned by a
+// supervisor (the browser's restart actor), which replaces the process, the connection and the
+// browser actor as one unit; its limits and backoff are rt::restart_policy's (rt::restart_backoff),
+// counted over restarts and failed relaunches alike. When the process dies (a crash, kill -9, OOM),
+// the exit watcher fails every pending request at once with errc::browser_exited (26-165 ms after
+// kill -9 in tests/client/restart_test.cpp), and the supervisor, after the policy's backoff,
+// launches a new process (a new temporary profile; the dead one's process group and profile are
+// removed first) and re-attaches every page the user still holds. More than max_restarts restarts
+// within the window: it gives up, every page fails with errc::browser_exited, and state() is
+// gave_up. Without a policy (and for adopt / attach / connect, whose processes the browser cannot
+// relaunch) nothing changes: a dead browser stays dead.
+//
+// What survives a restart:
+// - the browser and page handles (copies keep working; pages() lists the same pages);
+// - subscriptions made with page::subscribe (re-registered on the page's new session);
+// - each page's place: it is re-opened in a new target and navigated (wait_until::load) to its
+//   last committed URL; if that fails the page stays alive on about:blank;
+// - the page's domain actors that had been started (network(), console(), dom(), runtime(),
+//   css()): the page replaces each by a fresh actor on the new session and enables it. Their
+//   caches start empty: the request table and the console buffer hold only what happened since the
+//   restart, the DOM mirror starts a new document, runtime contexts are the new ones.
+// What cannot survive:
+// - requests pending at the crash: they fail with browser_exited and are never re-sent;
+// - calls made during the relaunch: they fail at once with errc::browser_exited ("the browser is
+//   restarting"); wait_running(deadline) waits for the restart to finish;
+// - state held in the dead process: cookies, storage, the history list, JS objects and handles,
+//   form contents, scroll positions; isolated contexts (create_context) — pages in one are failed
+//   with browser_exited, as they have nowhere to go;
+// - handles and subscriptions taken before the restart from page::session(), from a domain actor
+//   obtained earlier (`auto net = p.network()` keeps the old actor: ask the page again), or from
+//   connection(): they belong to the dead connection and fail or stay silent. Take them again.
+//   Such subscriptions are not re-registered: one made on the old session, or from a domain
+//   actor started before the restart, receives nothing more. Subscribe through page::subscribe
+//   instead: those are re-registered on the new session before its domains are enabled (events
+//   of the dead browser and of the relaunch gap are lost). The domain actors' own subscriptions
+//   are made again by the fresh actors.
+// - page ids: target_id() and session_id() are the new target's.
+//
 // @par Thread Safety
 // browser is a handle: copies may be used from any threads at once. The browser (with its
 // process, if it owns one) shuts down when the last copy is destroyed or close() is called; it
@@ -30,6 +68,7 @@
 #include <janus/rt/task.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,13 +103,22 @@ struct browser_version {
   std::string js_version;
 };
 
+/// Where a browser is in its life (see "Supervision" above).
+enum class browser_state : std::uint8_t {
+  running,
+  restarting,  // the process died; the supervisor is relaunching it and re-attaching the pages
+  gave_up,     // the restart policy's limit was reached: every page failed with browser_exited
+  closed,      // close() was called (or the last handle is gone)
+};
+
 namespace detail {
 struct browser_core;
 }
 
 class browser {
  public:
-  /// Launches a headless Chromium (see launch_chromium) and owns it.
+  /// Launches a headless Chromium (see launch_chromium) and owns it; with options.restart, it is
+  /// supervised (see above).
   static rt::task<rt::result<browser>> launch(rt::scheduler& sched, launch_options options = {});
   /// Takes over a launched browser process.
   static rt::task<rt::result<browser>> adopt(rt::scheduler& sched, std::unique_ptr<browser_process> process);
@@ -102,16 +150,26 @@ class browser {
   /// Disposes of a context, closing its pages.
   rt::task<rt::result<void>> dispose_context(std::string context_id, rt::deadline d = std::chrono::seconds(10)) const;
 
-  const cdp_connection& connection() const noexcept;
-  /// The process, when this browser launched or adopted one; else nullptr.
-  browser_process* process() const noexcept;
+  /// The current connection (a restart replaces it: a copy kept from before belongs to the dead one).
+  cdp_connection connection() const;
+  /// The current process, when this browser launched or adopted one; else nullptr. A process
+  /// replaced by a restart is closed but stays valid until the browser is destroyed.
+  browser_process* process() const;
+
+  browser_state state() const noexcept;
+  /// Restarts completed so far (a new process is up and the pages were re-attached).
+  std::uint64_t restarts() const noexcept;
+  /// Returns once the browser is running (at once if it is): after a restart, its pages are
+  /// re-attached. Fails with errc::browser_exited if it gave up, errc::cancelled if closed,
+  /// errc::timeout at `d`.
+  rt::task<rt::result<void>> wait_running(rt::deadline d) const;
   /// Fails every page, closes the connection, and ends the process if owned. Idempotent.
   void close() const;
   explicit operator bool() const noexcept { return core_ != nullptr; }
 
  private:
   explicit browser(std::shared_ptr<detail::browser_core> core) : core_(std::move(core)) {}
-  static rt::task<rt::result<browser>> start(rt::scheduler& sched, cdp_connection connection,
+  static rt::task<rt::result<browser>> start(std::shared_ptr<detail::browser_core> bc, cdp_connection connection,
                                              std::unique_ptr<browser_process> process);
   std::shared_ptr<detail::browser_core> core_;
 };

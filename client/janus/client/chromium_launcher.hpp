@@ -13,9 +13,12 @@
 #include <janus/client/cdp_connection.hpp>
 #include <janus/rt/result.hpp>
 #include <janus/rt/scheduler.hpp>
+#include <janus/rt/supervision.hpp>
 #include <janus/rt/task.hpp>
 
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +37,11 @@ struct launch_options {
   /// From spawning until the browser answers (pipe) or its DevTools URL is connected (port).
   std::chrono::milliseconds launch_timeout{20000};
   connection_options connection;
+  /// Used by browser::launch (launch_chromium ignores it): with a policy, the browser is
+  /// supervised — when its process dies, it is relaunched after the policy's backoff (a new
+  /// process with a new profile) and the pages are re-attached; more than max_restarts within
+  /// the window gives up. Without one (the default), a dead browser stays dead. See browser.hpp.
+  std::optional<rt::restart_policy> restart;
 };
 
 namespace detail {
@@ -66,6 +74,13 @@ class browser_process {
   bool running() const;
   /// The last lines the browser wrote to stderr (at most ~20), oldest first.
   std::vector<std::string> last_stderr_lines() const;
+  /// The temporary profile directory (removed by close()).
+  const std::string& profile_dir() const noexcept;
+
+  /// Calls `f` once (on the io thread, after the connection was failed with errc::browser_exited)
+  /// when the browser exits while nobody is closing it; at once if it has exited already. Replaces
+  /// an earlier handler. `f` must not block: it is how a supervisor learns of the crash.
+  void on_exit(std::function<void(std::string why)> f);
 
   /// Closes the connection, ends the process group (SIGTERM, then SIGKILL after a short grace),
   /// reaps the browser and removes the temporary profile. Idempotent; the destructor calls it.

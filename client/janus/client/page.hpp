@@ -15,6 +15,14 @@
 // progress (navigate, reload...) fail the same way, and every later call fails at once with the
 // same error. Other pages on the same connection are not affected.
 //
+// Under a supervised browser (launch_options::restart, see browser.hpp for what survives), a
+// browser crash is not the page's end: its pending requests fail with errc::browser_exited, calls
+// made while the browser is relaunched fail at once with errc::browser_exited ("restarting"), and
+// then the same page handle is re-attached to a new target, back on its last committed URL, with
+// the domain actors it had started replaced by fresh, enabled ones (ask network() etc. again: a
+// domain handle kept from before the crash stays bound to the dead session). If the supervisor
+// gives up, the page is gone with errc::browser_exited.
+//
 // Integration: the domain actors (Network, Runtime, DOM, CSS, Console) take `session()`; a
 // network-idle wait belongs in `wait_until` once the Network actor can report idleness (see
 // page.cpp, wait_for_document).
@@ -97,7 +105,8 @@ struct page_info {
   std::string title;      // document.title when asked; else the target's last announced title
   bool dom_content_loaded = false;
   bool loaded = false;
-  /// ok while the page lives; target_crashed or target_closed once it is gone.
+  /// ok while the page lives; target_crashed, target_closed (or browser_exited, when its
+  /// supervised browser gave up restarting) once it is gone.
   rt::errc gone = rt::errc::ok;
   std::string gone_reason;
 };
@@ -107,14 +116,18 @@ class page {
   page() = default;
   explicit page(std::shared_ptr<detail::page_core> core) : core_(std::move(core)) {}
 
-  const std::string& target_id() const noexcept;
-  const std::string& session_id() const noexcept;
-  /// The page's flattened session: raw calls, typed commands, events (and domain actors).
-  const cdp_session& session() const noexcept;
+  /// The page's current target and session. A restart of a supervised browser (browser.hpp)
+  /// re-attaches the page to a new target: these then return the new ids.
+  std::string target_id() const;
+  std::string session_id() const;
+  /// The page's flattened session: raw calls, typed commands, events (and domain actors). A copy
+  /// taken before a restart stays bound to the dead connection.
+  cdp_session session() const;
   explicit operator bool() const noexcept { return core_ != nullptr; }
   bool operator==(const page& o) const noexcept { return core_ == o.core_; }
 
-  /// ok while the page lives; its crash or close error once it is gone.
+  /// ok while the page lives; its crash or close error once it is gone; errc::browser_exited while
+  /// its supervised browser is restarting.
   rt::result<void> alive() const;
 
   /// Navigates the main frame and waits until `until`. A failed navigation (the reply's errorText,
@@ -149,6 +162,15 @@ class page {
   domains::css css() const;
   domains::debugger debugger() const;
   domains::performance performance() const;
+
+  /// Events of the page's session whose method matches `method` ("Domain.event", "Domain.*",
+  /// "*"), on a subscription that follows the page across restarts of a supervised browser: the
+  /// re-attach registers it on the new session before the page's domains are enabled again, so
+  /// the new document's events are delivered. Events of the dead browser and of the relaunch gap
+  /// are not. At most `capacity` are queued: beyond that the oldest are dropped (counted by
+  /// dropped()), so a stalled reader cannot hold back the connection. The subscription ends when
+  /// the page is gone.
+  rt::task<rt::result<rt::subscription<cdp_event>>> subscribe(std::string method, std::size_t capacity) const;
 
   /// The value of a JavaScript expression (promises awaited), through the Runtime actor: a JS
   /// exception is errc::javascript with its message and stack.
