@@ -490,6 +490,7 @@ rt::task<void> restart_domains(std::shared_ptr<page_core> pc, rt::deadline d) {
   domains::dom doc;
   domains::js_runtime js;
   domains::css sheets;
+  domains::debugger dbg;
   {
     std::lock_guard lk(pc->mu);
     const cdp_session s = pc->session_;
@@ -498,6 +499,9 @@ rt::task<void> restart_domains(std::shared_ptr<page_core> pc, rt::deadline d) {
     if (pc->dom) doc = pc->dom = domains::dom::start(pc->sched, s);
     if (pc->runtime) js = pc->runtime = domains::js_runtime::start(pc->sched, s);
     if (pc->css) sheets = pc->css = domains::css::start(pc->sched, s);
+    if (pc->debugger) dbg = pc->debugger = domains::debugger::start(pc->sched, s);
+    // Performance keeps no event-fed cache: a fresh actor enables itself on its next read.
+    if (pc->performance) pc->performance = domains::performance::start(pc->sched, s);
   }
   // A domain that fails to enable here enables itself again on first use.
   if (net) (void)co_await net.enable(d);
@@ -505,6 +509,7 @@ rt::task<void> restart_domains(std::shared_ptr<page_core> pc, rt::deadline d) {
   if (js) (void)co_await js.enable(d);
   if (doc) (void)co_await doc.enable(d);
   if (sheets) (void)co_await sheets.enable(d);
+  if (dbg) (void)co_await dbg.enable(d);
 }
 
 // Re-attaches one page to the relaunched browser: a new target in the default context, the same
