@@ -221,19 +221,8 @@ console console::start(rt::scheduler& sched, client::cdp_session session, consol
 namespace {
 
 using ref_t = rt::actor_ref<console_actor>;
-
-rt::task<rt::result<void>> ask_enable(ref_t ref, rt::deadline d) {
-  console_actor::enable en{d};
-  co_return co_await ref.ask(std::move(en), d);
-}
-
-template <class M>
-rt::task<rt::ask_result_t<console_actor, M>> enable_then_ask(ref_t ref, M m, rt::deadline d) {
-  console_actor::enable en{d};
-  rt::result<void> on = co_await ref.ask(std::move(en), d);
-  if (!on) co_return std::move(on).err();
-  co_return co_await ref.ask(std::move(m), d);
-}
+using detail::ask_enable;
+using detail::enable_then_ask;
 
 }  // namespace
 

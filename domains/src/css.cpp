@@ -158,11 +158,8 @@ css css::start(rt::scheduler& sched, client::cdp_session session, css_options op
 namespace {
 
 using ref_t = rt::actor_ref<css_actor>;
-
-rt::task<rt::result<void>> ask_enable(ref_t ref, rt::deadline d) {
-  css_actor::enable en{d};
-  co_return co_await ref.ask(std::move(en), d);
-}
+using detail::ask_enable;
+using detail::enable_then_ask;
 
 rt::task<rt::result<std::vector<style_sheet>>> ask_sheets(ref_t ref, rt::deadline d) {
   css_actor::enable en{d};

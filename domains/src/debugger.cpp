@@ -180,19 +180,8 @@ debugger debugger::start(rt::scheduler& sched, client::cdp_session session, debu
 namespace {
 
 using ref_t = rt::actor_ref<debugger_actor>;
-
-rt::task<rt::result<void>> ask_enable(ref_t ref, rt::deadline d) {
-  debugger_actor::enable en{d};
-  co_return co_await ref.ask(std::move(en), d);
-}
-
-template <class M>
-rt::task<rt::ask_result_t<debugger_actor, M>> enable_then_ask(ref_t ref, M m, rt::deadline d) {
-  debugger_actor::enable en{d};
-  rt::result<void> on = co_await ref.ask(std::move(en), d);
-  if (!on) co_return std::move(on).err();
-  co_return co_await ref.ask(std::move(m), d);
-}
+using detail::ask_enable;
+using detail::enable_then_ask;
 
 /// Enables, then sends a Debugger command and returns its parsed result.
 rt::task<rt::result<json_value>> enable_then_call(ref_t ref, client::cdp_session session, std::string method,

@@ -229,11 +229,8 @@ interceptor interceptor::start(rt::scheduler& sched, client::cdp_session session
 namespace {
 
 using ref_t = rt::actor_ref<interceptor_actor>;
-
-rt::task<rt::result<void>> ask_enable(ref_t ref, rt::deadline d) {
-  interceptor_actor::enable en{d};
-  co_return co_await ref.ask(std::move(en), d);
-}
+using detail::ask_enable;
+using detail::enable_then_ask;
 
 rt::task<rt::result<void>> ask_disable(ref_t ref, rt::deadline d) {
   interceptor_actor::disable dis{d};

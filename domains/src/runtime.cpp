@@ -172,19 +172,8 @@ js_runtime js_runtime::start(rt::scheduler& sched, client::cdp_session session, 
 namespace {
 
 using ref_t = rt::actor_ref<js_runtime_actor>;
-
-rt::task<rt::result<void>> ask_enable(ref_t ref, rt::deadline d) {
-  js_runtime_actor::enable en{d};
-  co_return co_await ref.ask(std::move(en), d);
-}
-
-template <class M>
-rt::task<rt::ask_result_t<js_runtime_actor, M>> enable_then_ask(ref_t ref, M m, rt::deadline d) {
-  js_runtime_actor::enable en{d};
-  rt::result<void> on = co_await ref.ask(std::move(en), d);
-  if (!on) co_return std::move(on).err();
-  co_return co_await ref.ask(std::move(m), d);
-}
+using detail::ask_enable;
+using detail::enable_then_ask;
 
 rt::task<rt::result<execution_context>> ask_default(ref_t ref, std::string frame_id, rt::deadline d) {
   js_runtime_actor::wait_default_context w{std::move(frame_id), d};

@@ -92,6 +92,23 @@ rt::task<rt::result<void>> start_pump(client::cdp_session session, rt::actor_ref
   co_return co_await me.tell(std::move(p));
 }
 
+/// Asks the actor to enable its domain (a no-op once it is).
+template <class Actor>
+rt::task<rt::result<void>> ask_enable(rt::actor_ref<Actor> ref, rt::deadline d) {
+  typename Actor::enable en{d};
+  co_return co_await ref.ask(std::move(en), d);
+}
+
+/// Enables the actor's domain, then asks `m`: what every reader of a domain cache does, so that a
+/// first read sees the state the enable brought in.
+template <class Actor, class M>
+rt::task<rt::ask_result_t<Actor, M>> enable_then_ask(rt::actor_ref<Actor> ref, M m, rt::deadline d) {
+  typename Actor::enable en{d};
+  rt::result<void> on = co_await ref.ask(std::move(en), d);
+  if (!on) co_return std::move(on).err();
+  co_return co_await ref.ask(std::move(m), d);
+}
+
 /// The params of an event as a dynamic value; a malformed payload is a parse error the caller
 /// counts (it never stops the actor).
 inline rt::result<protocol::json_value> params_of(const client::cdp_event& ev) {
