@@ -3,6 +3,7 @@
 #include <janus/protocol/json_value.hpp>
 #include <janus/protocol/json_writer.hpp>
 
+#include <iterator>
 #include <string_view>
 
 namespace janus::domains {
@@ -16,7 +17,7 @@ using detail::bool_of;
 using detail::int_of;
 using detail::str_of;
 
-bool wanted(const client::cdp_event& ev) { return ev.domain() == "CSS" || ev.method() == "DOM.documentUpdated"; }
+bool wanted(const client::cdp_event& ev) { return ev.domain() == "CSS" || ev.method() == "Page.frameNavigated"; }
 
 style_sheet sheet_of(const json_value& h) {
   style_sheet s;
@@ -68,8 +69,14 @@ rt::task<void> css_actor::handle(pump p) {
     } else if (m == "CSS.styleSheetRemoved") {
       sheets_.erase(str_of((*parsed)["styleSheetId"]));
       ++stats_.removed;
-    } else if (m == "DOM.documentUpdated") {
-      sheets_.clear();
+    } else if (m == "Page.frameNavigated") {
+      // A frame committed a new document: its old sheets are gone (Chromium does not say so
+      // with styleSheetRemoved). The commit comes before the new document is parsed, so its
+      // sheets, added after this, stay. DOM.documentUpdated cannot serve: it also fires at
+      // DOMContentLoaded, after the new document's first sheets were added.
+      const std::string frame = str_of((*parsed)["frame"]["id"]);
+      for (auto it = sheets_.begin(); it != sheets_.end();)
+        it = it->second.sheet.frame_id == frame ? sheets_.erase(it) : std::next(it);
     }
   }
   stats_.dropped = p.sub.dropped();
@@ -90,7 +97,7 @@ rt::task<rt::result<void>> css_actor::handle(enable e) {
   }
   rt::result<void> outcome = rt::ok;
   static constexpr std::pair<std::string_view, std::string_view> steps[] = {
-      {"DOM.enable", R"({"includeWhitespace":"all"})"}, {"CSS.enable", "{}"}};
+      {"Page.enable", "{}"}, {"DOM.enable", R"({"includeWhitespace":"all"})"}, {"CSS.enable", "{}"}};
   for (const auto& [method, params] : steps) {
     client::call_options co{.deadline = sooner(e.until, options_.command_timeout), .cancel = {}};
     auto reply = co_await session_.call(method, params, std::move(co));

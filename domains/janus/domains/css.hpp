@@ -15,8 +15,8 @@
 // Sheets arrive as events, CSS.enable's report of the existing ones included: right after
 // enable() returns, sheets() may not list them all yet.
 //
-// The registry is emptied on DOM.documentUpdated (a navigation): the new document's sheets are
-// reported afresh.
+// A frame's sheets leave the registry when it commits a new document (Page.frameNavigated, so
+// enabling also sends Page.enable): the new document's sheets are reported afresh.
 //
 // @par Thread Safety
 // `css` is a handle: copies may be used from any threads at once. The registry lives in an actor fed
