@@ -26,7 +26,7 @@ using reply_cell = rt::reply_cell<protocol::rdp_owned_message>;
 // holds the other.
 //
 // @par Thread Safety
-// `placeholder` is guarded by the core's mutex; the rest is immutable once queued.
+// `abandoned` is guarded by the core's mutex; the rest is immutable once queued.
 struct rdp_pending {
   rdp_pending(reply_cell* c, std::string a, std::string t) : cell(c), actor(std::move(a)), type(std::move(t)) {}
   rdp_pending(const rdp_pending&) = delete;
@@ -36,8 +36,8 @@ struct rdp_pending {
   reply_cell* cell;
   const std::string actor;
   const std::string type;
-  // Cancelled or abandoned by its caller: kept as a placeholder so that its reply is consumed.
-  bool placeholder = false;
+  // Cancelled or abandoned by its caller: kept in the queue so that its reply is consumed.
+  bool abandoned = false;
 };
 
 // @par Thread Safety
@@ -213,7 +213,7 @@ class rdp_core : public std::enable_shared_from_this<rdp_core> {
   /// The caller gave up (cancelled, or its frame is gone): the reply still has to be consumed.
   void abandon(const std::shared_ptr<rdp_pending>& p, rt::error why) {
     std::lock_guard lk(mu_);
-    p->placeholder = true;
+    p->abandoned = true;
     why.sent = true;
     p->cell->complete_error(std::move(why));
   }
@@ -531,7 +531,7 @@ class rdp_core : public std::enable_shared_from_this<rdp_core> {
   void settle_reply(const msg_ptr& msg) {
     const protocol::rdp_owned_message& m = *msg;
     std::shared_ptr<rdp_pending> p;
-    bool placeholder = false;
+    bool abandoned = false;
     {
       std::lock_guard lk(mu_);
       auto it = queues_.find(m.from());
@@ -544,9 +544,9 @@ class rdp_core : public std::enable_shared_from_this<rdp_core> {
       p = std::move(q.fifo[at]);
       q.fifo.erase(q.fifo.begin() + static_cast<std::ptrdiff_t>(at));
       --pending_;
-      placeholder = p->placeholder;
+      abandoned = p->abandoned;
     }
-    if (placeholder) {
+    if (abandoned) {
       discarded_.fetch_add(1, std::memory_order_relaxed);
       return;
     }

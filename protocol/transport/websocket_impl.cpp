@@ -52,6 +52,8 @@ struct janus_config : Core {
   typedef typename base::message_type message_type;
   typedef typename base::con_msg_manager_type con_msg_manager_type;
   typedef typename base::endpoint_msg_manager_type endpoint_msg_manager_type;
+  // websocketpp's null logger (its name for it is "stub"): errors reach us as values through
+  // the handlers, and its own logging would only write to stdout.
   typedef websocketpp::log::stub alog_type;
   typedef websocketpp::log::stub elog_type;
   typedef typename base::rng_type rng_type;

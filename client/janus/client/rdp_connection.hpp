@@ -18,7 +18,7 @@
 //     a hung request blocks every later reply of that actor, and a late reply would be paired with
 //     the wrong request. Its other pending requests fail at once and later ones fail without being
 //     sent, all with errc::timeout saying why. Other actors are not affected;
-//   - a cancelled request stays in its actor's queue as a placeholder, so that its reply, when it
+//   - a cancelled request stays in its actor's queue, marked abandoned, so that its reply, when it
 //     comes, is discarded instead of being paired with the next request;
 //   - a bulk packet (heap snapshots, profiles) is not read: the request it answers fails with
 //     errc::unsupported;
