@@ -1,5 +1,6 @@
 #include <janus/client/cdp_connection.hpp>
 
+#include <janus/protocol/message_buffers.hpp>
 #include <janus/protocol/pipe_transport.hpp>
 #include <janus/protocol/websocket_transport.hpp>
 #include <janus/rt/reply_cell.hpp>
@@ -68,13 +69,16 @@ namespace detail {
 
 rt::result<std::string> encode_command(std::int64_t id, std::string_view method, std::string_view params_json,
                                        std::string_view session_id) {
-  // One writer per thread keeps its buffer: encoding allocates only the string handed to the
-  // transport.
+  // One writer per thread keeps its buffer, and the string handed to the transport is a recycled
+  // one (the stream transports give it back once written): encoding allocates nothing after
+  // warm-up.
   thread_local protocol::json_writer w;
   w.clear();
   protocol::cdp_encode_command(w, id, method, params_json, session_id);
   if (!w.ok()) return rt::error{rt::errc::invalid_argument, std::string(method) + ": " + std::string(w.error_message())};
-  return std::string(w.view());
+  std::string text = protocol::message_buffers::take(w.view().size());
+  text.assign(w.view());
+  return text;
 }
 
 }  // namespace detail

@@ -1,4 +1,6 @@
 #include <janus/client/connection_core.hpp>
+#include <janus/protocol/message_buffers.hpp>
+#include <janus/rt/frame_pool.hpp>
 
 #include <utility>
 
@@ -169,6 +171,8 @@ void connection_core::on_message(std::uint64_t generation, std::string&& text) {
     fail_connection(generation, std::move(why));
     return;
   }
+  // The decoder works on its own copy: the transport's buffer can serve the next message.
+  protocol::message_buffers::give(std::move(text));
   protocol::cdp_message& m = *decoded;
   switch (m.kind) {
     case protocol::cdp_kind::reply:
@@ -188,7 +192,9 @@ void connection_core::on_message(std::uint64_t generation, std::string&& text) {
 }
 
 void connection_core::forward_event(protocol::cdp_message& m) {
-  cdp_event ev(std::make_shared<const protocol::cdp_owned_message>(m));
+  // The control block and the message come from the runtime's pool, and the text from
+  // message_buffers: after warm-up an event costs no allocation on its way to subscribers.
+  cdp_event ev(std::allocate_shared<protocol::cdp_owned_message>(rt::pool_allocator<protocol::cdp_owned_message>{}, m));
   {
     std::lock_guard lk(backlog_mu_);
     if (draining_) {

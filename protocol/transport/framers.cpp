@@ -1,5 +1,6 @@
 // The two framers the transports need themselves; protocol-specific ones (Firefox RDP) plug in the
 // same way.
+#include <janus/protocol/message_buffers.hpp>
 #include <janus/protocol/transport.hpp>
 
 #include <cstring>
@@ -35,12 +36,15 @@ class nul_framer final : public stream_framer {
       if (partial_.size() + n > max_message_bytes) return too_large(max_message_bytes, partial_.size() + n);
       std::string message;
       if (partial_.empty()) {
-        // The common case: the whole message sits in this chunk, so its one allocation is the
-        // string handed to the receiver.
+        // The common case: the whole message sits in this chunk. The string handed to the
+        // receiver is a recycled buffer (the CDP connection gives it back after decoding).
+        message = message_buffers::take(n);
         message.assign(bytes.data(), n);
       } else {
-        partial_.append(bytes.data(), n);
-        message = std::move(partial_);
+        // Copied out rather than moved, so partial_ keeps its capacity for the next message
+        // that straddles two reads.
+        message = message_buffers::take(partial_.size() + n);
+        message.append(partial_).append(bytes.data(), n);
         partial_.clear();
       }
       bytes.remove_prefix(n + 1);

@@ -10,6 +10,7 @@
 
 #include "send_queue.hpp"
 
+#include <janus/protocol/message_buffers.hpp>
 #include <janus/protocol/transport.hpp>
 
 #include <asio/buffer.hpp>
@@ -169,6 +170,8 @@ class stream_session final : public transport,
       return;
     }
     const std::size_t count = batch_.size();
+    // Written: the texts go back for the next commands' encoding (see message_buffers).
+    for (std::string& s : batch_) message_buffers::give(std::move(s));
     batch_.clear();
     if (queue_.written(batch_bytes_, count)) {
       handler_->on_writable();

@@ -66,7 +66,15 @@ struct cdp_message {
 class cdp_owned_message {
  public:
   cdp_owned_message() = default;
+  /// Copies `m`'s parts into one buffer taken from message_buffers (no allocation after warm-up).
   explicit cdp_owned_message(const cdp_message& m);
+  cdp_owned_message(const cdp_owned_message&) = default;
+  cdp_owned_message(cdp_owned_message&&) noexcept = default;
+  cdp_owned_message& operator=(const cdp_owned_message&) = default;
+  /// Swaps, so that this object's old buffer goes back to the pool with `o`.
+  cdp_owned_message& operator=(cdp_owned_message&& o) noexcept;
+  /// Gives the buffer back to message_buffers.
+  ~cdp_owned_message();
 
   cdp_kind kind() const noexcept { return kind_; }
   std::int64_t id() const noexcept { return id_; }

@@ -22,3 +22,27 @@ void* allocate(std::size_t size);
 void deallocate(void* p, std::size_t size) noexcept;
 
 }  // namespace janus::rt::frame_pool
+
+namespace janus::rt {
+
+/// A standard allocator over frame_pool, for objects made per message whose size the container
+/// decides (e.g. `std::allocate_shared`'s control block plus object): after warm-up they are
+/// recycled instead of going to operator new.
+///
+/// @par Thread Safety
+/// Stateless: any copy may allocate or free from any thread.
+template <class T>
+struct pool_allocator {
+  using value_type = T;
+  pool_allocator() noexcept = default;
+  template <class U>
+  pool_allocator(const pool_allocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(frame_pool::allocate(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) noexcept { frame_pool::deallocate(p, n * sizeof(T)); }
+  template <class U>
+  bool operator==(const pool_allocator<U>&) const noexcept {
+    return true;
+  }
+};
+
+}  // namespace janus::rt
