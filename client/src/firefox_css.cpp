@@ -54,6 +54,8 @@ rt::task<rt::result<styled_node>> styled_node_of(firefox_tab tab, std::string se
   qp.set("selector", selector);
   rt::result<json_value> found = co_await detail::rdp_call(conn, walker_actor, "querySelector", std::move(qp), d);
   if (!found) co_return detail::rdp_target_error(std::move(found).err(), what + ": querySelector");
+  // Not released after use: the walker is the inspector's only one, shared with whoever else reads
+  // this document (a DOM mirror), and it hands out one actor per node, which that reader may hold.
   const std::string node = detail::rdp_str((*found)["node"]["actor"]);
   if (node.empty()) co_return rt::error{rt::errc::not_found, what + ": no element matches"};
 
@@ -92,6 +94,7 @@ rt::task<rt::result<std::string>> firefox_css::text(std::string sheet_id, rt::de
   if (rt::result<void> a = tab_.alive(); !a) co_return std::move(a).err();
   rt::result<detail::firefox_sheet_registry::sheet_lookup> sheet = (*reg)->lookup(sheet_id);
   if (!sheet) co_return detail::rdp_in_context(std::move(sheet).err(), what);
+  (*reg)->count_text_read(sheet->text.has_value());
   if (sheet->text) co_return std::move(*sheet->text);
   json_value p = json_value::object();
   p.set("resourceId", sheet_id);
@@ -102,6 +105,26 @@ rt::task<rt::result<std::string>> firefox_css::text(std::string sheet_id, rt::de
   if (!text) co_return detail::rdp_in_context(std::move(text).err(), what);
   (*reg)->store_text(sheet_id, sheet->version, *text);
   co_return std::move(*text);
+}
+
+rt::task<rt::result<void>> firefox_css::set_text(std::string sheet_id, std::string text, rt::deadline d) const {
+  const std::string what = "firefox css: set text of " + sheet_id;
+  rt::result<std::shared_ptr<detail::firefox_sheet_registry>> reg = registry_of(tab_);
+  if (!reg) co_return std::move(reg).err();
+  if (rt::result<void> a = tab_.alive(); !a) co_return std::move(a).err();
+  rt::result<detail::firefox_sheet_registry::sheet_lookup> sheet = (*reg)->lookup(sheet_id);
+  if (!sheet) co_return detail::rdp_in_context(std::move(sheet).err(), what);
+  json_value p = json_value::object();
+  p.set("resourceId", sheet_id);
+  p.set("text", std::move(text));
+  p.set("transition", false);
+  // Dropped before and after: a text() racing this call must not keep the old text cached.
+  (*reg)->invalidate(sheet_id);
+  rt::result<json_value> r =
+      co_await detail::rdp_call(tab_.connection(), sheet->style_sheets, "update", std::move(p), d);
+  (*reg)->invalidate(sheet_id);
+  if (!r) co_return detail::rdp_target_error(std::move(r).err(), what);
+  co_return rt::ok;
 }
 
 rt::task<rt::result<std::vector<std::pair<std::string, std::string>>>> firefox_css::computed(std::string selector,

@@ -120,18 +120,26 @@ rt::result<firefox_sheet_registry::sheet_lookup> firefox_sheet_registry::lookup(
   l.style_sheets = f->second.style_sheets;
   l.version = it->second.sheet.version;
   l.text = it->second.text;
-  if (l.text) {
-    ++stats_.text_hits;
-  } else {
-    ++stats_.text_fetches;
-  }
   return l;
+}
+
+void firefox_sheet_registry::count_text_read(bool cached) {
+  std::lock_guard lk(mu_);
+  ++(cached ? stats_.text_hits : stats_.text_fetches);
 }
 
 void firefox_sheet_registry::store_text(const std::string& id, std::uint64_t version, std::string text) {
   std::lock_guard lk(mu_);
   auto it = sheets_.find(id);
   if (it != sheets_.end() && it->second.sheet.version == version) it->second.text = std::move(text);
+}
+
+void firefox_sheet_registry::invalidate(const std::string& id) {
+  std::lock_guard lk(mu_);
+  auto it = sheets_.find(id);
+  if (it == sheets_.end()) return;
+  it->second.sheet.version = next_version_++;
+  it->second.text.reset();
 }
 
 domains::css_stats firefox_sheet_registry::stats() const {

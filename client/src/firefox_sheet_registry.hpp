@@ -56,6 +56,10 @@ class firefox_sheet_registry {
   rt::result<sheet_lookup> lookup(const std::string& id);
   /// Caches `text` unless the sheet changed (or left) since `version` was looked up.
   void store_text(const std::string& id, std::uint64_t version, std::string text);
+  /// For stats(): a text() answered from the cache, or asked of Firefox.
+  void count_text_read(bool cached);
+  /// A new version with no cached text: the sheet was changed by this client.
+  void invalidate(const std::string& id);
   domains::css_stats stats() const;
 
  private:

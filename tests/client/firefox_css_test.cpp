@@ -179,6 +179,35 @@ TEST_CASE("css: sheets with hrefs and rule counts, text, computed style, matched
   REQUIRE_FALSE(bad);
   CHECK(bad.err().code == rt::errc::protocol);
 
+  // set_text: the new text is what text() reads, and what the page styles with; Firefox then
+  // reports the sheet updated.
+  const std::string edited_css = "#main { color: rgb(1, 2, 3); }\n";
+  auto set = f.sched.block_on(css.set_text(external->id, edited_css, rt::deadline(10s)));
+  REQUIRE_OK(set);
+  auto edited = f.sched.block_on(css.text(external->id, rt::deadline(10s)));
+  REQUIRE_OK(edited);
+  CHECK(*edited == edited_css);
+  auto recolored = f.sched.block_on(css.computed(std::string("#main"), rt::deadline(10s)));
+  REQUIRE_OK(recolored);
+  CHECK(value_of(*recolored, "color") == std::optional<std::string>("rgb(1, 2, 3)"));
+  CHECK(value_of(*recolored, "display") == std::optional<std::string>("block"));
+  sheets = f.sheets_when(css, [&](const auto& s) {
+    const auto* e = sheet_with_url(s, css_url, false);
+    return e && e->rule_count == std::optional<std::size_t>(1);
+  });
+  external = sheet_with_url(sheets, css_url, false);
+  inl = sheet_with_url(sheets, page_url, true);
+  REQUIRE(external);
+  REQUIRE(inl);
+  CHECK(external->rule_count == std::optional<std::size_t>(1));
+  auto changed = f.sched.block_on(css.stats());
+  REQUIRE_OK(changed);
+  CHECK(changed->changed >= 1);
+  auto missing_set =
+      f.sched.block_on(css.set_text(std::string("no-such-sheet"), std::string("p {}"), rt::deadline(5s)));
+  REQUIRE_FALSE(missing_set);
+  CHECK(missing_set.err().code == rt::errc::not_found);
+
   // A navigation: the old document's sheets leave the registry, the new one's arrive.
   const std::string old_external = external->id;
   const std::string old_inline = inl->id;

@@ -6,6 +6,7 @@
 //   auto text   = co_await css.text(sheets->front().id, rt::deadline(5s));
 //   auto color  = co_await css.computed("#main", rt::deadline(5s));
 //   auto rules  = co_await css.matched("#main", rt::deadline(5s));
+//   co_await css.set_text(sheets->front().id, "p { color: red; }", rt::deadline(5s));
 //
 // How (notes §5–§6 of /work/shared/notes/firefox-rdp-transcripts.md):
 //   - the registry is filed by the tab's pump from `stylesheet` resources (the tab watches them),
@@ -15,7 +16,7 @@
 //     and the new document's are reported afresh (like the Chromium side, right after a
 //     navigation sheets() may not list them all yet);
 //   - text is `styleSheets.getText {resourceId}` on the sheet's frame target, a longstring read in
-//     full; cached until the sheet is updated;
+//     full; cached until the sheet is updated (`resources-updated-array`) or set_text replaces it;
 //   - an element is named by a CSS selector (its first match in the top-level document): the
 //     inspector's walker (`getWalker`, `querySelector` from the document root) gives its node
 //     actor, then the inspector's page style actor (`getPageStyle`) answers `getComputed` and
@@ -54,8 +55,13 @@ class firefox_css {
 
   /// The sheets of the current document and its frames, ordered by id.
   rt::task<rt::result<std::vector<domains::style_sheet>>> sheets(rt::deadline d) const;
-  /// A sheet's text, as the page has it now (for a sheet edited through CSSOM, the edited text).
+  /// A sheet's source text: as served (an inline sheet's element text), or as set_text left it.
+  /// Firefox does not follow edits made through CSSOM (insertRule...): neither this text nor
+  /// rule_count shows them.
   rt::task<rt::result<std::string>> text(std::string sheet_id, rt::deadline d) const;
+  /// Replaces a sheet's text (`styleSheets.update`, CDP's CSS.setStyleSheetText); the page restyles
+  /// with it and Firefox reports the sheet updated (its new rule_count) shortly after.
+  rt::task<rt::result<void>> set_text(std::string sheet_id, std::string text, rt::deadline d) const;
   /// Every computed property of the first element matching `selector`, in Firefox's order.
   rt::task<rt::result<std::vector<std::pair<std::string, std::string>>>> computed(std::string selector,
                                                                                    rt::deadline d) const;
