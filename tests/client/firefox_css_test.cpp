@@ -103,16 +103,27 @@ TEST_CASE("css: sheets with hrefs and rule counts, text, computed style, matched
   fixture f;
   f.server->route("/s/style.css", http_response(200, style_css, "text/css"));
   f.server->route("/s/page.html", html("<title>css</title><link rel='stylesheet' href='/s/style.css'><style>" +
-                                       inline_css + "</style><div id='main' class='box'>x</div>"));
+                                       inline_css + "</style><div id='main' class='box'>x</div>"
+                                       "<iframe src='/s/frame.html'></iframe>"));
+  f.server->route("/s/frame.css", http_response(200, "b { color: teal; }\n", "text/css"));
+  f.server->route("/s/frame.html", html("<link rel='stylesheet' href='/s/frame.css'><b>in a frame</b>"));
   f.server->route("/s/other.css", http_response(200, "body { color: green; }\n", "text/css"));
   f.server->route("/s/other.html", html("<title>other</title><link rel='stylesheet' href='/s/other.css'><p>o</p>"));
   REQUIRE_OK(f.nav("/s/page.html", wait_until::load));
   firefox_css css(f.tab);
   const std::string page_url = f.server->url("/s/page.html");
   const std::string css_url = f.server->url("/s/style.css");
+  const std::string frame_css_url = f.server->url("/s/frame.css");
   auto sheets = f.sheets_when(css, [&](const auto& s) {
-    return sheet_with_url(s, css_url, false) && sheet_with_url(s, page_url, true);
+    return sheet_with_url(s, css_url, false) && sheet_with_url(s, page_url, true) &&
+           sheet_with_url(s, frame_css_url, false);
   });
+  // The frame's sheet is listed too, under the frame's own browsing context.
+  const auto* in_frame = sheet_with_url(sheets, frame_css_url, false);
+  REQUIRE(in_frame);
+  auto frame_text = f.sched.block_on(css.text(in_frame->id, rt::deadline(10s)));
+  REQUIRE_OK(frame_text);
+  CHECK(*frame_text == "b { color: teal; }\n");
   const auto* external = sheet_with_url(sheets, css_url, false);
   const auto* inl = sheet_with_url(sheets, page_url, true);
   REQUIRE(external);
@@ -122,6 +133,8 @@ TEST_CASE("css: sheets with hrefs and rule counts, text, computed style, matched
   CHECK(external->origin == "regular");
   CHECK_FALSE(external->disabled);
   CHECK(external->frame_id == inl->frame_id);
+  CHECK(in_frame->frame_id != external->frame_id);
+  const std::string old_frame = in_frame->id;  // `sheets` is read again below
   CHECK(external->id != inl->id);
 
   auto text = f.sched.block_on(css.text(external->id, rt::deadline(10s)));
@@ -219,6 +232,7 @@ TEST_CASE("css: sheets with hrefs and rule counts, text, computed style, matched
   for (const auto& s : sheets) {
     CHECK(s.id != old_external);
     CHECK(s.id != old_inline);
+    CHECK(s.id != old_frame);
   }
   auto gone = f.sched.block_on(css.text(old_external, rt::deadline(5s)));
   REQUIRE_FALSE(gone);
