@@ -1,5 +1,8 @@
 #include <janus/client/firefox_tab.hpp>
 
+#include "firefox_sheet_registry.hpp"
+#include "firefox_tab_internal.hpp"
+
 #include <janus/protocol/base64.hpp>
 
 #include <janus/rt/sleep.hpp>
@@ -268,6 +271,7 @@ struct firefox_tab_state {
     domains::network_request req;
     std::uint64_t seq = 0;
     bool navigation = false;  // isNavigationRequest: it belongs to the document it loads
+    std::string actor;        // the netEvent actor that answers for its headers and body
   };
 
   std::mutex mu;
@@ -295,6 +299,9 @@ struct firefox_tab_state {
   std::unordered_map<std::string, std::uint64_t> net_by_resource;  // resourceId -> row seq
   std::uint64_t net_total = 0;
   rt::time_point last_net_activity{};
+
+  // Style sheets and frame actors for firefox_css; it has its own mutex.
+  std::shared_ptr<firefox_sheet_registry> sheets = std::make_shared<firefox_sheet_registry>();
 
   std::unordered_map<std::string, json_value> results;  // resultID -> evaluationResult packet
   std::deque<std::string> result_order;
@@ -389,7 +396,7 @@ struct firefox_tab_state {
     }
     const std::uint64_t seq = net_total++;
     net_by_resource[r.request_id] = seq;
-    net.push_back(row{std::move(r), seq, bool_of(form["isNavigationRequest"])});
+    net.push_back(row{std::move(r), seq, bool_of(form["isNavigationRequest"]), str_of(form["actor"])});
     while (net.size() > options.network_capacity) {
       net_by_resource.erase(net.front().req.request_id);
       net.pop_front();
@@ -438,6 +445,7 @@ struct firefox_tab_state {
   void on_target_available(const json_value& form) {
     const std::string actor = str_of(form["actor"]);
     const std::string console_actor = str_of(form["consoleActor"]);
+    sheets->on_target(form);
     known.insert(actor);
     if (!console_actor.empty()) {
       known.insert(console_actor);
@@ -459,6 +467,7 @@ struct firefox_tab_state {
   }
 
   void forget_target(const std::string& actor) {
+    sheets->on_target_gone(actor);
     if (actor == top.actor) {
       top.alive = false;
       // Firefox sends nothing more about the requests of a document it tears down; they were
@@ -487,6 +496,10 @@ struct firefox_tab_state {
       const auto* list = g[1].get_array();
       if (!list) continue;
       for (const json_value& res : *list) {
+        if (type == "stylesheet") {
+          sheets->on_resource(kind, from, res);
+          continue;
+        }
         if (kind == "resources-available-array") {
           if (type == "document-event") {
             // dom-* events come from the document's own target; a stale one from a replaced
@@ -545,7 +558,8 @@ struct firefox_tab_state {
         results.erase(result_order.front());
         result_order.pop_front();
       }
-    } else if (type == "resources-available-array" || type == "resources-updated-array") {
+    } else if (type == "resources-available-array" || type == "resources-updated-array" ||
+               type == "resources-destroyed-array") {
       on_resources(type, from, j["array"]);
     }
   }
@@ -892,7 +906,8 @@ rt::task<rt::result<firefox_tab>> firefox_tab::attach(rt::scheduler& sched, rdp_
   rt::result<json_value> targets = co_await req(conn, core->watcher, "watchTargets", std::move(wt), d);
   if (!targets) co_return in_context(std::move(targets).err(), "watchTargets");
   json_value wr = json_value::object();
-  wr.set("resourceTypes", json_value::array({"console-message", "error-message", "document-event", "network-event"}));
+  wr.set("resourceTypes", json_value::array({"console-message", "error-message", "document-event", "network-event",
+                                             "stylesheet"}));
   rt::result<json_value> resources = co_await req(conn, core->watcher, "watchResources", std::move(wr), d);
   if (!resources) co_return in_context(std::move(resources).err(), "watchResources");
   rt::result<firefox_tab_state::top_target> top = co_await current_target(core, d);
@@ -1177,6 +1192,29 @@ rt::task<rt::result<void>> firefox_tab::close(rt::deadline d) const {
   }
   if (!bool_of(*r)) co_return rt::error{rt::errc::not_found, "close tab: no tab with browserId " + id};
   co_return rt::ok;
+}
+
+// --- for firefox_css and firefox_network (firefox_tab_internal.hpp) ------------------------------
+
+std::shared_ptr<detail::firefox_sheet_registry> detail::firefox_sheets_of(const firefox_tab& tab) {
+  return tab.core() ? tab.core()->st->sheets : nullptr;
+}
+
+rt::task<rt::result<std::string>> detail::firefox_current_target(firefox_tab tab, rt::deadline d) {
+  std::shared_ptr<firefox_tab_core> c = tab.core();
+  if (rt::result<void> a = check_alive(c); !a) co_return std::move(a).err();
+  rt::result<firefox_tab_state::top_target> top = co_await current_target(c, d);
+  if (!top) co_return std::move(top).err();
+  co_return top->actor;
+}
+
+rt::result<std::string> detail::firefox_net_event_actor(const firefox_tab& tab, const std::string& request_id) {
+  if (!tab) return rt::error{rt::errc::invalid_argument, "firefox tab: empty handle"};
+  firefox_tab_state& s = *tab.core()->st;
+  std::lock_guard lk(s.mu);
+  for (const auto& r : s.net)
+    if (r.req.request_id == request_id) return r.actor;
+  return rt::error{rt::errc::not_found, "no request " + request_id + " in the network table"};
 }
 
 }  // namespace janus::client

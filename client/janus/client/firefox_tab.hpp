@@ -42,8 +42,9 @@
 //
 // What page.hpp has and this does not: the CDP session and the typed domain handles (network(),
 // console(), dom(), css(), runtime()). The console buffer and network table are offered here as
-// snapshots (console_entries(), network_requests()) in the domains' own types; DOM and CSS are the
-// next steps (inspector walker, pageStyle: notes §5–§6).
+// snapshots (console_entries(), network_requests()) in the domains' own types; CSS is
+// firefox_css.hpp (fed by this tab's `stylesheet` resources), response bodies and headers
+// firefox_network.hpp; DOM is the next step (inspector walker: notes §5).
 //
 // @par Thread Safety
 // firefox_tab is a handle: copies may be used from any threads at once, and calls on one tab may

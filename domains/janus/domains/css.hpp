@@ -58,6 +58,9 @@ struct style_sheet {
   bool is_inline = false;
   /// Bumped by every styleSheetChanged: a cached text is only good for the version it was read at.
   std::uint64_t version = 0;
+  /// Top-level rules in the sheet, when the browser reports it (Firefox's ruleCount; Chromium's
+  /// sheet header has no such count).
+  std::optional<std::size_t> rule_count;
 };
 
 /// One rule that matched a node.

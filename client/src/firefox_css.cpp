@@ -1,0 +1,187 @@
+#include <janus/client/firefox_css.hpp>
+
+#include "firefox_rdp_calls.hpp"
+#include "firefox_sheet_registry.hpp"
+#include "firefox_tab_internal.hpp"
+
+#include <algorithm>
+#include <memory>
+
+namespace janus::client {
+
+using protocol::json_value;
+
+namespace {
+
+// getApplied's type of a style rule (CSSRule.STYLE_RULE); an element's style= is type 100.
+constexpr std::int64_t style_rule_type = 1;
+
+struct styled_node {
+  std::string page_style;
+  std::string node;
+};
+
+rt::result<std::shared_ptr<detail::firefox_sheet_registry>> registry_of(const firefox_tab& tab) {
+  std::shared_ptr<detail::firefox_sheet_registry> reg = detail::firefox_sheets_of(tab);
+  if (!reg) return rt::error{rt::errc::invalid_argument, "firefox css: empty handle"};
+  return reg;
+}
+
+// The node actor of the first element matching `selector` in the current top-level document,
+// with the page style actor that answers about it.
+rt::task<rt::result<styled_node>> styled_node_of(firefox_tab tab, std::string selector, rt::deadline d) {
+  const std::string what = "firefox css: element " + selector;
+  rt::result<std::shared_ptr<detail::firefox_sheet_registry>> reg = registry_of(tab);
+  if (!reg) co_return std::move(reg).err();
+  rt::result<std::string> target = co_await detail::firefox_current_target(tab, d);
+  if (!target) co_return detail::rdp_in_context(std::move(target).err(), what);
+  std::optional<detail::firefox_sheet_registry::frame_actors> frame = (*reg)->frame(*target);
+  if (!frame) co_return rt::error{rt::errc::target_closed, what + ": the document was replaced"};
+  if (frame->inspector.empty()) co_return rt::error{rt::errc::unsupported, what + ": the target has no inspector"};
+  const rdp_connection& conn = tab.connection();
+
+  json_value wp = json_value::object();
+  wp.set("options", json_value::object());
+  rt::result<json_value> walker = co_await detail::rdp_call(conn, frame->inspector, "getWalker", std::move(wp), d);
+  if (!walker) co_return detail::rdp_target_error(std::move(walker).err(), what + ": getWalker");
+  const std::string walker_actor = detail::rdp_str((*walker)["walker"]["actor"]);
+  const std::string root = detail::rdp_str((*walker)["walker"]["root"]["actor"]);
+  if (walker_actor.empty() || root.empty())
+    co_return rt::error{rt::errc::protocol, what + ": no walker in " + walker->dump()};
+
+  json_value qp = json_value::object();
+  qp.set("node", root);
+  qp.set("selector", selector);
+  rt::result<json_value> found = co_await detail::rdp_call(conn, walker_actor, "querySelector", std::move(qp), d);
+  if (!found) co_return detail::rdp_target_error(std::move(found).err(), what + ": querySelector");
+  // Not released after use: the walker is the inspector's only one, shared with whoever else reads
+  // this document (a DOM mirror), and it hands out one actor per node, which that reader may hold.
+  const std::string node = detail::rdp_str((*found)["node"]["actor"]);
+  if (node.empty()) co_return rt::error{rt::errc::not_found, what + ": no element matches"};
+
+  rt::result<json_value> ps =
+      co_await detail::rdp_call(conn, frame->inspector, "getPageStyle", json_value::object(), d);
+  if (!ps) co_return detail::rdp_target_error(std::move(ps).err(), what + ": getPageStyle");
+  const std::string page_style = detail::rdp_str((*ps)["pageStyle"]["actor"]);
+  if (page_style.empty()) co_return rt::error{rt::errc::protocol, what + ": no page style in " + ps->dump()};
+  co_return styled_node{page_style, node};
+}
+
+std::string joined_selectors(const json_value& rule) {
+  std::string out;
+  if (const auto* list = rule["selectors"].get_array()) {
+    for (const json_value& s : *list) {
+      if (!out.empty()) out += ", ";
+      out += detail::rdp_str(s);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+rt::task<rt::result<std::vector<domains::style_sheet>>> firefox_css::sheets(rt::deadline) const {
+  rt::result<std::shared_ptr<detail::firefox_sheet_registry>> reg = registry_of(tab_);
+  if (!reg) co_return std::move(reg).err();
+  if (rt::result<void> a = tab_.alive(); !a) co_return std::move(a).err();
+  co_return (*reg)->sheets();
+}
+
+rt::task<rt::result<std::string>> firefox_css::text(std::string sheet_id, rt::deadline d) const {
+  const std::string what = "firefox css: text of " + sheet_id;
+  rt::result<std::shared_ptr<detail::firefox_sheet_registry>> reg = registry_of(tab_);
+  if (!reg) co_return std::move(reg).err();
+  if (rt::result<void> a = tab_.alive(); !a) co_return std::move(a).err();
+  rt::result<detail::firefox_sheet_registry::sheet_lookup> sheet = (*reg)->lookup(sheet_id);
+  if (!sheet) co_return detail::rdp_in_context(std::move(sheet).err(), what);
+  (*reg)->count_text_read(sheet->text.has_value());
+  if (sheet->text) co_return std::move(*sheet->text);
+  json_value p = json_value::object();
+  p.set("resourceId", sheet_id);
+  rt::result<json_value> r =
+      co_await detail::rdp_call(tab_.connection(), sheet->style_sheets, "getText", std::move(p), d);
+  if (!r) co_return detail::rdp_target_error(std::move(r).err(), what);
+  rt::result<std::string> text = co_await detail::rdp_long_string(tab_.connection(), (*r)["text"], d);
+  if (!text) co_return detail::rdp_in_context(std::move(text).err(), what);
+  (*reg)->store_text(sheet_id, sheet->version, *text);
+  co_return std::move(*text);
+}
+
+rt::task<rt::result<void>> firefox_css::set_text(std::string sheet_id, std::string text, rt::deadline d) const {
+  const std::string what = "firefox css: set text of " + sheet_id;
+  rt::result<std::shared_ptr<detail::firefox_sheet_registry>> reg = registry_of(tab_);
+  if (!reg) co_return std::move(reg).err();
+  if (rt::result<void> a = tab_.alive(); !a) co_return std::move(a).err();
+  rt::result<detail::firefox_sheet_registry::sheet_lookup> sheet = (*reg)->lookup(sheet_id);
+  if (!sheet) co_return detail::rdp_in_context(std::move(sheet).err(), what);
+  json_value p = json_value::object();
+  p.set("resourceId", sheet_id);
+  p.set("text", std::move(text));
+  p.set("transition", false);
+  // Dropped before and after: a text() racing this call must not keep the old text cached.
+  (*reg)->invalidate(sheet_id);
+  rt::result<json_value> r =
+      co_await detail::rdp_call(tab_.connection(), sheet->style_sheets, "update", std::move(p), d);
+  (*reg)->invalidate(sheet_id);
+  if (!r) co_return detail::rdp_target_error(std::move(r).err(), what);
+  co_return rt::ok;
+}
+
+rt::task<rt::result<std::vector<std::pair<std::string, std::string>>>> firefox_css::computed(std::string selector,
+                                                                                              rt::deadline d) const {
+  rt::result<styled_node> n = co_await styled_node_of(tab_, selector, d);
+  if (!n) co_return std::move(n).err();
+  json_value p = json_value::object();
+  p.set("node", n->node);
+  p.set("markMatched", false);
+  p.set("filter", "user");
+  rt::result<json_value> r =
+      co_await detail::rdp_call(tab_.connection(), n->page_style, "getComputed", std::move(p), d);
+  if (!r) co_return detail::rdp_target_error(std::move(r).err(), "firefox css: computed style of " + selector);
+  std::vector<std::pair<std::string, std::string>> out;
+  if (const auto* props = (*r)["computed"].get_object())
+    for (const auto& [name, v] : *props) out.emplace_back(name, detail::rdp_str(v["value"]));
+  co_return out;
+}
+
+rt::task<rt::result<std::vector<domains::matched_rule>>> firefox_css::matched(std::string selector,
+                                                                             rt::deadline d) const {
+  rt::result<styled_node> n = co_await styled_node_of(tab_, selector, d);
+  if (!n) co_return std::move(n).err();
+  json_value p = json_value::object();
+  p.set("node", n->node);
+  p.set("inherited", false);
+  p.set("matchedSelectors", true);
+  p.set("skipPseudo", true);
+  p.set("filter", "ua");  // author and user-agent rules, as Chromium's matchedCSSRules has them
+  rt::result<json_value> r = co_await detail::rdp_call(tab_.connection(), n->page_style, "getApplied", std::move(p), d);
+  if (!r) co_return detail::rdp_target_error(std::move(r).err(), "firefox css: matched rules of " + selector);
+  std::vector<domains::matched_rule> out;
+  if (const auto* entries = (*r)["entries"].get_array()) {
+    for (const json_value& e : *entries) {
+      const json_value& rule = e["rule"];
+      if (detail::rdp_int(rule["type"]) != style_rule_type) continue;
+      if (!e["inherited"].is_null() && !detail::rdp_str(e["inherited"]).empty()) continue;
+      domains::matched_rule m;
+      m.selector = joined_selectors(rule);
+      const bool system = detail::rdp_bool(e["isSystem"]);
+      m.origin = system ? "user-agent" : "regular";
+      if (!system && rule.contains("parentStyleSheet")) m.sheet_id = detail::rdp_key(rule["parentStyleSheet"]);
+      if (const auto* decls = rule["declarations"].get_array())
+        for (const json_value& decl : *decls)
+          m.properties.emplace_back(detail::rdp_str(decl["name"]), detail::rdp_str(decl["value"]));
+      out.push_back(std::move(m));
+    }
+  }
+  // Firefox lists the highest precedence first.
+  std::reverse(out.begin(), out.end());
+  co_return out;
+}
+
+rt::task<rt::result<domains::css_stats>> firefox_css::stats() const {
+  rt::result<std::shared_ptr<detail::firefox_sheet_registry>> reg = registry_of(tab_);
+  if (!reg) co_return std::move(reg).err();
+  co_return (*reg)->stats();
+}
+
+}  // namespace janus::client

@@ -1,0 +1,30 @@
+// What the Firefox tab's CSS and network parts (firefox_css.cpp, firefox_network.cpp) read from the
+// tab's pump-filled state, without seeing that state's definition.
+//
+// @par Thread Safety
+// Each function takes the tab state's mutex itself; callable from any thread.
+#pragma once
+
+#include <janus/client/firefox_tab.hpp>
+#include <janus/rt/result.hpp>
+#include <janus/rt/task.hpp>
+#include <janus/rt/time.hpp>
+
+#include <memory>
+#include <string>
+
+namespace janus::client::detail {
+
+class firefox_sheet_registry;
+
+/// The tab's style sheet registry (it lives as long as any handle of the tab).
+std::shared_ptr<firefox_sheet_registry> firefox_sheets_of(const firefox_tab& tab);
+
+/// The current top-level target actor, once there is a live one (errc::timeout at `d`).
+rt::task<rt::result<std::string>> firefox_current_target(firefox_tab tab, rt::deadline d);
+
+/// The network event actor of a row of the tab's network table; errc::not_found when the table
+/// has no such row (never seen, or pushed out).
+rt::result<std::string> firefox_net_event_actor(const firefox_tab& tab, const std::string& request_id);
+
+}  // namespace janus::client::detail
