@@ -521,15 +521,26 @@ rt::task<rt::result<query_base>> current_base(core_ptr c, rt::deadline d) {
   co_return co_await with_mirror<query_base>(std::move(c), d, std::move(f));
 }
 
+// Whether the worker has read everything under `id` (a new node's children come after it).
+bool subtree_read(const detail::firefox_dom_core& c, std::int64_t id) {
+  auto it = c.nodes.find(id);
+  if (it == c.nodes.end()) return true;
+  if (!it->second.children_known) return false;
+  for (std::int64_t k : it->second.children)
+    if (!subtree_read(c, k)) return false;
+  return it->second.template_content == 0 || subtree_read(c, it->second.template_content);
+}
+
 // The mirror's node for a node actor a query returned: it may be one inserted just before the
-// query, which the worker has yet to read.
+// query, which the worker has yet to read, with all that it holds.
 rt::task<rt::result<node_ref>> await_node(core_ptr c, std::string actor, std::uint64_t gen, rt::deadline d) {
   for (;;) {
     {
       std::lock_guard lk(c->mu);
       if (c->generation != gen)
         co_return rt::error{rt::errc::stale_node, "firefox dom: the document was replaced during the query"};
-      if (auto it = c->by_actor.find(actor); it != c->by_actor.end()) co_return node_ref{it->second, gen};
+      if (auto it = c->by_actor.find(actor); it != c->by_actor.end() && subtree_read(*c, it->second))
+        co_return node_ref{it->second, gen};
       if (c->failure) co_return *c->failure;
     }
     if (d.expired())
