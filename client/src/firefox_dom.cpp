@@ -48,6 +48,8 @@ struct firefox_dom_core {
   // Nodes the batch being applied reports removed: if they are back, what they hold may have
   // changed while they were out, unreported, so they are read again.
   std::unordered_set<std::string> reread;
+  // Actors of nodes the mirror dropped (a removal's top), to release once the batch is applied.
+  std::vector<std::string> dropped_actors;
   domains::dom_stats stats;
 };
 
@@ -218,8 +220,11 @@ std::vector<std::int64_t> reconcile(detail::firefox_dom_core& c, std::int64_t pa
   }
   p = c.nodes.find(parent);  // erase_subtree may have rehashed
   if (p == c.nodes.end()) return to_read;
-  for (std::int64_t old : p->second.children)
-    if (!kept.count(old)) erase_subtree(c, old);
+  for (std::int64_t old : p->second.children) {
+    if (kept.count(old)) continue;
+    if (auto a = c.actor_of.find(old); a != c.actor_of.end()) c.dropped_actors.push_back(a->second);
+    erase_subtree(c, old);
+  }
   if (p->second.template_content && !kept.count(p->second.template_content))
     erase_subtree(c, p->second.template_content);
   p = c.nodes.find(parent);
@@ -281,6 +286,7 @@ rt::task<rt::result<void>> build(core_ptr c, firefox_document_actors doc) {
     c->target = doc.target;
     c->walker.clear();
     c->reread.clear();
+    c->dropped_actors.clear();
     ++c->stats.refreshes;
   }
   if (doc.inspector.empty()) co_return rt::error{rt::errc::protocol, "the document's target has no inspector actor"};
@@ -314,6 +320,27 @@ rt::task<rt::result<void>> build(core_ptr c, firefox_document_actors doc) {
   co_return rt::ok;
 }
 
+// Releases the walker's actors of the nodes the mirror dropped and did not meet again: a node
+// dropped from one parent may have gone under another the mirror had yet to read, and come back
+// with the same actor. One still in use elsewhere is not released (releaseNode would take its
+// mutations away); a node released while it lives on gets a new actor when it is next read.
+rt::task<void> release_dropped(core_ptr c, std::string walker, std::uint64_t gen, rt::deadline d) {
+  std::vector<std::string> dropped;
+  {
+    std::lock_guard lk(c->mu);
+    if (c->generation != gen) co_return;
+    for (std::string& a : c->dropped_actors)
+      if (!c->by_actor.count(a)) dropped.push_back(std::move(a));
+    c->dropped_actors.clear();
+  }
+  for (std::string& a : dropped) {
+    json_value p = json_value::object();
+    p.set("node", std::move(a));
+    // A node already released with an ancestor answers with an error: nothing to do.
+    (void)co_await req(c->conn, walker, "releaseNode", std::move(p), d);
+  }
+}
+
 // One getMutations batch, applied.
 rt::task<rt::result<void>> apply_mutations(core_ptr c) {
   const rt::deadline d(20s);
@@ -325,8 +352,12 @@ rt::task<rt::result<void>> apply_mutations(core_ptr c) {
     gen = c->generation;
     c->busy = true;
   }
+  // No cleanup: it releases every node a batch reports removed, even one moved under a parent
+  // without an actor (the walker drops that half of the move), which is still in the document;
+  // if the mirror read it before the release, its later changes would never be reported. The
+  // mirror releases what it dropped itself, after the batch (release_dropped).
   json_value p = json_value::object();
-  p.set("cleanup", true);
+  p.set("cleanup", false);
   rt::result<json_value> r = co_await req(c->conn, walker, "getMutations", std::move(p), d);
   if (!r) {
     std::lock_guard lk(c->mu);
@@ -395,6 +426,7 @@ rt::task<rt::result<void>> apply_mutations(core_ptr c) {
     c->last_change = rt::clock::now();
   }
   rt::result<void> down = co_await read_down(c, std::move(dirty), gen, d);
+  if (down) co_await release_dropped(c, walker, gen, d);
   std::lock_guard lk(c->mu);
   c->busy = false;
   c->reread.clear();

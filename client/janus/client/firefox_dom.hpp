@@ -18,7 +18,10 @@
 //     makes it re-ask `children` of the target (the mutation names only nodes that already had
 //     actors), and new nodes are read to the bottom. An attribute reported more than once in a
 //     batch re-reads the parent's children, whose forms carry the attributes in document order
-//     (a value reported is the one at the batch's time, not at each change's);
+//     (a value reported is the one at the batch's time, not at each change's). getMutations runs
+//     without `cleanup`: that would release every node reported removed, even one the page moved
+//     under a parent the walker had no actor for, which the mirror may already have read again.
+//     The mirror releases the nodes it dropped and did not meet again, after each batch;
 //   - a navigation replaces the target and its inspector: the worker notices the tab's new
 //     document, drops the mirror, bumps the generation and builds it again. A node_ref of an
 //     older generation, or of a node since removed, fails with errc::stale_node. The tab's pump is
