@@ -95,6 +95,9 @@ class firefox_dom {
   /// and no `newMutations` came for `quiet` (the walker batches them every 100 ms, so `quiet`
   /// should be longer): after the page stops changing, the mirror has caught up.
   rt::task<rt::result<void>> settle(std::chrono::milliseconds quiet, rt::deadline d) const;
+  /// In Firefox's terms: events are mutation records applied, unknown those about nodes the
+  /// mirror does not have (removed, or not read yet), child_requests `children` sent,
+  /// request_failures the failed ones and failed batches, refreshes the documents mirrored.
   rt::task<rt::result<domains::dom_stats>> stats(rt::deadline d) const;
 
  private:
