@@ -4,6 +4,7 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 
+#include <janus/client/firefox_dom.hpp>
 #include <janus/domains/dom.hpp>
 #include <janus/domains/runtime.hpp>
 #include <janus/rt.hpp>
@@ -79,6 +80,32 @@ rt::task<rt::result<std::string>> dom_job(rt::scheduler& sched, browser_choice c
   co_return html;
 }
 
+// Firefox's mirror (client::firefox_dom): built from the walker as soon as the tab is open, then
+// kept in sync from its mutations while the page runs on.
+rt::task<rt::result<std::string>> firefox_dom_print(rt::scheduler& sched, client::firefox_dom dom, std::string selector,
+                                                    std::chrono::milliseconds after, rt::deadline d) {
+  if (auto doc = co_await dom.document(d); !doc) co_return std::move(doc).err();
+  if (after.count() > 0) co_await rt::sleep_for(sched, after);
+  // The walker reports mutations in batches every 100 ms: quiet for longer means caught up.
+  if (auto s = co_await dom.settle(300ms, d); !s) co_return std::move(s).err();
+  if (selector.empty()) co_return co_await dom.html(d);
+  auto n = co_await dom.query_selector(selector, d);
+  if (!n) co_return std::move(n).err();
+  if (!*n) co_return rt::error{rt::errc::not_found, "no element matches '" + selector + "'"};
+  co_return co_await dom.outer_html(**n, d);
+}
+
+rt::task<rt::result<std::string>> firefox_dom_job(rt::scheduler& sched, browser_choice choice, std::string url,
+                                                  std::string selector, std::chrono::milliseconds after) {
+  auto ff = co_await open_firefox_tab(sched, choice, std::move(url));
+  if (!ff) co_return std::move(ff).err();
+  const client::firefox_dom dom = client::firefox_dom::start(sched, ff->tab);
+  rt::result<std::string> html =
+      co_await firefox_dom_print(sched, dom, std::move(selector), after, rt::deadline(choice.timeout));
+  ff->close();
+  co_return html;
+}
+
 rt::task<rt::result<std::vector<std::uint8_t>>> screenshot_job(rt::scheduler& sched, browser_choice choice,
                                                                std::string url, client::screenshot_options so) {
   if (choice.browser == "firefox") {
@@ -127,22 +154,21 @@ int dom_command(int argc, char** argv) {
       "\n"
       "Loads URL, lets it run for MS milliseconds (default 0), and prints Janus's DOM mirror as\n"
       "HTML: what the mirror kept in sync from DOM events, not a fresh fetch. With --selector, the\n"
-      "first matching element's outer HTML. Chromium only, so far.\n\n"
+      "first matching element's outer HTML. Firefox's mirror comes from its inspector walker, which\n"
+      "hides whitespace-only text nodes that take no room on the page.\n\n"
       "  --selector S     a CSS selector\n"
       "  --after MS       how long the page runs after loading before the mirror is printed\n";
   if (int rc = parse_page_command("dom", usage, argc, argv, spec, args, choice); rc >= 0) return rc;
   std::string error;
   auto after = args->number("--after", 0, error);
   if (!after) return report_error("dom", error, exit_usage);
-  if (choice->browser == "firefox")
-    return report_error("dom",
-                        "unsupported: the DOM mirror is built for Chromium only so far (Firefox's walker-based "
-                        "mirror is not there yet); use --browser chromium",
-                        exit_failed);
   rt::scheduler sched(one_worker());
-  auto html = sched.block_on(dom_job(sched, *choice, args->positional()[0], args->value_or("--selector", ""),
-                                     std::chrono::milliseconds(*after)));
-  if (!html) return report_error("dom", html.err());
+  auto html = sched.block_on(choice->browser == "firefox"
+                                 ? firefox_dom_job(sched, *choice, args->positional()[0],
+                                                   args->value_or("--selector", ""), std::chrono::milliseconds(*after))
+                                 : dom_job(sched, *choice, args->positional()[0], args->value_or("--selector", ""),
+                                           std::chrono::milliseconds(*after)));
+  if (!html) return report_error("dom", html.err(), choice->browser);
   std::printf("%s\n", html->c_str());
   return exit_ok;
 }

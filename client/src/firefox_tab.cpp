@@ -259,6 +259,7 @@ struct firefox_tab_state {
     std::string actor;
     std::string console;
     std::string screenshot;
+    std::string inspector;  // the DOM mirror's way in (firefox_dom)
     std::string url;
     std::string title;
     std::int64_t browsing_context = 0;
@@ -455,6 +456,7 @@ struct firefox_tab_state {
     top.actor = actor;
     top.console = console_actor;
     top.screenshot = str_of(form["screenshotContentActor"]);
+    top.inspector = str_of(form["inspectorActor"]);
     top.url = str_of(form["url"]);
     top.title = str_of(form["title"]);
     top.browsing_context = int_of(form["browsingContextID"]);
@@ -1174,6 +1176,18 @@ rt::task<rt::result<page_info>> firefox_tab::info(rt::deadline) const {
   i.gone = s.gone;
   i.gone_reason = s.gone_why;
   co_return i;
+}
+
+rt::task<rt::result<firefox_document_actors>> firefox_tab::document_actors(rt::deadline d) const {
+  std::shared_ptr<firefox_tab_core> c = core_;
+  if (!c) co_return rt::error{rt::errc::invalid_argument, "firefox tab: empty handle"};
+  rt::result<firefox_tab_state::top_target> top = co_await current_target(c, d);
+  if (!top) co_return std::move(top).err();
+  firefox_document_actors a;
+  a.target = top->actor;
+  a.inspector = top->inspector;
+  a.url = top->url;
+  co_return a;
 }
 
 rt::task<rt::result<void>> firefox_tab::close(rt::deadline d) const {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <string_view>
 
 namespace janus::domains {
@@ -516,6 +517,13 @@ rt::result<void> dom_actor::handle(check_ref c) const {
 rt::result<std::string> dom_actor::handle(serialize s) const {
   rt::result<const node*> start = find(s.ref);
   if (!start) return std::move(start).err();
+  return serialize_html((*start)->data, s.outer, [this](std::int64_t id) -> const dom_node* {
+    auto it = nodes_.find(id);
+    return it == nodes_.end() ? nullptr : &it->second.data;
+  });
+}
+
+std::string serialize_html(const dom_node& root, bool outer, const std::function<const dom_node*(std::int64_t)>& lookup) {
   std::string out;
   // The HTML fragment serialization algorithm, recursively; `raw` is whether text children are
   // written unescaped (their parent is script, style and the like).
@@ -537,12 +545,10 @@ rt::result<std::string> dom_actor::handle(serialize s) const {
         const bool raw_kids = is_raw_text_parent(tag);
         const dom_node* holder = &n;
         if (n.template_content) {
-          auto t = nodes_.find(n.template_content);
-          if (t != nodes_.end()) holder = &t->second.data;
+          if (const dom_node* t = lookup(n.template_content)) holder = t;
         }
         for (std::int64_t c : holder->children) {
-          auto it = nodes_.find(c);
-          if (it != nodes_.end()) self_fn(self_fn, it->second.data, raw_kids);
+          if (const dom_node* kid = lookup(c)) self_fn(self_fn, *kid, raw_kids);
         }
         out += "</";
         out += tag;
@@ -567,25 +573,21 @@ rt::result<std::string> dom_actor::handle(serialize s) const {
         return;
       default:
         for (std::int64_t c : n.children) {
-          auto it = nodes_.find(c);
-          if (it != nodes_.end()) self_fn(self_fn, it->second.data, false);
+          if (const dom_node* kid = lookup(c)) self_fn(self_fn, *kid, false);
         }
         return;
     }
   };
-  const dom_node& root = (*start)->data;
-  if (s.outer) {
+  if (outer) {
     write(write, root, false);
   } else {
     const bool raw = root.type == 1 && is_raw_text_parent(tag_of(root));
     const dom_node* holder = &root;
     if (root.template_content) {
-      auto t = nodes_.find(root.template_content);
-      if (t != nodes_.end()) holder = &t->second.data;
+      if (const dom_node* t = lookup(root.template_content)) holder = t;
     }
     for (std::int64_t c : holder->children) {
-      auto it = nodes_.find(c);
-      if (it != nodes_.end()) write(write, it->second.data, raw);
+      if (const dom_node* kid = lookup(c)) write(write, *kid, raw);
     }
   }
   return out;

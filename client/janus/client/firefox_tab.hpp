@@ -42,9 +42,9 @@
 //
 // What page.hpp has and this does not: the CDP session and the typed domain handles (network(),
 // console(), dom(), css(), runtime()). The console buffer and network table are offered here as
-// snapshots (console_entries(), network_requests()) in the domains' own types; CSS is
-// firefox_css.hpp (fed by this tab's `stylesheet` resources), response bodies and headers
-// firefox_network.hpp; DOM is the next step (inspector walker: notes §5).
+// snapshots (console_entries(), network_requests()) in the domains' own types. The DOM mirror is
+// client::firefox_dom (firefox_dom.hpp), started on a tab; CSS is firefox_css.hpp (fed by this
+// tab's `stylesheet` resources), response bodies and headers firefox_network.hpp.
 //
 // @par Thread Safety
 // firefox_tab is a handle: copies may be used from any threads at once, and calls on one tab may
@@ -91,6 +91,17 @@ struct firefox_tab_options {
   std::size_t network_capacity = 2000;
   /// The pump's event queue. It blocks rather than drops; the pump never waits on anything but it.
   std::size_t event_queue = 4096;
+};
+
+/// Actors of the tab's current document, for the facets that talk to them directly (the DOM
+/// mirror, firefox_dom). A navigation replaces them all.
+///
+/// @par Thread Safety
+/// A plain value.
+struct firefox_document_actors {
+  std::string target;     // the top-level windowGlobalTarget
+  std::string inspector;  // its inspectorActor
+  std::string url;
 };
 
 /// The tabs Firefox has open (`root.listTabs`).
@@ -178,6 +189,9 @@ class firefox_tab {
   /// The tab's lifecycle state: target_id is the current target actor, session_id the watcher,
   /// frame_id the browsingContextID, loader_id the document's innerWindowId.
   rt::task<rt::result<page_info>> info(rt::deadline d = std::chrono::seconds(5)) const;
+
+  /// The current document's actors (waits while a navigation has none live).
+  rt::task<rt::result<firefox_document_actors>> document_actors(rt::deadline d) const;
 
   /// Closes the tab (chrome-context `gBrowser.removeTab`); the handle then fails with target_closed.
   rt::task<rt::result<void>> close(rt::deadline d) const;

@@ -38,6 +38,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -253,5 +254,9 @@ std::string escape_html_text(std::string_view s);
 /// The same for an attribute value: & " < > and U+00A0 escaped (Chromium escapes < and > in
 /// attributes too, as the HTML standard now does).
 std::string escape_html_attribute(std::string_view s);
+/// The HTML fragment serialization of `root` with its own tag (outer) or of its children only:
+/// the one serializer of every DOM mirror (Chromium's and Firefox's), so that both write a
+/// document the same way. `lookup` gives a child by id, or null when the mirror lacks it (skipped).
+std::string serialize_html(const dom_node& root, bool outer, const std::function<const dom_node*(std::int64_t)>& lookup);
 
 }  // namespace janus::domains
