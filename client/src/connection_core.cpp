@@ -13,7 +13,14 @@ class connection_core::handler final : public protocol::transport_handler {
   handler(std::weak_ptr<connection_core> core, std::uint64_t generation)
       : core_(std::move(core)), generation_(generation) {}
   void on_message(std::string&& message) override {
-    if (auto c = core_.lock()) c->on_message(generation_, std::move(message));
+    if (auto c = core_.lock()) {
+      c->on_message(generation_, message);
+      // The decoder copied what it needed: the buffer can serve the next message.
+      protocol::message_buffers::give(std::move(message));
+    }
+  }
+  void on_message_view(std::string_view message) override {
+    if (auto c = core_.lock()) c->on_message(generation_, message);
   }
   void on_writable() override {
     if (auto c = core_.lock()) c->on_writable(generation_);
@@ -160,7 +167,7 @@ void connection_core::on_writable(std::uint64_t generation) {
 
 // --- incoming ---------------------------------------------------------------------------------------
 
-void connection_core::on_message(std::uint64_t generation, std::string&& text) {
+void connection_core::on_message(std::uint64_t generation, std::string_view text) {
   messages_in_.fetch_add(1, std::memory_order_relaxed);
   rt::result<protocol::cdp_message> decoded = decoder_.decode(text);
   if (!decoded) {
@@ -171,8 +178,6 @@ void connection_core::on_message(std::uint64_t generation, std::string&& text) {
     fail_connection(generation, std::move(why));
     return;
   }
-  // The decoder works on its own copy: the transport's buffer can serve the next message.
-  protocol::message_buffers::give(std::move(text));
   protocol::cdp_message& m = *decoded;
   switch (m.kind) {
     case protocol::cdp_kind::reply:

@@ -1,6 +1,6 @@
 // The two framers the transports need themselves; protocol-specific ones (Firefox RDP) plug in the
 // same way.
-#include <janus/protocol/message_buffers.hpp>
+#include <janus/protocol/codec_limits.hpp>
 #include <janus/protocol/transport.hpp>
 
 #include <cstring>
@@ -34,21 +34,19 @@ class nul_framer final : public stream_framer {
       }
       const auto n = static_cast<std::size_t>(static_cast<const char*>(nul) - bytes.data());
       if (partial_.size() + n > max_message_bytes) return too_large(max_message_bytes, partial_.size() + n);
-      std::string message;
-      if (partial_.empty()) {
-        // The common case: the whole message sits in this chunk. The string handed to the
-        // receiver is a recycled buffer (the CDP connection gives it back after decoding).
-        message = message_buffers::take(n);
-        message.assign(bytes.data(), n);
-      } else {
-        // Copied out rather than moved, so partial_ keeps its capacity for the next message
-        // that straddles two reads.
-        message = message_buffers::take(partial_.size() + n);
-        message.append(partial_).append(bytes.data(), n);
-        partial_.clear();
+      // Messages are lent, not copied: whole in this chunk (the common case), or completed in
+      // partial_, which keeps its capacity for the next message that straddles two reads.
+      std::string_view whole(bytes.data(), n);
+      if (!partial_.empty()) {
+        partial_.append(whole);
+        whole = partial_;
       }
       bytes.remove_prefix(n + 1);
-      if (!sink.deliver(std::move(message))) return rt::ok;
+      const bool more = sink.deliver_view(whole);
+      partial_.clear();
+      // One huge message must not pin its size for the life of the connection.
+      if (partial_.capacity() > default_keep_capacity_bytes) partial_ = std::string();
+      if (!more) return rt::ok;
     }
     return rt::ok;
   }

@@ -136,6 +136,11 @@ class stream_session final : public transport,
     handler_->on_message(std::move(message));
     return !ended_;
   }
+  bool deliver_view(std::string_view message) override {
+    if (ended_) return false;
+    handler_->on_message_view(message);
+    return !ended_;
+  }
 
   void flush() {
     if (ended_ || writing_) return;

@@ -127,7 +127,7 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
   friend class handler;
 
   // io thread, from the current transport's handler.
-  void on_message(std::uint64_t generation, std::string&& text);
+  void on_message(std::uint64_t generation, std::string_view text);
   void on_writable(std::uint64_t generation);
   void on_closed(std::uint64_t generation, rt::error why);
   void forward_event(protocol::cdp_message& m);

@@ -55,6 +55,11 @@ class transport_handler {
 
   /// One complete incoming message. Never called after on_closed().
   virtual void on_message(std::string&& message) = 0;
+  /// The same message lent instead of given: `message` is valid only during the call. A stream
+  /// transport calls this when a whole message sits in the chunk it read, so a handler that does
+  /// not keep the text (a decoder that copies what it needs) saves a copy. By default it copies
+  /// into on_message.
+  virtual void on_message_view(std::string_view message) { on_message(std::string(message)); }
   /// The outgoing queue drained to its low-water marks after send() had refused a message.
   /// Fires once per refusal episode; never after on_closed().
   virtual void on_writable() {}
@@ -142,6 +147,8 @@ class message_sink {
   /// Takes one complete message. Returns false when the receiver is closing and wants no more:
   /// the framer then stops and returns.
   virtual bool deliver(std::string&& message) = 0;
+  /// The same, lent: `message` is valid only during the call (see transport_handler::on_message_view).
+  virtual bool deliver_view(std::string_view message) { return deliver(std::string(message)); }
 
  protected:
   ~message_sink() = default;
