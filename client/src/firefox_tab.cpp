@@ -295,6 +295,11 @@ struct firefox_tab_state {
 
   std::deque<domains::console_entry> console;
   std::uint64_t console_total = 0;
+  // Live console subscribers (console_subscribe). Entries filed under `mu` wait in
+  // console_outbox until the pump publishes them outside the lock, where it may wait for a
+  // `block` subscriber, as Chromium's console actor does.
+  std::unique_ptr<rt::stream<domains::console_entry>> console_live;
+  std::vector<domains::console_entry> console_outbox;
 
   std::deque<row> net;
   std::unordered_map<std::string, std::uint64_t> net_by_resource;  // resourceId -> row seq
@@ -309,6 +314,8 @@ struct firefox_tab_state {
 
   void mark_gone(rt::errc code, std::string why) {
     if (gone != rt::errc::ok) return;
+    // Live console subscribers get what is queued, then errc::cancelled: nothing more will come.
+    if (console_live) console_live->close();
     gone = code;
     gone_why = std::move(why);
     top.alive = false;
@@ -331,6 +338,7 @@ struct firefox_tab_state {
 
   void push_console(domains::console_entry e) {
     e.seq = console_total++;
+    if (console_live && console_live->subscriber_count() > 0) console_outbox.push_back(e);
     console.push_back(std::move(e));
     while (console.size() > options.console_capacity) console.pop_front();
   }
@@ -603,6 +611,12 @@ rt::task<void> pump(std::shared_ptr<firefox_tab_state> st, rt::subscription<rdp_
       co_return;
     }
     st->on_event(*ev);
+    std::vector<domains::console_entry> out;
+    {
+      std::lock_guard lk(st->mu);
+      out.swap(st->console_outbox);
+    }
+    for (domains::console_entry& e : out) (void)co_await st->console_live->publish(std::move(e));
   }
 }
 
@@ -891,6 +905,7 @@ rt::task<rt::result<firefox_tab>> firefox_tab::attach(rt::scheduler& sched, rdp_
   core->watcher = str_of((*watcher)["actor"]);
 
   core->st = std::make_shared<firefox_tab_state>();
+  core->st->console_live = std::make_unique<rt::stream<domains::console_entry>>(sched);
   core->st->tab_actor = core->tab_actor;
   core->st->watcher = core->watcher;
   core->st->options = options;
@@ -1147,6 +1162,18 @@ rt::task<rt::result<std::vector<domains::console_entry>>> firefox_tab::console_e
   if (!c) co_return rt::error{rt::errc::invalid_argument, "firefox tab: empty handle"};
   std::lock_guard lk(c->st->mu);
   co_return std::vector<domains::console_entry>(c->st->console.begin(), c->st->console.end());
+}
+
+rt::task<rt::result<rt::subscription<domains::console_entry>>> firefox_tab::console_subscribe(
+    std::size_t capacity, rt::overflow policy) const {
+  std::shared_ptr<firefox_tab_core> c = core_;
+  if (!c) co_return rt::error{rt::errc::invalid_argument, "firefox tab: empty handle"};
+  if (capacity == 0) co_return rt::error{rt::errc::invalid_argument, "console_subscribe: capacity must be at least 1"};
+  {
+    std::lock_guard lk(c->st->mu);
+    if (c->st->gone != rt::errc::ok) co_return c->st->gone_error();
+  }
+  co_return c->st->console_live->subscribe(capacity, policy);
 }
 
 rt::task<rt::result<std::vector<domains::network_request>>> firefox_tab::network_requests() const {

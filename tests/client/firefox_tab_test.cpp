@@ -68,6 +68,10 @@ struct fixture {
 
 http_response html(std::string body) { return http_response(200, std::move(body), "text/html; charset=utf-8"); }
 
+rt::task<rt::result<domains::console_entry>> next_entry(rt::subscription<domains::console_entry>& s, rt::deadline d) {
+  co_return co_await s.next(d);
+}
+
 }  // namespace
 
 void add_routes(fixture& f) {
@@ -323,6 +327,40 @@ TEST_CASE("console entries arrive complete and in order, with page errors", "[fi
     std::this_thread::sleep_for(50ms);
   }
   CHECK(seen == 2);
+}
+
+TEST_CASE("console_subscribe: live entries in order across a navigation; a lossy subscriber counts its drops",
+          "[firefox]") {
+  fixture f;
+  f.server->route("/live.html", html("<title>live</title><script>console.log('loaded');</script>"));
+  REQUIRE(f.nav("/live.html", wait_until::load));
+  // Room for the whole burst: a full `block` subscriber would hold up the evaluate's own result.
+  auto live = f.sched.block_on(f.tab.console_subscribe(1024, rt::overflow::block));
+  REQUIRE_OK(live);
+  // Never read: with 4 slots and drop_newest, all but 4 of the burst are dropped and counted.
+  auto lossy = f.sched.block_on(f.tab.console_subscribe(4, rt::overflow::drop_newest));
+  REQUIRE_OK(lossy);
+
+  f.must_eval("for (let i = 0; i < 500; i++) console.log('live', i); setTimeout(() => { throw new Error('late'); }, 0); 1");
+  std::vector<std::string> got;
+  bool late = false;
+  while (!late) {
+    auto e = f.sched.block_on(next_entry(*live, rt::deadline(10s)));
+    REQUIRE_OK(e);
+    if (e->text.rfind("live ", 0) == 0) got.push_back(e->text);
+    late = e->text.find("late") != std::string::npos;
+  }
+  REQUIRE(got.size() == 500);
+  for (int i = 0; i < 500; ++i) REQUIRE(got[static_cast<std::size_t>(i)] == "live " + std::to_string(i));
+  CHECK(live->dropped() == 0);
+  CHECK(lossy->queued() == 4);
+  CHECK(lossy->dropped() == 497);  // 500 lines and the exception, less the 4 kept
+
+  // The stream follows the tab to its next document.
+  REQUIRE(f.nav("/live.html", wait_until::load));
+  auto again = f.sched.block_on(next_entry(*live, rt::deadline(10s)));
+  REQUIRE_OK(again);
+  CHECK(again->text == "loaded");
 }
 
 TEST_CASE("the network table matches what the server served", "[firefox]") {

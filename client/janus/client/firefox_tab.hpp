@@ -58,6 +58,7 @@
 #include <janus/protocol/json_value.hpp>
 #include <janus/rt/result.hpp>
 #include <janus/rt/scheduler.hpp>
+#include <janus/rt/stream.hpp>
 #include <janus/rt/task.hpp>
 #include <janus/rt/time.hpp>
 
@@ -182,6 +183,12 @@ class firefox_tab {
   /// The console buffer, oldest first: console API calls and page errors of every document this
   /// tab has shown since it was attached (plus the replay of the first one's).
   rt::task<rt::result<std::vector<domains::console_entry>>> console_entries() const;
+  /// Every console entry recorded from now on, in order (the counterpart of Chromium's
+  /// domains::console::subscribe), through a queue of `capacity` with `policy`: `block` loses
+  /// nothing and, while the subscriber lags, holds up this connection's events (and so its
+  /// replies); drop_oldest / drop_newest never hold anything up and count what they drop.
+  rt::task<rt::result<rt::subscription<domains::console_entry>>> console_subscribe(std::size_t capacity,
+                                                                                   rt::overflow policy) const;
   /// The network table, oldest first (one row per request; Firefox reports a redirect as a new
   /// request, so redirect_index stays 0).
   rt::task<rt::result<std::vector<domains::network_request>>> network_requests() const;
