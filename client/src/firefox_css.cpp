@@ -40,8 +40,13 @@ rt::task<rt::result<styled_node>> styled_node_of(firefox_tab tab, std::string se
   if (frame->inspector.empty()) co_return rt::error{rt::errc::unsupported, what + ": the target has no inspector"};
   const rdp_connection& conn = tab.connection();
 
+  // The inspector makes one walker per document, with the options of whoever asks first: ask for
+  // what the DOM mirror (firefox_dom) needs too, so that a CSS lookup first does not hide comments
+  // from a mirror started later.
+  json_value wopts = json_value::object();
+  wopts.set("showComments", true);
   json_value wp = json_value::object();
-  wp.set("options", json_value::object());
+  wp.set("options", std::move(wopts));
   rt::result<json_value> walker = co_await detail::rdp_call(conn, frame->inspector, "getWalker", std::move(wp), d);
   if (!walker) co_return detail::rdp_target_error(std::move(walker).err(), what + ": getWalker");
   const std::string walker_actor = detail::rdp_str((*walker)["walker"]["actor"]);

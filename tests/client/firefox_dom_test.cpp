@@ -4,6 +4,7 @@
 // rebuilding the mirror with old handles going stale. The pages have no whitespace-only text
 // nodes: Firefox's walker hides those (see firefox_dom.hpp). Each test ends only the Firefox it
 // launched.
+#include <janus/client/firefox_css.hpp>
 #include <janus/client/firefox_dom.hpp>
 #include <janus/client/firefox_launcher.hpp>
 #include <janus/client/firefox_tab.hpp>
@@ -362,4 +363,37 @@ TEST_CASE("a node moved under a parent the mirror has yet to read keeps reportin
   REQUIRE_OK(mirror);
   CHECK(*mirror == f.must_eval("document.documentElement.outerHTML").as_string());
   CHECK(mirror->find("<p id=\"x\" class=\"a\" data-y=\"2\">changed<b></b></p>") != std::string::npos);
+}
+
+TEST_CASE("CSS queries on the same tab share the walker without disturbing the mirror", "[firefox][dom]") {
+  // firefox_css looks elements up through the inspector's one walker, the one the mirror follows:
+  // its lookups must neither steal the mirror's mutations nor release nodes the mirror holds.
+  fixture f;
+  f.server->route("/styled.html",
+                  html("<!DOCTYPE html><html><head><title>styled</title><style>#main { color: rgb(1, 2, 3); }</style>"
+                       "</head><body><!-- a comment --><div id=\"main\"><p>one</p></div><ul id=\"list\"></ul>"
+                       "</body></html>"));
+  REQUIRE_OK(f.nav("/styled.html"));
+  // CSS first: the walker is created by its lookup, and must still show the mirror its comments.
+  firefox_css css(f.tab);
+  REQUIRE_OK(f.sched.block_on(css.computed(std::string("#main"), rt::deadline(10s))));
+  firefox_dom d = firefox_dom::start(f.sched, f.tab);
+  REQUIRE_OK(f.sched.block_on(d.document(rt::deadline(20s))));
+  for (int round = 0; round < 3; ++round) {
+    auto computed = f.sched.block_on(css.computed(std::string("#main"), rt::deadline(10s)));
+    REQUIRE_OK(computed);
+    bool color = false;
+    for (const auto& [name, value] : *computed) color = color || (name == "color" && value == "rgb(1, 2, 3)");
+    CHECK(color);
+    auto matched = f.sched.block_on(css.matched(std::string("#main p"), rt::deadline(10s)));
+    REQUIRE_OK(matched);
+    f.must_eval("const l = document.getElementById('list'); for (let i = 0; i < 50; i++) { const li = "
+                "document.createElement('li'); li.textContent = 'r" + std::to_string(round) +
+                " ' + i; l.appendChild(li); } document.querySelector('#main p').setAttribute('data-round', '" +
+                std::to_string(round) + "'); true");
+    REQUIRE_OK(f.sched.block_on(d.settle(300ms, rt::deadline(10s))));
+    auto mirror = f.sched.block_on(d.html(rt::deadline(10s)));
+    REQUIRE_OK(mirror);
+    CHECK(*mirror == f.must_eval("document.documentElement.outerHTML").as_string());
+  }
 }
