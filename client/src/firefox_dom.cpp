@@ -1,5 +1,7 @@
 #include <janus/client/firefox_dom.hpp>
 
+#include "firefox_rdp_calls.hpp"
+
 #include <janus/rt/sleep.hpp>
 
 #include <algorithm>
@@ -72,32 +74,15 @@ using core_ptr = std::shared_ptr<detail::firefox_dom_core>;
 constexpr auto poll_interval = 10ms;
 constexpr auto worker_tick = 100ms;
 
-std::string str_of(const json_value& v) {
-  const std::string* s = v.get_string();
-  return s ? *s : std::string();
-}
-
-std::int64_t int_of(const json_value& v) {
-  if (auto i = v.get_int()) return *i;
-  if (auto d = v.get_double()) return static_cast<std::int64_t>(*d);
-  return 0;
-}
-
-bool bool_of(const json_value& v) {
-  auto b = v.get_bool();
-  return b && *b;
-}
+// The shared RDP helpers (firefox_rdp_calls.hpp), under this file's short names.
+constexpr auto& str_of = detail::rdp_str;
+constexpr auto& int_of = detail::rdp_int;
+constexpr auto& bool_of = detail::rdp_bool;
+constexpr auto& req = detail::rdp_call;
 
 rt::error in_context(rt::error e, const std::string& what) {
   e.message = "firefox dom: " + what + ": " + e.message;
   return e;
-}
-
-rt::task<rt::result<json_value>> req(rdp_connection conn, std::string actor, std::string type, json_value params,
-                                     rt::deadline d) {
-  rdp_request_options o;
-  o.deadline = d;
-  co_return co_await conn.request_json(std::move(actor), std::move(type), std::move(params), std::move(o));
 }
 
 // Nodes the walker shows that are no part of the document's tree as outerHTML writes it.

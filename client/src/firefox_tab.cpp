@@ -1,5 +1,6 @@
 #include <janus/client/firefox_tab.hpp>
 
+#include "firefox_rdp_calls.hpp"
 #include "firefox_sheet_registry.hpp"
 #include "firefox_tab_internal.hpp"
 
@@ -33,52 +34,20 @@ namespace {
 constexpr auto poll_interval = 10ms;
 // network_idle: nothing in flight for this long (the same quiet period as Chromium's page).
 constexpr auto network_quiet = 500ms;
-// longString reads: chunks well under the transport's frame limit.
-constexpr std::int64_t long_string_chunk = 256 * 1024;
 // Evaluation results nobody collected (their caller gave up) are kept at most this many.
 constexpr std::size_t max_parked_results = 256;
 
-rt::error in_context(rt::error e, const std::string& what) {
-  e.message = what + ": " + e.message;
-  return e;
-}
-
-std::string str_of(const json_value& v) {
-  const std::string* s = v.get_string();
-  return s ? *s : std::string();
-}
-
-std::int64_t int_of(const json_value& v) {
-  if (auto i = v.get_int()) return *i;
-  if (auto d = v.get_double()) return static_cast<std::int64_t>(*d);
-  if (const std::string* s = v.get_string()) {
-    try {
-      return std::stoll(*s);
-    } catch (...) {
-      return 0;
-    }
-  }
-  return 0;
-}
+// The shared RDP helpers (firefox_rdp_calls.hpp), under this file's short names.
+constexpr auto& str_of = detail::rdp_str;
+constexpr auto& int_of = detail::rdp_int;
+constexpr auto& bool_of = detail::rdp_bool;
+constexpr auto& key_of = detail::rdp_key;
+constexpr auto& in_context = detail::rdp_in_context;
+constexpr auto& req = detail::rdp_call;
 
 double num_of(const json_value& v) {
   if (auto d = v.get_double()) return *d;
   return 0;
-}
-
-bool bool_of(const json_value& v) {
-  auto b = v.get_bool();
-  return b && *b;
-}
-
-// A resource id or actor id as a string key, whatever JSON type Firefox used for it.
-std::string key_of(const json_value& v) { return v.is_string() ? v.as_string() : v.dump(); }
-
-rt::task<rt::result<json_value>> req(rdp_connection conn, std::string actor, std::string type, json_value params,
-                                     rt::deadline d) {
-  rdp_request_options o;
-  o.deadline = d;
-  co_return co_await conn.request_json(std::move(actor), std::move(type), std::move(params), std::move(o));
 }
 
 // JS numbers as console.log prints them: integers without a fraction.
@@ -635,21 +604,7 @@ rt::task<rt::result<T>> wait_state(rt::scheduler* sched, std::shared_ptr<firefox
   }
 }
 
-// Reads a longString grip's whole text with `substring`.
-rt::task<rt::result<std::string>> read_long_string(rdp_connection conn, json_value grip, rt::deadline d) {
-  std::string out;
-  const std::string actor = str_of(grip["actor"]);
-  const std::int64_t length = int_of(grip["length"]);
-  for (std::int64_t start = 0; start < length; start += long_string_chunk) {
-    json_value p = json_value::object();
-    p.set("start", start);
-    p.set("end", std::min(length, start + long_string_chunk));
-    rt::result<json_value> r = co_await req(conn, actor, "substring", std::move(p), d);
-    if (!r) co_return in_context(std::move(r).err(), "reading a long string");
-    out += str_of((*r)["substring"]);
-  }
-  co_return out;
-}
+constexpr auto& read_long_string = detail::rdp_long_string;
 
 // The page-side wrapper: see the top of firefox_tab.hpp. Its answer is pure ASCII (non-ASCII
 // escaped as \uXXXX) so that a longString can be read in chunks without splitting a character.
