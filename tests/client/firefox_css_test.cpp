@@ -3,6 +3,8 @@
 // text as served, computed style and matched rules of an element, the old document's sheets gone
 // after a navigation; response bodies (text, a long one, binary as base64) and headers of the
 // tab's requests. Each test ends only the Firefox it launched.
+#include "firefox_fixture.hpp"
+
 #include <janus/client/firefox_css.hpp>
 #include <janus/client/firefox_launcher.hpp>
 #include <janus/client/firefox_network.hpp>
@@ -22,39 +24,13 @@
 
 using namespace janus;
 using namespace janus::client;
+using test::html;
 using namespace std::chrono_literals;
 using protocol::http_response;
 
 namespace {
 
-// The tests call from the test thread through block_on (no assertion runs inside a coroutine).
-struct fixture {
-  rt::scheduler sched{{.workers = 2}};
-  std::unique_ptr<protocol::http_server> server;
-  std::unique_ptr<firefox_process> ff;
-  firefox_tab tab;
-
-  fixture() {
-    auto srv = protocol::http_server::start();
-    if (!srv) FAIL(srv.err().what());
-    server = std::move(*srv);
-    auto launched = sched.block_on(launch_firefox(sched, firefox_launch_options{}));
-    if (!launched) FAIL(launched.err().what());
-    ff = std::move(*launched);
-    auto t = sched.block_on(firefox_tab::open(sched, ff->connection(), std::string("about:blank"), rt::deadline(30s)));
-    if (!t) FAIL(t.err().what());
-    tab = std::move(*t);
-  }
-  ~fixture() {
-    tab = firefox_tab();
-    if (ff) ff->close();
-    if (server) server->stop();
-  }
-
-  rt::result<navigation> nav(const std::string& path, wait_until until) {
-    return sched.block_on(tab.navigate(server->url(path), until, rt::deadline(20s)));
-  }
-
+struct fixture : test::firefox_fixture {
   // Sheets are reported as resources batched every 100 ms: polled until `done` holds.
   template <class Pred>
   std::vector<domains::style_sheet> sheets_when(firefox_css& css, Pred done) {
@@ -69,13 +45,6 @@ struct fixture {
     return last;
   }
 };
-
-#define REQUIRE_OK(r)                                  \
-  do {                                                 \
-    if (!(r)) FAIL(#r << ": " << (r).err().what());    \
-  } while (false)
-
-http_response html(std::string body) { return http_response(200, std::move(body), "text/html; charset=utf-8"); }
 
 const domains::style_sheet* sheet_with_url(const std::vector<domains::style_sheet>& sheets, const std::string& url,
                                            bool is_inline) {

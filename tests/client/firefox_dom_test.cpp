@@ -6,6 +6,8 @@
 // launched.
 #include <janus/client/firefox_css.hpp>
 #include <janus/client/firefox_dom.hpp>
+#include "firefox_fixture.hpp"
+
 #include <janus/client/firefox_launcher.hpp>
 #include <janus/client/firefox_tab.hpp>
 #include <janus/protocol/http_server.hpp>
@@ -21,6 +23,7 @@
 
 using namespace janus;
 using namespace janus::client;
+using test::html;
 using namespace std::chrono_literals;
 using domains::node_ref;
 using protocol::http_response;
@@ -28,54 +31,7 @@ using protocol::json_value;
 
 namespace {
 
-// The tests call from the test thread through block_on (no assertion runs inside a coroutine).
-struct fixture {
-  rt::scheduler sched{{.workers = 2}};
-  std::unique_ptr<protocol::http_server> server;
-  std::unique_ptr<firefox_process> ff;
-  firefox_tab tab;
-
-  fixture() {
-    auto srv = protocol::http_server::start();
-    if (!srv) FAIL(srv.err().what());
-    server = std::move(*srv);
-    auto launched = sched.block_on(launch_firefox(sched, firefox_launch_options{}));
-    if (!launched) FAIL(launched.err().what());
-    ff = std::move(*launched);
-    auto t = sched.block_on(firefox_tab::open(sched, ff->connection(), std::string("about:blank"), rt::deadline(30s)));
-    if (!t) FAIL(t.err().what());
-    tab = std::move(*t);
-  }
-  ~fixture() {
-    tab = firefox_tab();
-    if (ff) ff->close();
-    if (server) server->stop();
-  }
-
-  rt::result<navigation> nav(const std::string& path) {
-    return sched.block_on(tab.navigate(server->url(path), wait_until::load, rt::deadline(20s)));
-  }
-  json_value must_eval(const std::string& js) {
-    auto v = sched.block_on(tab.evaluate(js, rt::deadline(10s)));
-    if (!v) FAIL(js << " -> " << v.err().what());
-    return std::move(*v);
-  }
-  bool wait_for(const std::string& js, std::chrono::seconds limit) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < end) {
-      if (must_eval(js) == json_value(true)) return true;
-      std::this_thread::sleep_for(100ms);
-    }
-    return false;
-  }
-};
-
-#define REQUIRE_OK(r)                               \
-  do {                                              \
-    if (!(r)) FAIL(#r << ": " << (r).err().what()); \
-  } while (false)
-
-http_response html(std::string body) { return http_response(200, std::move(body), "text/html; charset=utf-8"); }
+using fixture = test::firefox_fixture;
 
 std::string first_difference(const std::string& a, const std::string& b) {
   std::size_t i = 0;

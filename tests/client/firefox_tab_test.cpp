@@ -2,6 +2,8 @@
 // of navigate (a slow image separates domcontentloaded from load), targets followed across
 // navigations, evaluate's JSON values and JS errors, the console buffer, the network table, and a
 // navigation failing an evaluation in flight. Each test ends only the Firefox it launched.
+#include "firefox_fixture.hpp"
+
 #include <janus/client/firefox_launcher.hpp>
 #include <janus/client/firefox_tab.hpp>
 #include <janus/protocol/http_server.hpp>
@@ -19,54 +21,14 @@
 
 using namespace janus;
 using namespace janus::client;
+using test::html;
 using namespace std::chrono_literals;
 using protocol::http_response;
 using protocol::json_value;
 
 namespace {
 
-// The tests call the tab from the test thread through block_on (no assertion runs inside a
-// coroutine), passing every argument explicitly.
-struct fixture {
-  rt::scheduler sched{{.workers = 2}};
-  std::unique_ptr<protocol::http_server> server;
-  std::unique_ptr<firefox_process> ff;
-  firefox_tab tab;
-
-  fixture() {
-    auto srv = protocol::http_server::start();
-    if (!srv) FAIL(srv.err().what());
-    server = std::move(*srv);
-    auto launched = sched.block_on(launch_firefox(sched, firefox_launch_options{}));
-    if (!launched) FAIL(launched.err().what());
-    ff = std::move(*launched);
-    auto t = sched.block_on(firefox_tab::open(sched, ff->connection(), std::string("about:blank"), rt::deadline(30s)));
-    if (!t) FAIL(t.err().what());
-    tab = std::move(*t);
-  }
-  ~fixture() {
-    tab = firefox_tab();
-    if (ff) ff->close();
-    if (server) server->stop();
-  }
-
-  rt::result<navigation> nav(const std::string& path, wait_until until) {
-    return sched.block_on(tab.navigate(server->url(path), until, rt::deadline(20s)));
-  }
-  rt::result<json_value> eval(const std::string& js) { return sched.block_on(tab.evaluate(js, rt::deadline(10s))); }
-  json_value must_eval(const std::string& js) {
-    auto v = eval(js);
-    if (!v) FAIL(js << " -> " << v.err().what());
-    return std::move(*v);
-  }
-};
-
-#define REQUIRE_OK(r)                         \
-  do {                                        \
-    if (!(r)) FAIL(#r << ": " << (r).err().what()); \
-  } while (false)
-
-http_response html(std::string body) { return http_response(200, std::move(body), "text/html; charset=utf-8"); }
+using fixture = test::firefox_fixture;
 
 rt::task<rt::result<domains::console_entry>> next_entry(rt::subscription<domains::console_entry>& s, rt::deadline d) {
   co_return co_await s.next(d);
