@@ -1,0 +1,434 @@
+// The page scenarios written once and run against both browsers: Chromium through client::page,
+// Firefox through client::firefox_tab. The two share method names, signatures, wait kinds and
+// result types, so each TEMPLATE_TEST_CASE body calls `f.tab` without knowing which it is; only
+// the console and network snapshots go through the fixtures, because Chromium offers them as
+// domain handles and Firefox as snapshots of the tab.
+//
+// Where the browsers legitimately differ (how a rendered object is printed, how many pixels a
+// scrollbar takes, the extra rows a browser adds to its network table), the tests assert the
+// contract the two types share, not either browser's habits.
+//
+// Each test case launches one browser and opens one page in it; everything is called from the
+// test thread through block_on, with every argument passed explicitly.
+#include <janus/client/browser.hpp>
+#include <janus/client/firefox_launcher.hpp>
+#include <janus/client/firefox_tab.hpp>
+#include <janus/protocol/http_server.hpp>
+#include <janus/protocol/json_value.hpp>
+#include <janus/rt.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace janus;
+using namespace janus::client;
+using namespace std::chrono_literals;
+using protocol::http_response;
+using protocol::json_value;
+
+namespace {
+
+std::unique_ptr<protocol::http_server> serve() {
+  auto s = protocol::http_server::start();
+  if (!s) FAIL(s.err().what());
+  return std::move(*s);
+}
+
+// Chromium: one browser, one page. Console and network are enabled before the first navigation
+// so that, like the Firefox tab (which records from the moment it is attached), they hold every
+// document's entries and requests.
+struct chromium {
+  static constexpr const char* name = "chromium";
+  rt::scheduler sched{{.workers = 2}};
+  std::unique_ptr<protocol::http_server> server = serve();
+  browser b;
+  page tab;
+
+  chromium() {
+    auto launched = sched.block_on(browser::launch(sched, launch_options{}));
+    if (!launched) FAIL(launched.err().what());
+    b = std::move(*launched);
+    auto p = sched.block_on(b.new_page(std::string("about:blank"), std::string(), rt::deadline(30s)));
+    if (!p) FAIL(p.err().what());
+    tab = std::move(*p);
+    auto con = sched.block_on(tab.console().enable(rt::deadline(10s)));
+    if (!con) FAIL(con.err().what());
+    auto net = sched.block_on(tab.network().enable(rt::deadline(10s)));
+    if (!net) FAIL(net.err().what());
+  }
+  ~chromium() {
+    tab = page();
+    b = browser();
+    if (server) server->stop();
+  }
+
+  rt::result<std::vector<domains::console_entry>> console_entries() {
+    return sched.block_on(tab.console().entries(rt::deadline(10s)));
+  }
+  rt::result<std::vector<domains::network_request>> network_requests() {
+    return sched.block_on(tab.network().requests(rt::deadline(10s)));
+  }
+};
+
+// Firefox: one process, one tab opened on about:blank.
+struct firefox {
+  static constexpr const char* name = "firefox";
+  rt::scheduler sched{{.workers = 2}};
+  std::unique_ptr<protocol::http_server> server = serve();
+  std::unique_ptr<firefox_process> ff;
+  firefox_tab tab;
+
+  firefox() {
+    auto launched = sched.block_on(launch_firefox(sched, firefox_launch_options{}));
+    if (!launched) FAIL(launched.err().what());
+    ff = std::move(*launched);
+    auto t = sched.block_on(firefox_tab::open(sched, ff->connection(), std::string("about:blank"), rt::deadline(30s)));
+    if (!t) FAIL(t.err().what());
+    tab = std::move(*t);
+  }
+  ~firefox() {
+    tab = firefox_tab();
+    if (ff) ff->close();
+    if (server) server->stop();
+  }
+
+  rt::result<std::vector<domains::console_entry>> console_entries() {
+    return sched.block_on(tab.console_entries());
+  }
+  rt::result<std::vector<domains::network_request>> network_requests() {
+    return sched.block_on(tab.network_requests());
+  }
+};
+
+http_response html(std::string body) { return http_response(200, std::move(body), "text/html; charset=utf-8"); }
+
+template <class F>
+rt::result<navigation> nav(F& f, const std::string& path, wait_until until) {
+  return f.sched.block_on(f.tab.navigate(f.server->url(path), until, rt::deadline(20s)));
+}
+
+template <class F>
+rt::result<json_value> eval(F& f, const std::string& js) {
+  return f.sched.block_on(f.tab.evaluate(js, rt::deadline(10s)));
+}
+
+template <class F>
+json_value must_eval(F& f, const std::string& js) {
+  auto v = eval(f, js);
+  if (!v) FAIL(js << " -> " << v.err().what());
+  return std::move(*v);
+}
+
+#define REQUIRE_OK(r)                                 \
+  do {                                                \
+    if (!(r)) FAIL(#r << ": " << (r).err().what()); \
+  } while (false)
+
+struct png_size {
+  std::uint32_t width = 0;
+  std::uint32_t height = 0;
+};
+
+// PNG signature, then the IHDR chunk first, holding width and height big-endian.
+std::optional<png_size> png_dimensions(const std::vector<std::uint8_t>& b) {
+  static constexpr std::uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (b.size() < 33) return std::nullopt;
+  for (std::size_t i = 0; i < 8; ++i)
+    if (b[i] != signature[i]) return std::nullopt;
+  if (b[12] != 'I' || b[13] != 'H' || b[14] != 'D' || b[15] != 'R') return std::nullopt;
+  auto be32 = [&](std::size_t at) {
+    return (std::uint32_t{b[at]} << 24) | (std::uint32_t{b[at + 1]} << 16) | (std::uint32_t{b[at + 2]} << 8) | b[at + 3];
+  };
+  return png_size{be32(16), be32(20)};
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("both: navigate with each wait kind, reload, back and forward", "[both][browser]", chromium,
+                   firefox) {
+  TestType f;
+  INFO(TestType::name);
+  f.server->route("/slow.png", http_response(200, std::string(300, 'p'), "image/png"), 1500ms);
+  f.server->route("/img1.html", html("<title>img1</title><p>x</p><img src='/slow.png?1'>"));
+  f.server->route("/img2.html", html("<title>img2</title><p>x</p><img src='/slow.png?2'>"));
+  f.server->route("/a.html", html("<title>A</title><p>a</p>"));
+  f.server->route("/b.html", html("<title>B</title><p>b</p>"));
+  f.server->route("/late", http_response(200, "done", "text/plain"), 300ms);
+  f.server->route("/idle.html",
+                  html("<title>idle</title><script>window.onload = () => setTimeout(() => "
+                       "fetch('/late').then((r) => r.text()).then((t) => { window.late = t; }), 50);</script>"));
+
+  // First, while no earlier document left a request behind: Chromium's Network actor counts every
+  // request it saw start and never saw end, and an image abandoned by a navigation that returned at
+  // domcontentloaded can stay in flight there for good (it then blocks network_idle), where Firefox
+  // counts only the requests started since the navigation was sent.
+  // The fetch starts 50 ms after load and takes 300 ms: only network_idle waits for it.
+  auto idle = nav(f, "/idle.html", wait_until::network_idle);
+  REQUIRE_OK(idle);
+  CHECK(must_eval(f, "window.late") == json_value("done"));
+  bool late_served = false;
+  for (const auto& r : f.server->served()) late_served |= r.target == "/late" && r.status == 200;
+  CHECK(late_served);
+
+  auto c = nav(f, "/a.html", wait_until::commit);
+  REQUIRE_OK(c);
+  CHECK(c->url == f.server->url("/a.html"));
+  CHECK_FALSE(c->loader_id.empty());
+
+  auto t0 = std::chrono::steady_clock::now();
+  auto dcl = nav(f, "/img1.html", wait_until::domcontentloaded);
+  REQUIRE_OK(dcl);
+  CHECK(std::chrono::steady_clock::now() - t0 < 1200ms);
+  CHECK(dcl->url == f.server->url("/img1.html"));
+  CHECK(must_eval(f, "document.readyState") != json_value("complete"));
+
+  t0 = std::chrono::steady_clock::now();
+  auto load = nav(f, "/img2.html", wait_until::load);
+  REQUIRE_OK(load);
+  CHECK(std::chrono::steady_clock::now() - t0 >= 1400ms);
+  CHECK(must_eval(f, "document.readyState") == json_value("complete"));
+  CHECK(must_eval(f, "document.title") == json_value("img2"));
+  CHECK(load->loader_id != dcl->loader_id);
+  auto info = f.sched.block_on(f.tab.info(rt::deadline(5s)));
+  REQUIRE_OK(info);
+  CHECK(info->loaded);
+  CHECK(info->dom_content_loaded);
+  CHECK(info->url == f.server->url("/img2.html"));
+
+  // History: /idle.html, /a.html, /img1.html, /img2.html, then /a.html and /b.html.
+  REQUIRE_OK(nav(f, "/a.html", wait_until::load));
+  auto b = nav(f, "/b.html", wait_until::load);
+  REQUIRE_OK(b);
+  CHECK(must_eval(f, "document.title") == json_value("B"));
+
+  auto back = f.sched.block_on(f.tab.go_back(wait_until::load, rt::deadline(20s)));
+  REQUIRE_OK(back);
+  CHECK(back->url == f.server->url("/a.html"));
+  CHECK(must_eval(f, "document.title") == json_value("A"));
+  auto fwd = f.sched.block_on(f.tab.go_forward(wait_until::load, rt::deadline(20s)));
+  REQUIRE_OK(fwd);
+  CHECK(fwd->url == f.server->url("/b.html"));
+  CHECK(must_eval(f, "document.title") == json_value("B"));
+  auto beyond = f.sched.block_on(f.tab.go_forward(wait_until::load, rt::deadline(20s)));
+  REQUIRE_FALSE(beyond);
+  CHECK(beyond.err().code == rt::errc::invalid_argument);
+
+  must_eval(f, "window.before = 'set'; 1");
+  auto reloaded = f.sched.block_on(f.tab.reload(wait_until::load, rt::deadline(20s)));
+  REQUIRE_OK(reloaded);
+  CHECK(reloaded->url == f.server->url("/b.html"));
+  CHECK(reloaded->loader_id != b->loader_id);
+  CHECK(must_eval(f, "window.before === undefined") == json_value(true));  // a new document
+  CHECK(must_eval(f, "document.title") == json_value("B"));
+}
+
+TEMPLATE_TEST_CASE("both: evaluate returns JSON values, awaits promises, reports exceptions; set_content",
+                   "[both][browser]", chromium, firefox) {
+  TestType f;
+  INFO(TestType::name);
+  f.server->route("/e.html", html("<title>eval</title><p id='p'>hello</p>"));
+  REQUIRE_OK(nav(f, "/e.html", wait_until::load));
+
+  CHECK(must_eval(f, "1 + 1") == json_value(2));
+  CHECK(must_eval(f, "1.5") == json_value(1.5));
+  CHECK(must_eval(f, "-7") == json_value(-7));
+  CHECK(must_eval(f, "'str'") == json_value("str"));
+  CHECK(must_eval(f, "true") == json_value(true));
+  CHECK(must_eval(f, "null").is_null());
+  CHECK(must_eval(f, "undefined").is_null());
+  CHECK(must_eval(f, "document.getElementById('p').textContent") == json_value("hello"));
+  CHECK(must_eval(f, "'h\\u00e9llo \\u2713'") == json_value("h\xc3\xa9llo \xe2\x9c\x93"));
+  auto obj = must_eval(f, "({a: 1, b: [1, 'x', null], c: {d: false}})");
+  REQUIRE(obj.is_object());
+  CHECK(obj["a"] == json_value(1));
+  CHECK(obj["b"].size() == 3);
+  CHECK(obj["b"][1] == json_value("x"));
+  CHECK(obj["b"][2].is_null());
+  CHECK(obj["c"]["d"] == json_value(false));
+  auto arr = must_eval(f, "[1, 2, 3].map((v) => v * 2)");
+  REQUIRE(arr.is_array());
+  CHECK(arr.size() == 3);
+  CHECK(arr[2] == json_value(6));
+  CHECK(must_eval(f, "Promise.resolve(7)") == json_value(7));
+  CHECK(must_eval(f, "new Promise((r) => setTimeout(() => r('later'), 100))") == json_value("later"));
+
+  auto big = must_eval(f, "'x'.repeat(99997) + 'END'");
+  REQUIRE(big.is_string());
+  CHECK(big.as_string().size() == 100000);
+  CHECK(big.as_string().substr(99992) == "xxxxxEND");
+
+  auto thrown = eval(f, "throw new TypeError('bad thing')");
+  REQUIRE_FALSE(thrown);
+  CHECK(thrown.err().code == rt::errc::javascript);
+  CHECK(thrown.err().message.find("bad thing") != std::string::npos);
+  auto rejected = eval(f, "(async () => { throw new Error('nope'); })()");
+  REQUIRE_FALSE(rejected);
+  CHECK(rejected.err().code == rt::errc::javascript);
+  CHECK(rejected.err().message.find("nope") != std::string::npos);
+  auto no_name = eval(f, "nosuchname + 1");
+  REQUIRE_FALSE(no_name);
+  CHECK(no_name.err().code == rt::errc::javascript);
+  CHECK(no_name.err().message.find("nosuchname") != std::string::npos);
+  // The page still evaluates after the errors.
+  CHECK(must_eval(f, "6 * 7") == json_value(42));
+
+  auto set = f.sched.block_on(
+      f.tab.set_content(std::string("<title>set</title><div id='x'>hello from set_content</div>"), rt::deadline(10s)));
+  REQUIRE_OK(set);
+  CHECK(must_eval(f, "document.getElementById('x').textContent") == json_value("hello from set_content"));
+  CHECK(must_eval(f, "document.title") == json_value("set"));
+  CHECK(must_eval(f, "document.getElementById('p')").is_null());
+  auto again = f.sched.block_on(f.tab.set_content(std::string("<p id='y'>second</p>"), rt::deadline(10s)));
+  REQUIRE_OK(again);
+  CHECK(must_eval(f, "document.getElementById('x') === null && document.getElementById('y').textContent") ==
+        json_value("second"));
+}
+
+TEMPLATE_TEST_CASE("both: screenshots of the viewport and the full page are PNGs of the page's size",
+                   "[both][browser]", chromium, firefox) {
+  TestType f;
+  INFO(TestType::name);
+  f.server->route("/tall.html", html("<!doctype html><style>body{margin:0}</style>"
+                                     "<div style='height:3000px;background:linear-gradient(red,blue)'></div>"));
+  REQUIRE_OK(nav(f, "/tall.html", wait_until::load));
+  const double dpr = must_eval(f, "window.devicePixelRatio").as_double();
+  const double inner_h = static_cast<double>(must_eval(f, "window.innerHeight").as_int()) * dpr;
+  const double scroll_h =
+      static_cast<double>(must_eval(f, "document.documentElement.scrollHeight").as_int()) * dpr;
+
+  auto view = f.sched.block_on(f.tab.screenshot(screenshot_options{}, rt::deadline(20s)));
+  REQUIRE_OK(view);
+  auto vs = png_dimensions(*view);
+  REQUIRE(vs);
+  // Whether a scrollbar is inside the capture differs between the browsers: a few pixels of slack.
+  CHECK(vs->width > 100);
+  CHECK(std::abs(static_cast<double>(vs->height) - inner_h) <= 20 * dpr);
+
+  screenshot_options full;
+  full.full_page = true;
+  auto whole = f.sched.block_on(f.tab.screenshot(full, rt::deadline(20s)));
+  REQUIRE_OK(whole);
+  auto ws = png_dimensions(*whole);
+  REQUIRE(ws);
+  CHECK(ws->height > vs->height);
+  CHECK(std::abs(static_cast<double>(ws->height) - scroll_h) <= 2 * dpr);
+  CHECK(ws->width > 100);
+  CHECK(whole->size() > view->size());
+}
+
+TEMPLATE_TEST_CASE("both: console entries of each level arrive in order with their text", "[both][browser]",
+                   chromium, firefox) {
+  TestType f;
+  INFO(TestType::name);
+  f.server->route("/c.html", html("<title>console</title><script>console.log('from the page');</script>"));
+  REQUIRE_OK(nav(f, "/c.html", wait_until::load));
+  must_eval(f,
+            "console.log('one'); console.info('two'); console.warn('three');"
+            "console.error('four %d of %s', 5, 'six'); console.debug('seven');"
+            "for (let i = 0; i < 200; i++) console.log('line', i);"
+            "setTimeout(() => { throw new Error('boom'); }, 0); 1");
+
+  std::vector<domains::console_entry> entries;
+  const auto until = std::chrono::steady_clock::now() + 15s;
+  for (;;) {
+    auto e = f.console_entries();
+    REQUIRE_OK(e);
+    entries = std::move(*e);
+    bool boom = false;
+    for (const auto& x : entries) boom = boom || x.text.find("boom") != std::string::npos;
+    if (boom || std::chrono::steady_clock::now() > until) break;
+    std::this_thread::sleep_for(50ms);
+  }
+
+  // Only the page's own lines: the browsers add messages of their own (Chromium's Log domain).
+  struct expected {
+    std::string text;
+    std::string level;
+  };
+  const std::vector<expected> want = {{"from the page", "info"}, {"one", "info"},          {"two", "info"},
+                                      {"three", "warning"},      {"four 5 of six", "error"}, {"seven", "verbose"}};
+  std::vector<const domains::console_entry*> mine;
+  std::vector<std::string> lines;
+  const domains::console_entry* boom = nullptr;
+  for (const auto& e : entries) {
+    for (const auto& w : want)
+      if (e.text == w.text) mine.push_back(&e);
+    if (e.text.rfind("line ", 0) == 0) lines.push_back(e.text);
+    if (e.text.find("boom") != std::string::npos) boom = &e;
+  }
+  REQUIRE(mine.size() == want.size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    INFO("entry " << i);
+    CHECK(mine[i]->text == want[i].text);
+    CHECK(mine[i]->level == want[i].level);
+    CHECK(mine[i]->from == domains::console_entry::origin::console_api);
+    if (i > 0) CHECK(mine[i]->seq > mine[i - 1]->seq);
+  }
+  CHECK(mine[2]->type == "info");
+  CHECK(mine[3]->type == "warning");
+  CHECK(mine[4]->type == "error");
+  CHECK(mine[5]->type == "debug");
+  REQUIRE(lines.size() == 200);
+  for (std::size_t i = 0; i < lines.size(); ++i) REQUIRE(lines[i] == "line " + std::to_string(i));
+  REQUIRE(boom);
+  CHECK(boom->level == "error");
+  CHECK(boom->from == domains::console_entry::origin::exception);
+}
+
+TEMPLATE_TEST_CASE("both: the network table lists the page's requests with their status codes", "[both][browser]",
+                   chromium, firefox) {
+  TestType f;
+  INFO(TestType::name);
+  const std::string img(4321, 'i');
+  const std::string data = R"({"k":"value"})";
+  f.server->route("/n/pic.png", http_response(200, img, "image/png"));
+  f.server->route("/n/data.json", http_response(200, data, "application/json"));
+  f.server->route("/n/page.html",
+                  html("<title>net</title><img src='/n/pic.png'><script src='/n/missing.js'></script>"
+                       "<script>fetch('/n/data.json', {method: 'POST', body: 'x'}).then((r) => r.text());</script>"));
+  auto n = nav(f, "/n/page.html", wait_until::network_idle);
+  REQUIRE_OK(n);
+  auto rows = f.network_requests();
+  REQUIRE_OK(rows);
+  auto find = [&](const std::string& path) -> const domains::network_request* {
+    for (const auto& r : *rows)
+      if (r.url == f.server->url(path)) return &r;
+    return nullptr;
+  };
+  const auto* page_row = find("/n/page.html");
+  const auto* pic = find("/n/pic.png");
+  const auto* missing = find("/n/missing.js");
+  const auto* json = find("/n/data.json");
+  REQUIRE(page_row);
+  REQUIRE(pic);
+  REQUIRE(missing);
+  REQUIRE(json);
+  CHECK(page_row->status == 200);
+  CHECK(page_row->method == "GET");
+  CHECK(page_row->resource_type == "Document");
+  CHECK(page_row->mime_type == "text/html");
+  CHECK(pic->status == 200);
+  CHECK(pic->resource_type == "Image");
+  CHECK(pic->status_state == domains::network_request::state::finished);
+  CHECK(missing->status == 404);
+  CHECK(json->method == "POST");
+  CHECK(json->status == 200);
+  CHECK(json->mime_type == "application/json");
+  for (const auto& r : *rows) CHECK_FALSE(r.in_flight());
+  // What the server answered is what the table shows (a favicon request may be in either or not).
+  for (const auto& s : f.server->served()) {
+    const auto* r = find(s.target);
+    if (!r) continue;
+    INFO(s.target);
+    CHECK(r->status == s.status);
+    CHECK(r->method == s.method);
+  }
+}
