@@ -529,9 +529,14 @@ rt::task<rt::result<navigation>> settled(std::shared_ptr<page_core> pc, wait_unt
   if (until != wait_until::network_idle) co_return co_await start(pc, std::move(url), delta, until, d);
   const domains::network net = domain_of(*pc, &page_core::network);
   if (auto e = co_await net.enable(d); !e) co_return in_context(std::move(e).err(), "network-idle wait");
+  // Only what this navigation starts counts (as on Firefox): Chromium does not always report the
+  // end of a request whose document was replaced while it loaded, and such a request must not
+  // hold up this page's wait.
+  rt::result<domains::network_stats> before = co_await net.stats(d);
+  if (!before) co_return in_context(std::move(before).err(), "network-idle wait");
   rt::result<navigation> nav = co_await start(pc, std::move(url), delta, until, d);
   if (!nav) co_return nav;
-  if (auto idle = co_await net.wait_idle(network_quiet, d); !idle) {
+  if (auto idle = co_await net.wait_idle_since(network_quiet, before->next_seq, d); !idle) {
     if (rt::result<void> a = pc->alive(); !a) co_return std::move(a).err();
     co_return in_context(std::move(idle).err(), "waiting for network idle after " + nav->url);
   }

@@ -98,6 +98,7 @@ network_stats network_actor::handle(get_stats) const {
   network_stats s = stats_;
   s.rows = rows_.size();
   s.in_flight = in_flight_.size();
+  s.next_seq = first_seq_ + rows_.size();
   if (sub_) s.dropped = sub_->dropped();
   return s;
 }
@@ -121,15 +122,16 @@ rt::task<rt::result<void>> network_actor::handle(wait_idle w) {
     // Events already queued for the pump count as activity not yet seen.
     const bool queued = sub_ && sub_->queued() > 0;
     if (queued) until = std::min(until, rt::clock::now() + std::chrono::milliseconds(20));
-    else if (in_flight_.empty()) {
+    else if (in_flight_since(w.since) == 0) {
       const rt::time_point quiet_end = last_activity_ + w.quiet;
       if (rt::clock::now() >= quiet_end) co_return rt::ok;
       until = std::min(until, quiet_end);
     }
     if (w.until.expired()) {
-      std::string msg = "network not idle: " + std::to_string(in_flight_.size()) + " request(s) in flight";
+      std::string msg = "network not idle: " + std::to_string(in_flight_since(w.since)) + " request(s) in flight";
       std::size_t shown = 0;
-      for (const std::string& id : in_flight_) {
+      for (const auto& [id, seq] : in_flight_) {
+        if (seq < w.since) continue;
         if (shown++ == 3) break;
         const network_request* row = latest(id);
         msg += shown == 1 ? ": " : ", ";
@@ -139,6 +141,12 @@ rt::task<rt::result<void>> network_actor::handle(wait_idle w) {
     }
     (void)co_await wake.next(rt::deadline(until));
   }
+}
+
+std::size_t network_actor::in_flight_since(std::uint64_t since) const {
+  std::size_t n = 0;
+  for (const auto& [id, seq] : in_flight_) n += seq >= since;
+  return n;
 }
 
 network_request* network_actor::latest(const std::string& request_id) {
@@ -208,7 +216,8 @@ void network_actor::apply(const client::cdp_event& ev) {
     row.start_time = num_of(p["timestamp"]);
     row.wall_time = num_of(p["wallTime"]);
     add_row(std::move(row));
-    in_flight_.insert(id);
+    // A redirect hop keeps the sequence number its request started with.
+    in_flight_.emplace(id, first_seq_ + rows_.size() - 1);
     touch();
     return;
   }
@@ -304,8 +313,8 @@ rt::task<rt::result<void>> ask_clear(rt::actor_ref<network_actor> ref, rt::deadl
 }
 
 rt::task<rt::result<void>> ask_wait_idle(rt::actor_ref<network_actor> ref, std::chrono::milliseconds quiet,
-                                         rt::deadline d) {
-  network_actor::wait_idle w{quiet, d};
+                                         std::uint64_t since, rt::deadline d) {
+  network_actor::wait_idle w{quiet, d, since};
   // The handler answers timeout itself at `d`, with the requests still in flight in its message;
   // the ask's own deadline is a little later so that answer is the one the caller sees.
   const rt::deadline ask_until = d.is_never() ? d : rt::deadline(d.at() + std::chrono::milliseconds(500));
@@ -349,7 +358,11 @@ rt::task<rt::result<network_stats>> network::stats(rt::deadline d) const { retur
 rt::task<rt::result<std::size_t>> network::in_flight(rt::deadline d) const { return ask_in_flight(owner_->ref, d); }
 rt::task<rt::result<void>> network::clear(rt::deadline d) const { return ask_clear(owner_->ref, d); }
 rt::task<rt::result<void>> network::wait_idle(std::chrono::milliseconds quiet, rt::deadline d) const {
-  return ask_wait_idle(owner_->ref, quiet, d);
+  return ask_wait_idle(owner_->ref, quiet, 0, d);
+}
+rt::task<rt::result<void>> network::wait_idle_since(std::chrono::milliseconds quiet, std::uint64_t since,
+                                                    rt::deadline d) const {
+  return ask_wait_idle(owner_->ref, quiet, since, d);
 }
 rt::task<rt::result<fetched_body>> network::response_body(std::string request_id, rt::deadline d) const {
   return fetch_body(session_, std::move(request_id), d);

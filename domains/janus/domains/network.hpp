@@ -38,7 +38,6 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -108,6 +107,7 @@ struct network_stats {
   std::uint64_t unknown = 0;     // events about a request the table never saw start
   std::uint64_t malformed = 0;   // events whose params could not be read
   std::uint64_t dropped = 0;     // events lost by the subscription (0 with the default policy)
+  std::uint64_t next_seq = 0;    // the sequence number the next request will start with
 };
 
 /// A response body, decoded from base64 when the browser sent it so.
@@ -145,6 +145,8 @@ class network_actor : public rt::actor<network_actor> {
   struct wait_idle {
     std::chrono::milliseconds quiet;
     rt::deadline until;
+    // Only requests started at or after this sequence number count (network_stats::next_seq).
+    std::uint64_t since = 0;
   };
   using message = std::variant<pump, enable, get_requests, get_stats, clear, wait_idle>;
   static constexpr std::size_t mailbox_capacity = 256;
@@ -161,6 +163,7 @@ class network_actor : public rt::actor<network_actor> {
  private:
   void apply(const client::cdp_event& ev);
   network_request* latest(const std::string& request_id);
+  std::size_t in_flight_since(std::uint64_t since) const;
   network_request& add_row(network_request row);
   void ended(const std::string& request_id, double at);
   void touch();
@@ -171,7 +174,8 @@ class network_actor : public rt::actor<network_actor> {
   std::deque<network_request> rows_;
   std::uint64_t first_seq_ = 0;  // sequence number of rows_.front()
   std::unordered_map<std::string, std::uint64_t> latest_seq_;
-  std::unordered_set<std::string> in_flight_;
+  // Request id -> the sequence number it started with (its first hop's row).
+  std::unordered_map<std::string, std::uint64_t> in_flight_;
   network_stats stats_;
   const rt::subscription<client::cdp_event>* sub_ = nullptr;
   rt::time_point last_activity_;
@@ -206,6 +210,12 @@ class network {
   /// covered by that period, not by the table.
   rt::task<rt::result<void>> wait_idle(std::chrono::milliseconds quiet = std::chrono::milliseconds(500),
                                        rt::deadline d = std::chrono::seconds(30)) const;
+  /// The same, counting only requests started at or after `since` (a network_stats::next_seq
+  /// read before the navigation was sent): a request of an earlier document that the browser
+  /// never reports ending (Chromium does not always, when the document is replaced while it
+  /// loads) cannot hold up a later page's wait.
+  rt::task<rt::result<void>> wait_idle_since(std::chrono::milliseconds quiet, std::uint64_t since,
+                                             rt::deadline d) const;
 
   /// Network.getResponseBody for a finished request (errc::protocol when the browser no longer
   /// has it, e.g. after a navigation evicted it from its resource buffer).
