@@ -1,5 +1,6 @@
 // `janus inspect`, `eval`, `dom` and `screenshot` as a user runs them, against real headless
 // Chromium, on pages served from loopback.
+#include "../support/png_size.hpp"
 #include "cli_support.hpp"
 
 #include <janus/protocol/http_server.hpp>
@@ -193,14 +194,9 @@ TEST_CASE("janus screenshot writes a PNG of the viewport's size", "[cli][browser
   auto size_of = [](const std::string& f) -> std::pair<unsigned, unsigned> {
     std::ifstream in(f, std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (bytes.size() < 24 || bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") != 0) return {0, 0};
-    auto be32 = [&](std::size_t at) {
-      return (static_cast<unsigned>(static_cast<unsigned char>(bytes[at])) << 24) |
-             (static_cast<unsigned>(static_cast<unsigned char>(bytes[at + 1])) << 16) |
-             (static_cast<unsigned>(static_cast<unsigned char>(bytes[at + 2])) << 8) |
-             static_cast<unsigned>(static_cast<unsigned char>(bytes[at + 3]));
-    };
-    return {be32(16), be32(20)};
+    const std::optional<janus::test::png_size> d = janus::test::png_dimensions(bytes);
+    if (!d) return {0, 0};
+    return {d->width, d->height};
   };
   auto viewport = run_janus({"eval", url, "[innerWidth, innerHeight]"});
   REQUIRE(viewport.exit_code == 0);

@@ -10,6 +10,8 @@
 //
 // Each test case launches one browser and opens one page in it; everything is called from the
 // test thread through block_on, with every argument passed explicitly.
+#include "../support/png_size.hpp"
+
 #include <janus/client/browser.hpp>
 #include <janus/client/firefox_launcher.hpp>
 #include <janus/client/firefox_tab.hpp>
@@ -132,23 +134,7 @@ json_value must_eval(F& f, const std::string& js) {
     if (!(r)) FAIL(#r << ": " << (r).err().what()); \
   } while (false)
 
-struct png_size {
-  std::uint32_t width = 0;
-  std::uint32_t height = 0;
-};
-
-// PNG signature, then the IHDR chunk first, holding width and height big-endian.
-std::optional<png_size> png_dimensions(const std::vector<std::uint8_t>& b) {
-  static constexpr std::uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  if (b.size() < 33) return std::nullopt;
-  for (std::size_t i = 0; i < 8; ++i)
-    if (b[i] != signature[i]) return std::nullopt;
-  if (b[12] != 'I' || b[13] != 'H' || b[14] != 'D' || b[15] != 'R') return std::nullopt;
-  auto be32 = [&](std::size_t at) {
-    return (std::uint32_t{b[at]} << 24) | (std::uint32_t{b[at + 1]} << 16) | (std::uint32_t{b[at + 2]} << 8) | b[at + 3];
-  };
-  return png_size{be32(16), be32(20)};
-}
+using test::png_dimensions;
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 // browser and page against a real headless Chromium, with pages served by the loopback
 // http_server: navigation waits, history, set_content, screenshots, crash and close isolation,
 // many pages at once, contexts, and connecting through http://127.0.0.1:port.
+#include "../support/png_size.hpp"
 #include "../support/thread_safe_check.hpp"
 
 #include <janus/client/browser.hpp>
@@ -72,23 +73,7 @@ json_value eval_now(rt::scheduler& s, const page& p, std::string expression) {
   return std::move(*v);
 }
 
-struct png_size {
-  std::uint32_t width = 0;
-  std::uint32_t height = 0;
-};
-
-// PNG signature, then the IHDR chunk first, holding width and height big-endian.
-std::optional<png_size> png_dimensions(const std::vector<std::uint8_t>& b) {
-  static constexpr std::uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  if (b.size() < 33) return std::nullopt;
-  for (int i = 0; i < 8; ++i)
-    if (b[i] != signature[i]) return std::nullopt;
-  if (b[12] != 'I' || b[13] != 'H' || b[14] != 'D' || b[15] != 'R') return std::nullopt;
-  auto be32 = [&](std::size_t at) {
-    return (std::uint32_t{b[at]} << 24) | (std::uint32_t{b[at + 1]} << 16) | (std::uint32_t{b[at + 2]} << 8) | b[at + 3];
-  };
-  return png_size{be32(16), be32(20)};
-}
+using test::png_dimensions;
 
 // A task run alongside the test's own coroutine, whose outcome is read later.
 template <class T>
