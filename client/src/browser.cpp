@@ -1,5 +1,6 @@
 #include <janus/client/browser.hpp>
 
+#include "firefox_browser.hpp"
 #include "page_core.hpp"
 
 #include <janus/rt/actor.hpp>
@@ -634,6 +635,16 @@ rt::task<rt::result<browser>> browser::start(std::shared_ptr<detail::browser_cor
 }
 
 rt::task<rt::result<browser>> browser::launch(rt::scheduler& sched, launch_options options) {
+  if (options.product == browser_product::firefox) {
+    if (options.restart)
+      co_return rt::error{rt::errc::unsupported, "browser::launch: a restart policy supervises Chromium only"};
+    firefox_launch_options fo = std::move(options.firefox);
+    if (!options.executable.empty()) fo.executable = std::move(options.executable);
+    fo.extra_args.insert(fo.extra_args.end(), options.extra_args.begin(), options.extra_args.end());
+    rt::result<std::shared_ptr<detail::firefox_browser>> fb = co_await detail::launch_firefox_browser(sched, std::move(fo));
+    if (!fb) co_return std::move(fb).err();
+    co_return browser(std::move(*fb));
+  }
   std::optional<rt::restart_policy> policy = options.restart;
   launch_options relaunch = options;
   rt::result<std::unique_ptr<browser_process>> p = co_await launch_chromium(sched, std::move(options));
@@ -657,6 +668,24 @@ rt::task<rt::result<browser>> browser::attach(rt::scheduler& sched, cdp_connecti
 }
 
 rt::task<rt::result<browser>> browser::connect(rt::scheduler& sched, std::string url, connection_options options) {
+  if (url.rfind("rdp://", 0) == 0) {
+    const std::string hostport = url.substr(6);
+    const std::size_t colon = hostport.rfind(':');
+    int port = 0;
+    if (colon != std::string::npos) {
+      const std::string digits = hostport.substr(colon + 1);
+      if (!digits.empty() && digits.size() <= 5 && digits.find_first_not_of("0123456789") == std::string::npos)
+        port = std::stoi(digits);
+    }
+    if (port <= 0 || port > 65535)
+      co_return rt::error{rt::errc::invalid_argument, "browser::connect: expected rdp://host:port, got " + url};
+    rdp_connection_options ro;
+    ro.connect_timeout = options.connect_timeout;
+    rt::result<std::shared_ptr<detail::firefox_browser>> fb = co_await detail::connect_firefox_browser(
+        sched, hostport.substr(0, colon), static_cast<std::uint16_t>(port), std::move(ro));
+    if (!fb) co_return in_context(std::move(fb).err(), "connect to " + url);
+    co_return browser(std::move(*fb));
+  }
   std::string ws = url;
   if (url.rfind("http://", 0) == 0) {
     rt::result<std::string> found = co_await fetch_websocket_url(sched, url, rt::deadline(options.connect_timeout));
@@ -669,31 +698,71 @@ rt::task<rt::result<browser>> browser::connect(rt::scheduler& sched, std::string
   co_return co_await start(std::move(bc), std::move(*c), nullptr);
 }
 
-rt::task<rt::result<browser_version>> browser::version(rt::deadline d) const { return do_version(core_, d); }
-rt::task<rt::result<std::vector<target_info>>> browser::targets(rt::deadline d) const { return do_targets(core_, d); }
+namespace {
+
+rt::error firefox_has_no(const char* call) {
+  return rt::error{rt::errc::unsupported, std::string(call) + ": Firefox's debugging protocol has no isolated browser contexts"};
+}
+
+template <class T>
+rt::task<rt::result<T>> failed(rt::error e) {
+  co_return std::move(e);
+}
+
+}  // namespace
+
+rt::task<rt::result<browser_version>> browser::version(rt::deadline d) const {
+  if (ff_) return detail::firefox_version(ff_, d);
+  return do_version(core_, d);
+}
+rt::task<rt::result<std::vector<target_info>>> browser::targets(rt::deadline d) const {
+  if (ff_) return detail::firefox_targets(ff_, d);
+  return do_targets(core_, d);
+}
 rt::task<rt::result<page>> browser::new_page(std::string url, std::string context, rt::deadline d) const {
+  if (ff_) return detail::firefox_new_page(ff_, std::move(url), std::move(context), d);
   return do_new_page(core_, std::move(url), std::move(context), d);
 }
-rt::task<rt::result<void>> browser::close_page(page p, rt::deadline d) const { return do_close_page(core_, std::move(p), d); }
-rt::task<rt::result<std::string>> browser::create_context(rt::deadline d) const { return do_create_context(core_, d); }
+rt::task<rt::result<void>> browser::close_page(page p, rt::deadline d) const {
+  if (ff_) return detail::firefox_close_page(ff_, std::move(p), d);
+  return do_close_page(core_, std::move(p), d);
+}
+rt::task<rt::result<std::string>> browser::create_context(rt::deadline d) const {
+  if (ff_) return failed<std::string>(firefox_has_no("browser.create_context"));
+  return do_create_context(core_, d);
+}
 rt::task<rt::result<void>> browser::dispose_context(std::string context_id, rt::deadline d) const {
+  if (ff_) return failed<void>(firefox_has_no("browser.dispose_context"));
   return do_dispose_context(core_, std::move(context_id), d);
 }
 
 std::vector<page> browser::pages() const {
+  if (ff_) return ff_->pages();
   std::vector<page> out;
   for (auto& p : core_->registry->snapshot())
     if (p->alive()) out.emplace_back(std::move(p));
   return out;
 }
 
-cdp_connection browser::connection() const { return core_->connection(); }
-browser_process* browser::process() const { return core_->process(); }
-void browser::close() const { core_->close(); }
-browser_state browser::state() const noexcept { return core_->state.load(); }
-std::uint64_t browser::restarts() const noexcept { return core_->restarts.load(); }
+cdp_connection browser::connection() const { return ff_ ? cdp_connection() : core_->connection(); }
+rdp_connection browser::rdp() const { return ff_ ? ff_->conn : rdp_connection(); }
+browser_process* browser::process() const { return ff_ ? nullptr : core_->process(); }
+client::firefox_process* browser::firefox_process() const { return ff_ ? ff_->process.get() : nullptr; }
+void browser::close() const {
+  if (ff_) ff_->close();
+  else core_->close();
+}
+browser_state browser::state() const noexcept {
+  if (ff_) return ff_->closed() ? browser_state::closed : browser_state::running;
+  return core_->state.load();
+}
+std::uint64_t browser::restarts() const noexcept { return ff_ ? 0 : core_->restarts.load(); }
 
 rt::task<rt::result<void>> browser::wait_running(rt::deadline d) const {
+  if (ff_) {
+    if (ff_->closed()) co_return rt::error{rt::errc::cancelled, "the browser was closed"};
+    co_return rt::ok;
+  }
   // Polled: a restart is rare and takes seconds; a 20 ms step costs nothing next to it.
   std::shared_ptr<detail::browser_core> bc = core_;
   for (;;) {

@@ -27,10 +27,14 @@ rt::result<std::shared_ptr<detail::firefox_sheet_registry>> registry_of(const fi
   return reg;
 }
 
-// The node actor of the first element matching `selector` in the current top-level document,
-// with the page style actor that answers about it.
-rt::task<rt::result<styled_node>> styled_node_of(firefox_tab tab, std::string selector, rt::deadline d) {
-  const std::string what = "firefox css: element " + selector;
+// The page style actor of the tab's current top-level document (it answers about its nodes),
+// with the document's inspector.
+struct page_style {
+  std::string inspector;
+  std::string actor;
+};
+
+rt::task<rt::result<page_style>> page_style_of(firefox_tab tab, std::string what, rt::deadline d) {
   rt::result<std::shared_ptr<detail::firefox_sheet_registry>> reg = registry_of(tab);
   if (!reg) co_return std::move(reg).err();
   rt::result<std::string> target = co_await detail::firefox_current_target(tab, d);
@@ -38,6 +42,20 @@ rt::task<rt::result<styled_node>> styled_node_of(firefox_tab tab, std::string se
   std::optional<detail::firefox_sheet_registry::frame_actors> frame = (*reg)->frame(*target);
   if (!frame) co_return rt::error{rt::errc::target_closed, what + ": the document was replaced"};
   if (frame->inspector.empty()) co_return rt::error{rt::errc::unsupported, what + ": the target has no inspector"};
+  rt::result<json_value> ps =
+      co_await detail::rdp_call(tab.connection(), frame->inspector, "getPageStyle", json_value::object(), d);
+  if (!ps) co_return detail::rdp_target_error(std::move(ps).err(), what + ": getPageStyle");
+  std::string actor = detail::rdp_str((*ps)["pageStyle"]["actor"]);
+  if (actor.empty()) co_return rt::error{rt::errc::protocol, what + ": no page style in " + ps->dump()};
+  co_return page_style{frame->inspector, std::move(actor)};
+}
+
+// The node actor of the first element matching `selector` in the current top-level document,
+// with the page style actor that answers about it.
+rt::task<rt::result<styled_node>> styled_node_of(firefox_tab tab, std::string selector, rt::deadline d) {
+  const std::string what = "firefox css: element " + selector;
+  rt::result<page_style> ps = co_await page_style_of(tab, what, d);
+  if (!ps) co_return std::move(ps).err();
   const rdp_connection& conn = tab.connection();
 
   // The inspector makes one walker per document, with the options of whoever asks first: ask for
@@ -47,7 +65,7 @@ rt::task<rt::result<styled_node>> styled_node_of(firefox_tab tab, std::string se
   wopts.set("showComments", true);
   json_value wp = json_value::object();
   wp.set("options", std::move(wopts));
-  rt::result<json_value> walker = co_await detail::rdp_call(conn, frame->inspector, "getWalker", std::move(wp), d);
+  rt::result<json_value> walker = co_await detail::rdp_call(conn, ps->inspector, "getWalker", std::move(wp), d);
   if (!walker) co_return detail::rdp_target_error(std::move(walker).err(), what + ": getWalker");
   const std::string walker_actor = detail::rdp_str((*walker)["walker"]["actor"]);
   const std::string root = detail::rdp_str((*walker)["walker"]["root"]["actor"]);
@@ -63,13 +81,13 @@ rt::task<rt::result<styled_node>> styled_node_of(firefox_tab tab, std::string se
   // this document (a DOM mirror), and it hands out one actor per node, which that reader may hold.
   const std::string node = detail::rdp_str((*found)["node"]["actor"]);
   if (node.empty()) co_return rt::error{rt::errc::not_found, what + ": no element matches"};
+  co_return styled_node{std::move(ps->actor), node};
+}
 
-  rt::result<json_value> ps =
-      co_await detail::rdp_call(conn, frame->inspector, "getPageStyle", json_value::object(), d);
-  if (!ps) co_return detail::rdp_target_error(std::move(ps).err(), what + ": getPageStyle");
-  const std::string page_style = detail::rdp_str((*ps)["pageStyle"]["actor"]);
-  if (page_style.empty()) co_return rt::error{rt::errc::protocol, what + ": no page style in " + ps->dump()};
-  co_return styled_node{page_style, node};
+rt::task<rt::result<styled_node>> styled_node_at(firefox_tab tab, std::string node_actor, rt::deadline d) {
+  rt::result<page_style> ps = co_await page_style_of(tab, "firefox css: node " + node_actor, d);
+  if (!ps) co_return std::move(ps).err();
+  co_return styled_node{std::move(ps->actor), std::move(node_actor)};
 }
 
 std::string joined_selectors(const json_value& rule) {
@@ -132,9 +150,11 @@ rt::task<rt::result<void>> firefox_css::set_text(std::string sheet_id, std::stri
   co_return rt::ok;
 }
 
-rt::task<rt::result<std::vector<std::pair<std::string, std::string>>>> firefox_css::computed(std::string selector,
-                                                                                              rt::deadline d) const {
-  rt::result<styled_node> n = co_await styled_node_of(tab_, selector, d);
+namespace {
+
+rt::task<rt::result<std::vector<std::pair<std::string, std::string>>>> computed_of(firefox_tab tab_,
+                                                                                  rt::result<styled_node> n,
+                                                                                  std::string what, rt::deadline d) {
   if (!n) co_return std::move(n).err();
   json_value p = json_value::object();
   p.set("node", n->node);
@@ -142,16 +162,16 @@ rt::task<rt::result<std::vector<std::pair<std::string, std::string>>>> firefox_c
   p.set("filter", "user");
   rt::result<json_value> r =
       co_await detail::rdp_call(tab_.connection(), n->page_style, "getComputed", std::move(p), d);
-  if (!r) co_return detail::rdp_target_error(std::move(r).err(), "firefox css: computed style of " + selector);
+  if (!r) co_return detail::rdp_target_error(std::move(r).err(), "firefox css: computed style of " + what);
   std::vector<std::pair<std::string, std::string>> out;
   if (const auto* props = (*r)["computed"].get_object())
     for (const auto& [name, v] : *props) out.emplace_back(name, detail::rdp_str(v["value"]));
   co_return out;
 }
 
-rt::task<rt::result<std::vector<domains::matched_rule>>> firefox_css::matched(std::string selector,
-                                                                             rt::deadline d) const {
-  rt::result<styled_node> n = co_await styled_node_of(tab_, selector, d);
+
+rt::task<rt::result<std::vector<domains::matched_rule>>> matched_of(firefox_tab tab_, rt::result<styled_node> n,
+                                                                   std::string what, rt::deadline d) {
   if (!n) co_return std::move(n).err();
   json_value p = json_value::object();
   p.set("node", n->node);
@@ -160,7 +180,7 @@ rt::task<rt::result<std::vector<domains::matched_rule>>> firefox_css::matched(st
   p.set("skipPseudo", true);
   p.set("filter", "ua");  // author and user-agent rules, as Chromium's matchedCSSRules has them
   rt::result<json_value> r = co_await detail::rdp_call(tab_.connection(), n->page_style, "getApplied", std::move(p), d);
-  if (!r) co_return detail::rdp_target_error(std::move(r).err(), "firefox css: matched rules of " + selector);
+  if (!r) co_return detail::rdp_target_error(std::move(r).err(), "firefox css: matched rules of " + what);
   std::vector<domains::matched_rule> out;
   if (const auto* entries = (*r)["entries"].get_array()) {
     for (const json_value& e : *entries) {
@@ -181,6 +201,33 @@ rt::task<rt::result<std::vector<domains::matched_rule>>> firefox_css::matched(st
   // Firefox lists the highest precedence first.
   std::reverse(out.begin(), out.end());
   co_return out;
+}
+
+
+}  // namespace
+
+rt::task<rt::result<std::vector<std::pair<std::string, std::string>>>> firefox_css::computed(std::string selector,
+                                                                                              rt::deadline d) const {
+  rt::result<styled_node> n = co_await styled_node_of(tab_, selector, d);
+  co_return co_await computed_of(tab_, std::move(n), std::move(selector), d);
+}
+
+rt::task<rt::result<std::vector<domains::matched_rule>>> firefox_css::matched(std::string selector,
+                                                                             rt::deadline d) const {
+  rt::result<styled_node> n = co_await styled_node_of(tab_, selector, d);
+  co_return co_await matched_of(tab_, std::move(n), std::move(selector), d);
+}
+
+rt::task<rt::result<std::vector<std::pair<std::string, std::string>>>> firefox_css::computed_at(std::string node_actor,
+                                                                                                 rt::deadline d) const {
+  rt::result<styled_node> n = co_await styled_node_at(tab_, node_actor, d);
+  co_return co_await computed_of(tab_, std::move(n), std::move(node_actor), d);
+}
+
+rt::task<rt::result<std::vector<domains::matched_rule>>> firefox_css::matched_at(std::string node_actor,
+                                                                                rt::deadline d) const {
+  rt::result<styled_node> n = co_await styled_node_at(tab_, node_actor, d);
+  co_return co_await matched_of(tab_, std::move(n), std::move(node_actor), d);
 }
 
 rt::task<rt::result<domains::css_stats>> firefox_css::stats() const {

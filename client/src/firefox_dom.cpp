@@ -523,17 +523,22 @@ rt::task<rt::result<std::string>> run_serialize(core_ptr c, node_ref n, bool out
   co_return co_await with_mirror<std::string>(std::move(c), d, std::move(f));
 }
 
-// The walker and the document's actor of the current mirror.
+// The walker and the actor of a node of the current mirror: `root`, or the document.
 struct query_base {
   std::string walker;
-  std::string document;
+  std::string node;
   std::uint64_t generation = 0;
 };
 
-rt::task<rt::result<query_base>> current_base(core_ptr c, rt::deadline d) {
+rt::task<rt::result<query_base>> current_base(core_ptr c, std::optional<node_ref> root, rt::deadline d) {
   std::function<rt::result<query_base>(detail::firefox_dom_core&)> f =
-      [](detail::firefox_dom_core& m) -> rt::result<query_base> {
-    return query_base{m.walker, m.actor_of[m.document], m.generation};
+      [root](detail::firefox_dom_core& m) -> rt::result<query_base> {
+    const node_ref at = root ? *root : node_ref{m.document, m.generation};
+    if (rt::result<const dom_node*> n = find(m, at); !n) return std::move(n).err();
+    auto a = m.actor_of.find(at.id);
+    if (a == m.actor_of.end())
+      return rt::error{rt::errc::stale_node, "firefox dom: node " + std::to_string(at.id) + " has no actor"};
+    return query_base{m.walker, a->second, m.generation};
   };
   co_return co_await with_mirror<query_base>(std::move(c), d, std::move(f));
 }
@@ -567,11 +572,12 @@ rt::task<rt::result<node_ref>> await_node(core_ptr c, std::string actor, std::ui
   }
 }
 
-rt::task<rt::result<std::optional<node_ref>>> run_query(core_ptr c, std::string selector, rt::deadline d) {
-  rt::result<query_base> base = co_await current_base(c, d);
+rt::task<rt::result<std::optional<node_ref>>> run_query(core_ptr c, std::string selector,
+                                                        std::optional<node_ref> root, rt::deadline d) {
+  rt::result<query_base> base = co_await current_base(c, root, d);
   if (!base) co_return std::move(base).err();
   json_value p = json_value::object();
-  p.set("node", base->document);
+  p.set("node", base->node);
   p.set("selector", selector);
   rt::result<json_value> r = co_await req(c->conn, base->walker, "querySelector", std::move(p), d);
   if (!r) co_return in_context(std::move(r).err(), "querySelector '" + selector + "'");
@@ -582,11 +588,12 @@ rt::task<rt::result<std::optional<node_ref>>> run_query(core_ptr c, std::string 
   co_return std::optional<node_ref>(*n);
 }
 
-rt::task<rt::result<std::vector<node_ref>>> run_query_all(core_ptr c, std::string selector, rt::deadline d) {
-  rt::result<query_base> base = co_await current_base(c, d);
+rt::task<rt::result<std::vector<node_ref>>> run_query_all(core_ptr c, std::string selector,
+                                                          std::optional<node_ref> root, rt::deadline d) {
+  rt::result<query_base> base = co_await current_base(c, root, d);
   if (!base) co_return std::move(base).err();
   json_value p = json_value::object();
-  p.set("node", base->document);
+  p.set("node", base->node);
   p.set("selector", selector);
   rt::result<json_value> r = co_await req(c->conn, base->walker, "querySelectorAll", std::move(p), d);
   if (!r) co_return in_context(std::move(r).err(), "querySelectorAll '" + selector + "'");
@@ -699,15 +706,45 @@ rt::task<rt::result<std::string>> firefox_dom::html(rt::deadline d) const {
   co_return co_await with_mirror<std::string>(owner_->core, d, std::move(f));
 }
 
-rt::task<rt::result<std::optional<node_ref>>> firefox_dom::query_selector(std::string selector, rt::deadline d) const {
+rt::task<rt::result<std::optional<node_ref>>> firefox_dom::query_selector(std::string selector,
+                                                                          std::optional<node_ref> root,
+                                                                          rt::deadline d) const {
   if (!owner_) co_return rt::error{rt::errc::invalid_argument, "firefox dom: empty handle"};
-  co_return co_await run_query(owner_->core, std::move(selector), d);
+  co_return co_await run_query(owner_->core, std::move(selector), root, d);
+}
+
+rt::task<rt::result<std::vector<node_ref>>> firefox_dom::query_selector_all(std::string selector,
+                                                                            std::optional<node_ref> root,
+                                                                            rt::deadline d) const {
+  if (!owner_) co_return rt::error{rt::errc::invalid_argument, "firefox dom: empty handle"};
+  co_return co_await run_query_all(owner_->core, std::move(selector), root, d);
+}
+
+rt::task<rt::result<std::optional<node_ref>>> firefox_dom::query_selector(std::string selector, rt::deadline d) const {
+  return query_selector(std::move(selector), std::nullopt, d);
 }
 
 rt::task<rt::result<std::vector<node_ref>>> firefox_dom::query_selector_all(std::string selector,
                                                                             rt::deadline d) const {
+  return query_selector_all(std::move(selector), std::nullopt, d);
+}
+
+rt::task<rt::result<std::string>> firefox_dom::node_actor(node_ref n, rt::deadline d) const {
   if (!owner_) co_return rt::error{rt::errc::invalid_argument, "firefox dom: empty handle"};
-  co_return co_await run_query_all(owner_->core, std::move(selector), d);
+  rt::result<query_base> base = co_await current_base(owner_->core, n, d);
+  if (!base) co_return std::move(base).err();
+  co_return std::move(base->node);
+}
+
+rt::task<rt::result<std::string>> firefox_dom::browser_outer_html(node_ref n, rt::deadline d) const {
+  if (!owner_) co_return rt::error{rt::errc::invalid_argument, "firefox dom: empty handle"};
+  rt::result<query_base> base = co_await current_base(owner_->core, n, d);
+  if (!base) co_return std::move(base).err();
+  json_value p = json_value::object();
+  p.set("node", base->node);
+  rt::result<json_value> r = co_await req(owner_->core->conn, base->walker, "outerHTML", std::move(p), d);
+  if (!r) co_return in_context(std::move(r).err(), "walker outerHTML");
+  co_return co_await detail::rdp_long_string(owner_->core->conn, std::move((*r)["value"]), d);
 }
 
 rt::task<rt::result<void>> firefox_dom::settle(std::chrono::milliseconds quiet, rt::deadline d) const {

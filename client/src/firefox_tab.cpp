@@ -273,6 +273,13 @@ struct firefox_tab_state {
   std::deque<row> net;
   std::unordered_map<std::string, std::uint64_t> net_by_resource;  // resourceId -> row seq
   std::uint64_t net_total = 0;
+  // The network handle's clear() hides rows below this sequence number: they stay in `net` so
+  // that one still in flight keeps counting for the idle waits, as Chromium's table does.
+  std::uint64_t net_cleared_below = 0;
+  std::uint64_t net_evicted = 0;
+  std::uint64_t net_events = 0;   // network-event resources and updates filed
+  std::uint64_t net_unknown = 0;  // updates of a request the table does not have
+  std::uint64_t console_cleared = 0;
   rt::time_point last_net_activity{};
 
   // Style sheets and frame actors for firefox_css; it has its own mutex.
@@ -355,6 +362,7 @@ struct firefox_tab_state {
   }
 
   void on_network_available(const json_value& form) {
+    ++net_events;
     domains::network_request r;
     r.request_id = key_of(form["resourceId"]);
     r.url = str_of(form["url"]);
@@ -378,6 +386,7 @@ struct firefox_tab_state {
     while (net.size() > options.network_capacity) {
       net_by_resource.erase(net.front().req.request_id);
       net.pop_front();
+      ++net_evicted;
     }
     last_net_activity = rt::clock::now();
   }
@@ -385,7 +394,11 @@ struct firefox_tab_state {
   void on_network_updated(const json_value& upd) {
     domains::network_request* r = row_of(key_of(upd["resourceId"]));
     last_net_activity = rt::clock::now();
-    if (!r) return;
+    ++net_events;
+    if (!r) {
+      ++net_unknown;
+      return;
+    }
     const json_value& u = upd["resourceUpdates"];
     using st = domains::network_request::state;
     if (const json_value* s = u.find("status")) {
@@ -1137,7 +1150,8 @@ rt::task<rt::result<std::vector<domains::network_request>>> firefox_tab::network
   std::vector<domains::network_request> out;
   std::lock_guard lk(c->st->mu);
   out.reserve(c->st->net.size());
-  for (const auto& r : c->st->net) out.push_back(r.req);
+  for (const auto& r : c->st->net)
+    if (r.seq >= c->st->net_cleared_below) out.push_back(r.req);
   co_return out;
 }
 
@@ -1211,6 +1225,60 @@ rt::result<std::string> detail::firefox_net_event_actor(const firefox_tab& tab, 
   for (const auto& r : s.net)
     if (r.req.request_id == request_id) return r.actor;
   return rt::error{rt::errc::not_found, "no request " + request_id + " in the network table"};
+}
+
+domains::network_stats detail::firefox_network_stats(const firefox_tab& tab) {
+  firefox_tab_state& s = *tab.core()->st;
+  std::lock_guard lk(s.mu);
+  domains::network_stats out;
+  for (const auto& r : s.net)
+    if (r.seq >= s.net_cleared_below) ++out.rows;
+  out.in_flight = s.in_flight_since(0);
+  out.requests = s.net_total;
+  out.evicted = s.net_evicted;
+  out.events = s.net_events;
+  out.unknown = s.net_unknown;
+  out.next_seq = s.net_total;
+  return out;
+}
+
+void detail::firefox_clear_network(const firefox_tab& tab) {
+  firefox_tab_state& s = *tab.core()->st;
+  std::lock_guard lk(s.mu);
+  s.net_cleared_below = s.net_total;
+}
+
+rt::task<rt::result<void>> detail::firefox_wait_network_idle(firefox_tab tab, std::chrono::milliseconds quiet,
+                                                             std::uint64_t since, rt::deadline d) {
+  std::shared_ptr<firefox_tab_core> c = tab.core();
+  if (rt::result<void> a = check_alive(c); !a) co_return std::move(a).err();
+  std::function<std::optional<rt::result<bool>>(firefox_tab_state&)> check =
+      [quiet, since](firefox_tab_state& s) -> std::optional<rt::result<bool>> {
+    if (s.gone != rt::errc::ok) return rt::result<bool>(s.gone_error());
+    if (s.in_flight_since(since) == 0 && rt::clock::now() - s.last_net_activity >= quiet) return rt::result<bool>(true);
+    return std::nullopt;
+  };
+  rt::result<bool> idle = co_await wait_state<bool>(c->sched, c->st, d, std::move(check),
+                                                    "network: requests still in flight at the deadline");
+  if (!idle) co_return std::move(idle).err();
+  co_return rt::ok;
+}
+
+domains::console_stats detail::firefox_console_stats(const firefox_tab& tab) {
+  firefox_tab_state& s = *tab.core()->st;
+  std::lock_guard lk(s.mu);
+  domains::console_stats out;
+  out.buffered = s.console.size();
+  out.total = s.console_total;
+  out.evicted = s.console_total - s.console.size() - s.console_cleared;
+  return out;
+}
+
+void detail::firefox_clear_console(const firefox_tab& tab) {
+  firefox_tab_state& s = *tab.core()->st;
+  std::lock_guard lk(s.mu);
+  s.console_cleared += s.console.size();
+  s.console.clear();
 }
 
 }  // namespace janus::client

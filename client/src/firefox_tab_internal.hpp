@@ -10,6 +10,8 @@
 #include <janus/rt/task.hpp>
 #include <janus/rt/time.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -26,5 +28,18 @@ rt::task<rt::result<std::string>> firefox_current_target(firefox_tab tab, rt::de
 /// The network event actor of a row of the tab's network table; errc::not_found when the table
 /// has no such row (never seen, or pushed out).
 rt::result<std::string> firefox_net_event_actor(const firefox_tab& tab, const std::string& request_id);
+
+/// For the network handle's Firefox backend (the tab must not be empty): the table's counters;
+/// hiding the rows there are now (requests() leaves them out; those in flight still count for
+/// the idle waits); and waiting until no request started at or after `since` (a
+/// network_stats::next_seq) is in flight and nothing happened on the network for `quiet`.
+domains::network_stats firefox_network_stats(const firefox_tab& tab);
+void firefox_clear_network(const firefox_tab& tab);
+rt::task<rt::result<void>> firefox_wait_network_idle(firefox_tab tab, std::chrono::milliseconds quiet,
+                                                     std::uint64_t since, rt::deadline d);
+
+/// For the console handle's Firefox backend: the buffer's counters, and emptying it.
+domains::console_stats firefox_console_stats(const firefox_tab& tab);
+void firefox_clear_console(const firefox_tab& tab);
 
 }  // namespace janus::client::detail

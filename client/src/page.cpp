@@ -1,4 +1,8 @@
+#include "firefox_page.hpp"
 #include "page_core.hpp"
+
+#include <janus/client/firefox_tab.hpp>
+#include <janus/domains/backend.hpp>
 
 #include <janus/protocol/base64.hpp>
 #include <janus/rt/sleep.hpp>
@@ -503,10 +507,26 @@ rt::task<rt::result<page_info>> do_info(std::shared_ptr<page_core> pc, rt::deadl
 
 // --- page ---------------------------------------------------------------------------------------------
 
-std::string page::target_id() const { return core_->target_id(); }
-std::string page::session_id() const { return core_->session().id(); }
-cdp_session page::session() const { return core_->session(); }
-rt::result<void> page::alive() const { return core_->alive(); }
+namespace {
+
+// A Firefox page's call, made on a copy of its tab: the task must not point into the page handle,
+// which its caller may drop before awaiting it.
+template <auto Method, class... Args>
+auto on_tab(firefox_tab tab, Args... args) -> decltype((tab.*Method)(std::move(args)...)) {
+  co_return co_await (tab.*Method)(std::move(args)...);
+}
+
+rt::error firefox_unsupported(const char* call) {
+  return rt::error{rt::errc::unsupported, std::string(call) + ": Firefox's debugging protocol has no equivalent"};
+}
+
+}  // namespace
+
+std::string page::target_id() const { return ff_ ? ff_->tab.descriptor() : core_->target_id(); }
+std::string page::session_id() const { return ff_ ? std::string() : core_->session().id(); }
+cdp_session page::session() const { return ff_ ? cdp_session() : core_->session(); }
+firefox_tab page::firefox() const { return ff_ ? ff_->tab : firefox_tab(); }
+rt::result<void> page::alive() const { return ff_ ? ff_->tab.alive() : core_->alive(); }
 
 namespace {
 
@@ -559,25 +579,31 @@ rt::task<rt::result<navigation>> start_history(std::shared_ptr<page_core> pc, st
 }  // namespace
 
 rt::task<rt::result<navigation>> page::navigate(std::string url, wait_until until, rt::deadline d) const {
+  if (ff_) return on_tab<&firefox_tab::navigate>(ff_->tab, std::move(url), until, d);
   return settled(core_, until, d, &start_navigate, std::move(url), 0);
 }
 rt::task<rt::result<navigation>> page::reload(wait_until until, rt::deadline d) const {
+  if (ff_) return on_tab<&firefox_tab::reload>(ff_->tab, until, d);
   return settled(core_, until, d, &start_reload, {}, 0);
 }
 rt::task<rt::result<navigation>> page::go_back(wait_until until, rt::deadline d) const {
+  if (ff_) return on_tab<&firefox_tab::go_back>(ff_->tab, until, d);
   return settled(core_, until, d, &start_history, {}, -1);
 }
 rt::task<rt::result<navigation>> page::go_forward(wait_until until, rt::deadline d) const {
+  if (ff_) return on_tab<&firefox_tab::go_forward>(ff_->tab, until, d);
   return settled(core_, until, d, &start_history, {}, +1);
 }
 
-domains::network page::network() const { return domain_of(*core_, &page_core::network); }
-domains::console page::console() const { return domain_of(*core_, &page_core::console); }
-domains::dom page::dom() const { return domain_of(*core_, &page_core::dom); }
-domains::js_runtime page::runtime() const { return domain_of(*core_, &page_core::runtime); }
-domains::css page::css() const { return domain_of(*core_, &page_core::css); }
-domains::debugger page::debugger() const { return domain_of(*core_, &page_core::debugger); }
-domains::performance page::performance() const { return domain_of(*core_, &page_core::performance); }
+domains::network page::network() const { return ff_ ? ff_->network() : domain_of(*core_, &page_core::network); }
+domains::console page::console() const { return ff_ ? ff_->console() : domain_of(*core_, &page_core::console); }
+domains::dom page::dom() const { return ff_ ? ff_->dom() : domain_of(*core_, &page_core::dom); }
+domains::js_runtime page::runtime() const { return ff_ ? ff_->runtime() : domain_of(*core_, &page_core::runtime); }
+domains::css page::css() const { return ff_ ? ff_->css() : domain_of(*core_, &page_core::css); }
+domains::debugger page::debugger() const { return ff_ ? ff_->debugger() : domain_of(*core_, &page_core::debugger); }
+domains::performance page::performance() const {
+  return ff_ ? ff_->performance() : domain_of(*core_, &page_core::performance);
+}
 
 namespace {
 
@@ -633,19 +659,26 @@ rt::task<rt::result<rt::subscription<cdp_event>>> do_subscribe(std::shared_ptr<p
 }  // namespace
 
 rt::task<rt::result<rt::subscription<cdp_event>>> page::subscribe(std::string method, std::size_t capacity) const {
+  if (ff_) return domains::detail::unsupported_task<rt::subscription<cdp_event>>(firefox_unsupported("page.subscribe (CDP events)"));
   return do_subscribe(core_, std::move(method), capacity);
 }
 
 rt::task<rt::result<protocol::json_value>> page::evaluate(std::string expression, rt::deadline d) const {
+  if (ff_) co_return co_await ff_->tab.evaluate(std::move(expression), d);
   if (rt::result<void> a = core_->alive(); !a) co_return std::move(a).err();
   co_return co_await runtime().evaluate_value(std::move(expression), d);
 }
 rt::task<rt::result<void>> page::set_content(std::string html, rt::deadline d) const {
+  if (ff_) return on_tab<&firefox_tab::set_content>(ff_->tab, std::move(html), d);
   return do_set_content(core_, std::move(html), d);
 }
 rt::task<rt::result<std::vector<std::uint8_t>>> page::screenshot(screenshot_options options, rt::deadline d) const {
+  if (ff_) return on_tab<&firefox_tab::screenshot>(ff_->tab, std::move(options), d);
   return do_screenshot(core_, std::move(options), d);
 }
-rt::task<rt::result<page_info>> page::info(rt::deadline d) const { return do_info(core_, d); }
+rt::task<rt::result<page_info>> page::info(rt::deadline d) const {
+  if (ff_) return on_tab<&firefox_tab::info>(ff_->tab, d);
+  return do_info(core_, d);
+}
 
 }  // namespace janus::client

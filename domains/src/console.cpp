@@ -226,18 +226,25 @@ using detail::enable_then_ask;
 
 }  // namespace
 
-rt::task<rt::result<void>> console::enable(rt::deadline d) const { return ask_enable(owner_->ref, d); }
+rt::task<rt::result<void>> console::enable(rt::deadline d) const {
+  if (backend_) return backend_->enable(d);
+  return ask_enable(owner_->ref, d);
+}
 rt::task<rt::result<std::vector<console_entry>>> console::entries(rt::deadline d) const {
+  if (backend_) return backend_->entries(d);
   return enable_then_ask(owner_->ref, console_actor::get_entries{}, d);
 }
 rt::task<rt::result<console_stats>> console::stats(rt::deadline d) const {
+  if (backend_) return backend_->stats(d);
   return enable_then_ask(owner_->ref, console_actor::get_stats{}, d);
 }
 rt::task<rt::result<void>> console::clear(rt::deadline d) const {
+  if (backend_) return backend_->clear(d);
   return enable_then_ask(owner_->ref, console_actor::clear{}, d);
 }
 rt::task<rt::result<rt::subscription<console_entry>>> console::subscribe(std::size_t capacity, rt::overflow policy,
                                                                          rt::deadline d) const {
+  if (backend_) return backend_->subscribe(capacity, policy, d);
   // Subscribed before enabling: the replay that enabling triggers reaches the new subscriber.
   return [](ref_t ref, std::size_t capacity, rt::overflow policy,
             rt::deadline d) -> rt::task<rt::result<rt::subscription<console_entry>>> {
@@ -252,6 +259,29 @@ rt::task<rt::result<rt::subscription<console_entry>>> console::subscribe(std::si
 }
 void console::stop() const {
   if (owner_) owner_->ref.stop();
+}
+
+
+// A backend's calls it does not override.
+rt::task<rt::result<std::vector<console_entry>>> console_backend::entries(rt::deadline) {
+  return detail::unsupported<std::vector<console_entry>>(*this, "console.entries");
+}
+rt::task<rt::result<console_stats>> console_backend::stats(rt::deadline) {
+  return detail::unsupported<console_stats>(*this, "console.stats");
+}
+rt::task<rt::result<void>> console_backend::clear(rt::deadline) {
+  return detail::unsupported<void>(*this, "console.clear");
+}
+rt::task<rt::result<rt::subscription<console_entry>>> console_backend::subscribe(std::size_t, rt::overflow, rt::deadline) {
+  return detail::unsupported<rt::subscription<console_entry>>(*this, "console.subscribe");
+}
+rt::task<rt::result<void>> console_backend::enable(rt::deadline) {
+  return detail::unsupported<void>(*this, "console.enable");
+}
+console console::over(std::shared_ptr<console_backend> backend) {
+  console out;
+  out.backend_ = std::move(backend);
+  return out;
 }
 
 }  // namespace janus::domains

@@ -236,21 +236,59 @@ rt::task<rt::result<std::vector<matched_rule>>> run_matched(client::cdp_session 
 
 }  // namespace
 
-rt::task<rt::result<void>> css::enable(rt::deadline d) const { return ask_enable(owner_->ref, d); }
-rt::task<rt::result<std::vector<style_sheet>>> css::sheets(rt::deadline d) const { return ask_sheets(owner_->ref, d); }
+rt::task<rt::result<void>> css::enable(rt::deadline d) const {
+  if (backend_) return backend_->enable(d);
+  return ask_enable(owner_->ref, d);
+}
+rt::task<rt::result<std::vector<style_sheet>>> css::sheets(rt::deadline d) const {
+  if (backend_) return backend_->sheets(d);
+  return ask_sheets(owner_->ref, d);
+}
 rt::task<rt::result<std::string>> css::text(std::string sheet_id, rt::deadline d) const {
+  if (backend_) return backend_->text(std::move(sheet_id), d);
   return ask_text(owner_->ref, std::move(sheet_id), d);
 }
 rt::task<rt::result<std::vector<std::pair<std::string, std::string>>>> css::computed(node_ref node,
                                                                                      rt::deadline d) const {
+  if (backend_) return backend_->computed(node, d);
   return run_computed(session_, owner_->ref, node, d);
 }
 rt::task<rt::result<std::vector<matched_rule>>> css::matched(node_ref node, rt::deadline d) const {
+  if (backend_) return backend_->matched(node, d);
   return run_matched(session_, owner_->ref, node, d);
 }
-rt::task<rt::result<css_stats>> css::stats(rt::deadline d) const { return ask_stats(owner_->ref, d); }
+rt::task<rt::result<css_stats>> css::stats(rt::deadline d) const {
+  if (backend_) return backend_->stats(d);
+  return ask_stats(owner_->ref, d);
+}
 void css::stop() const {
   if (owner_) owner_->ref.stop();
+}
+
+
+// A backend's calls it does not override.
+rt::task<rt::result<std::string>> css_backend::text(std::string, rt::deadline) {
+  return detail::unsupported<std::string>(*this, "css.text");
+}
+rt::task<rt::result<std::vector<std::pair<std::string, std::string>>>> css_backend::computed(node_ref, rt::deadline) {
+  return detail::unsupported<std::vector<std::pair<std::string, std::string>>>(*this, "css.computed");
+}
+rt::task<rt::result<std::vector<matched_rule>>> css_backend::matched(node_ref, rt::deadline) {
+  return detail::unsupported<std::vector<matched_rule>>(*this, "css.matched");
+}
+rt::task<rt::result<void>> css_backend::enable(rt::deadline) {
+  return detail::unsupported<void>(*this, "css.enable");
+}
+rt::task<rt::result<std::vector<style_sheet>>> css_backend::sheets(rt::deadline) {
+  return detail::unsupported<std::vector<style_sheet>>(*this, "css.sheets");
+}
+rt::task<rt::result<css_stats>> css_backend::stats(rt::deadline) {
+  return detail::unsupported<css_stats>(*this, "css.stats");
+}
+css css::over(std::shared_ptr<css_backend> backend) {
+  css out;
+  out.backend_ = std::move(backend);
+  return out;
 }
 
 }  // namespace janus::domains

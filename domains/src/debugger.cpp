@@ -207,21 +207,29 @@ rt::task<rt::result<void>> command(ref_t ref, client::cdp_session session, std::
 
 }  // namespace
 
-rt::task<rt::result<void>> debugger::enable(rt::deadline d) const { return ask_enable(owner_->ref, d); }
+rt::task<rt::result<void>> debugger::enable(rt::deadline d) const {
+  if (backend_) return backend_->enable(d);
+  return ask_enable(owner_->ref, d);
+}
 rt::task<rt::result<std::vector<script_info>>> debugger::scripts(rt::deadline d) const {
+  if (backend_) return backend_->scripts(d);
   return enable_then_ask(owner_->ref, debugger_actor::get_scripts{}, d);
 }
 rt::task<rt::result<debugger_stats>> debugger::stats(rt::deadline d) const {
+  if (backend_) return backend_->stats(d);
   return enable_then_ask(owner_->ref, debugger_actor::get_stats{}, d);
 }
 rt::task<rt::result<std::optional<pause_info>>> debugger::pause_state(rt::deadline d) const {
+  if (backend_) return backend_->pause_state(d);
   return enable_then_ask(owner_->ref, debugger_actor::get_pause{}, d);
 }
 rt::task<rt::result<pause_info>> debugger::wait_paused(rt::deadline d) const {
+  if (backend_) return backend_->wait_paused(d);
   return enable_then_ask(owner_->ref, debugger_actor::wait_paused{d}, d);
 }
 
 rt::task<rt::result<std::string>> debugger::source(std::string script_id, rt::deadline d) const {
+  if (backend_) return backend_->source(std::move(script_id), d);
   json_value p = json_value::object();
   p.set("scriptId", script_id);
   return [](ref_t ref, client::cdp_session s, std::string params, rt::deadline d) -> rt::task<rt::result<std::string>> {
@@ -235,6 +243,7 @@ rt::task<rt::result<std::string>> debugger::source(std::string script_id, rt::de
 }
 
 rt::task<rt::result<breakpoint>> debugger::set_breakpoint(breakpoint_spec spec, rt::deadline d) const {
+  if (backend_) return backend_->set_breakpoint(std::move(spec), d);
   json_value p = json_value::object();
   p.set("url", spec.url);
   p.set("lineNumber", spec.line);
@@ -254,6 +263,7 @@ rt::task<rt::result<breakpoint>> debugger::set_breakpoint(breakpoint_spec spec, 
 }
 
 rt::task<rt::result<void>> debugger::remove_breakpoint(std::string id, rt::deadline d) const {
+  if (backend_) return backend_->remove_breakpoint(std::move(id), d);
   json_value p = json_value::object();
   p.set("breakpointId", id);
   return [](ref_t ref, client::cdp_session s, std::string params, rt::deadline d) -> rt::task<rt::result<void>> {
@@ -264,20 +274,76 @@ rt::task<rt::result<void>> debugger::remove_breakpoint(std::string id, rt::deadl
   }(owner_->ref, session_, p.dump(), d);
 }
 
-rt::task<rt::result<void>> debugger::pause(rt::deadline d) const { return command(owner_->ref, session_, "Debugger.pause", d); }
-rt::task<rt::result<void>> debugger::resume(rt::deadline d) const { return command(owner_->ref, session_, "Debugger.resume", d); }
+rt::task<rt::result<void>> debugger::pause(rt::deadline d) const {
+  if (backend_) return backend_->pause(d);
+  return command(owner_->ref, session_, "Debugger.pause", d);
+}
+rt::task<rt::result<void>> debugger::resume(rt::deadline d) const {
+  if (backend_) return backend_->resume(d);
+  return command(owner_->ref, session_, "Debugger.resume", d);
+}
 rt::task<rt::result<void>> debugger::step_over(rt::deadline d) const {
+  if (backend_) return backend_->step_over(d);
   return command(owner_->ref, session_, "Debugger.stepOver", d);
 }
 rt::task<rt::result<void>> debugger::step_into(rt::deadline d) const {
+  if (backend_) return backend_->step_into(d);
   return command(owner_->ref, session_, "Debugger.stepInto", d);
 }
 rt::task<rt::result<void>> debugger::step_out(rt::deadline d) const {
+  if (backend_) return backend_->step_out(d);
   return command(owner_->ref, session_, "Debugger.stepOut", d);
 }
 
 void debugger::stop() const {
   if (owner_) owner_->ref.stop();
+}
+
+
+// A backend's calls it does not override.
+rt::task<rt::result<std::vector<script_info>>> debugger_backend::scripts(rt::deadline) {
+  return detail::unsupported<std::vector<script_info>>(*this, "debugger.scripts");
+}
+rt::task<rt::result<debugger_stats>> debugger_backend::stats(rt::deadline) {
+  return detail::unsupported<debugger_stats>(*this, "debugger.stats");
+}
+rt::task<rt::result<std::optional<pause_info>>> debugger_backend::pause_state(rt::deadline) {
+  return detail::unsupported<std::optional<pause_info>>(*this, "debugger.pause_state");
+}
+rt::task<rt::result<pause_info>> debugger_backend::wait_paused(rt::deadline) {
+  return detail::unsupported<pause_info>(*this, "debugger.wait_paused");
+}
+rt::task<rt::result<std::string>> debugger_backend::source(std::string, rt::deadline) {
+  return detail::unsupported<std::string>(*this, "debugger.source");
+}
+rt::task<rt::result<breakpoint>> debugger_backend::set_breakpoint(breakpoint_spec, rt::deadline) {
+  return detail::unsupported<breakpoint>(*this, "debugger.set_breakpoint");
+}
+rt::task<rt::result<void>> debugger_backend::remove_breakpoint(std::string, rt::deadline) {
+  return detail::unsupported<void>(*this, "debugger.remove_breakpoint");
+}
+rt::task<rt::result<void>> debugger_backend::step_over(rt::deadline) {
+  return detail::unsupported<void>(*this, "debugger.step_over");
+}
+rt::task<rt::result<void>> debugger_backend::step_into(rt::deadline) {
+  return detail::unsupported<void>(*this, "debugger.step_into");
+}
+rt::task<rt::result<void>> debugger_backend::step_out(rt::deadline) {
+  return detail::unsupported<void>(*this, "debugger.step_out");
+}
+rt::task<rt::result<void>> debugger_backend::enable(rt::deadline) {
+  return detail::unsupported<void>(*this, "debugger.enable");
+}
+rt::task<rt::result<void>> debugger_backend::pause(rt::deadline) {
+  return detail::unsupported<void>(*this, "debugger.pause");
+}
+rt::task<rt::result<void>> debugger_backend::resume(rt::deadline) {
+  return detail::unsupported<void>(*this, "debugger.resume");
+}
+debugger debugger::over(std::shared_ptr<debugger_backend> backend) {
+  debugger out;
+  out.backend_ = std::move(backend);
+  return out;
 }
 
 }  // namespace janus::domains

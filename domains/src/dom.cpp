@@ -753,34 +753,96 @@ rt::task<rt::result<dom_stats>> ask_stats(ref_t ref, rt::deadline d) {
 
 }  // namespace
 
-rt::task<rt::result<void>> dom::enable(rt::deadline d) const { return ask_enable(owner_->ref, d); }
-rt::task<rt::result<node_ref>> dom::document(rt::deadline d) const { return ask_document(owner_->ref, d); }
-rt::task<rt::result<dom_node>> dom::node(node_ref n, rt::deadline d) const { return ask_node(owner_->ref, n, d); }
+rt::task<rt::result<void>> dom::enable(rt::deadline d) const {
+  if (backend_) return backend_->enable(d);
+  return ask_enable(owner_->ref, d);
+}
+rt::task<rt::result<node_ref>> dom::document(rt::deadline d) const {
+  if (backend_) return backend_->document(d);
+  return ask_document(owner_->ref, d);
+}
+rt::task<rt::result<dom_node>> dom::node(node_ref n, rt::deadline d) const {
+  if (backend_) return backend_->node(n, d);
+  return ask_node(owner_->ref, n, d);
+}
 rt::task<rt::result<std::string>> dom::outer_html(node_ref n, rt::deadline d) const {
+  if (backend_) return backend_->outer_html(n, d);
   return ask_serialize(owner_->ref, n, true, d);
 }
 rt::task<rt::result<std::string>> dom::inner_html(node_ref n, rt::deadline d) const {
+  if (backend_) return backend_->inner_html(n, d);
   return ask_serialize(owner_->ref, n, false, d);
 }
-rt::task<rt::result<std::string>> dom::html(rt::deadline d) const { return ask_html(owner_->ref, d); }
+rt::task<rt::result<std::string>> dom::html(rt::deadline d) const {
+  if (backend_) return backend_->html(d);
+  return ask_html(owner_->ref, d);
+}
 rt::task<rt::result<std::string>> dom::browser_outer_html(node_ref n, rt::deadline d) const {
+  if (backend_) return backend_->browser_outer_html(n, d);
   return run_browser_outer_html(session_, owner_->ref, n, d);
 }
 rt::task<rt::result<std::optional<node_ref>>> dom::query_selector(std::string selector, std::optional<node_ref> root,
                                                                   rt::deadline d) const {
+  if (backend_) return backend_->query_selector(std::move(selector), std::move(root), d);
   return run_query(session_, owner_->ref, std::move(selector), root, d);
 }
 rt::task<rt::result<std::vector<node_ref>>> dom::query_selector_all(std::string selector,
                                                                     std::optional<node_ref> root,
                                                                     rt::deadline d) const {
+  if (backend_) return backend_->query_selector_all(std::move(selector), std::move(root), d);
   return run_query_all(session_, owner_->ref, std::move(selector), root, d);
 }
 rt::task<rt::result<void>> dom::settle(std::chrono::milliseconds quiet, rt::deadline d) const {
+  if (backend_) return backend_->settle(quiet, d);
   return ask_settle(owner_->ref, quiet, d);
 }
-rt::task<rt::result<dom_stats>> dom::stats(rt::deadline d) const { return ask_stats(owner_->ref, d); }
+rt::task<rt::result<dom_stats>> dom::stats(rt::deadline d) const {
+  if (backend_) return backend_->stats(d);
+  return ask_stats(owner_->ref, d);
+}
 void dom::stop() const {
   if (owner_) owner_->ref.stop();
+}
+
+
+// A backend's calls it does not override.
+rt::task<rt::result<std::string>> dom_backend::outer_html(node_ref, rt::deadline) {
+  return detail::unsupported<std::string>(*this, "dom.outer_html");
+}
+rt::task<rt::result<std::string>> dom_backend::inner_html(node_ref, rt::deadline) {
+  return detail::unsupported<std::string>(*this, "dom.inner_html");
+}
+rt::task<rt::result<std::string>> dom_backend::browser_outer_html(node_ref, rt::deadline) {
+  return detail::unsupported<std::string>(*this, "dom.browser_outer_html");
+}
+rt::task<rt::result<std::optional<node_ref>>> dom_backend::query_selector(std::string, std::optional<node_ref>, rt::deadline) {
+  return detail::unsupported<std::optional<node_ref>>(*this, "dom.query_selector");
+}
+rt::task<rt::result<std::vector<node_ref>>> dom_backend::query_selector_all(std::string, std::optional<node_ref>, rt::deadline) {
+  return detail::unsupported<std::vector<node_ref>>(*this, "dom.query_selector_all");
+}
+rt::task<rt::result<void>> dom_backend::settle(std::chrono::milliseconds, rt::deadline) {
+  return detail::unsupported<void>(*this, "dom.settle");
+}
+rt::task<rt::result<void>> dom_backend::enable(rt::deadline) {
+  return detail::unsupported<void>(*this, "dom.enable");
+}
+rt::task<rt::result<node_ref>> dom_backend::document(rt::deadline) {
+  return detail::unsupported<node_ref>(*this, "dom.document");
+}
+rt::task<rt::result<dom_node>> dom_backend::node(node_ref, rt::deadline) {
+  return detail::unsupported<dom_node>(*this, "dom.node");
+}
+rt::task<rt::result<std::string>> dom_backend::html(rt::deadline) {
+  return detail::unsupported<std::string>(*this, "dom.html");
+}
+rt::task<rt::result<dom_stats>> dom_backend::stats(rt::deadline) {
+  return detail::unsupported<dom_stats>(*this, "dom.stats");
+}
+dom dom::over(std::shared_ptr<dom_backend> backend) {
+  dom out;
+  out.backend_ = std::move(backend);
+  return out;
 }
 
 }  // namespace janus::domains

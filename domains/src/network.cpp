@@ -346,29 +346,96 @@ rt::task<rt::result<fetched_body>> fetch_body(client::cdp_session session, std::
   co_return out;
 }
 
+// The latest hop of `request_id` in the table, for its headers.
+rt::task<rt::result<header_list>> headers_from_table(rt::actor_ref<network_actor> ref, std::string request_id,
+                                                     bool response, rt::deadline d) {
+  rt::result<std::vector<network_request>> rows = co_await ask_requests(ref, d);
+  if (!rows) co_return std::move(rows).err();
+  for (auto it = rows->rbegin(); it != rows->rend(); ++it)
+    if (it->request_id == request_id) co_return response ? std::move(it->response_headers) : std::move(it->request_headers);
+  co_return rt::error{rt::errc::not_found, "network: no request " + request_id + " in the table"};
+}
+
 }  // namespace
 
+network network::over(std::shared_ptr<network_backend> backend) {
+  network n;
+  n.backend_ = std::move(backend);
+  return n;
+}
+
 rt::task<rt::result<void>> network::enable(rt::deadline d) const {
+  if (backend_) return backend_->enable(d);
   return enable_then(owner_->ref, d);
 }
 rt::task<rt::result<std::vector<network_request>>> network::requests(rt::deadline d) const {
+  if (backend_) return backend_->requests(d);
   return ask_requests(owner_->ref, d);
 }
-rt::task<rt::result<network_stats>> network::stats(rt::deadline d) const { return ask_stats(owner_->ref, d); }
-rt::task<rt::result<std::size_t>> network::in_flight(rt::deadline d) const { return ask_in_flight(owner_->ref, d); }
-rt::task<rt::result<void>> network::clear(rt::deadline d) const { return ask_clear(owner_->ref, d); }
+rt::task<rt::result<network_stats>> network::stats(rt::deadline d) const {
+  if (backend_) return backend_->stats(d);
+  return ask_stats(owner_->ref, d);
+}
+rt::task<rt::result<std::size_t>> network::in_flight(rt::deadline d) const {
+  if (backend_) return backend_->in_flight(d);
+  return ask_in_flight(owner_->ref, d);
+}
+rt::task<rt::result<void>> network::clear(rt::deadline d) const {
+  if (backend_) return backend_->clear(d);
+  return ask_clear(owner_->ref, d);
+}
 rt::task<rt::result<void>> network::wait_idle(std::chrono::milliseconds quiet, rt::deadline d) const {
+  if (backend_) return backend_->wait_idle_since(quiet, 0, d);
   return ask_wait_idle(owner_->ref, quiet, 0, d);
 }
 rt::task<rt::result<void>> network::wait_idle_since(std::chrono::milliseconds quiet, std::uint64_t since,
                                                     rt::deadline d) const {
+  if (backend_) return backend_->wait_idle_since(quiet, since, d);
   return ask_wait_idle(owner_->ref, quiet, since, d);
 }
 rt::task<rt::result<fetched_body>> network::response_body(std::string request_id, rt::deadline d) const {
+  if (backend_) return backend_->response_body(std::move(request_id), d);
   return fetch_body(session_, std::move(request_id), d);
+}
+rt::task<rt::result<header_list>> network::request_headers(std::string request_id, rt::deadline d) const {
+  if (backend_) return backend_->request_headers(std::move(request_id), d);
+  return headers_from_table(owner_->ref, std::move(request_id), false, d);
+}
+rt::task<rt::result<header_list>> network::response_headers(std::string request_id, rt::deadline d) const {
+  if (backend_) return backend_->response_headers(std::move(request_id), d);
+  return headers_from_table(owner_->ref, std::move(request_id), true, d);
 }
 void network::stop() const {
   if (owner_) owner_->ref.stop();
+}
+
+// A backend's calls it does not override.
+rt::task<rt::result<void>> network_backend::enable(rt::deadline) {
+  return detail::unsupported<void>(*this, "network.enable");
+}
+rt::task<rt::result<std::vector<network_request>>> network_backend::requests(rt::deadline) {
+  return detail::unsupported<std::vector<network_request>>(*this, "network.requests");
+}
+rt::task<rt::result<network_stats>> network_backend::stats(rt::deadline) {
+  return detail::unsupported<network_stats>(*this, "network.stats");
+}
+rt::task<rt::result<std::size_t>> network_backend::in_flight(rt::deadline) {
+  return detail::unsupported<std::size_t>(*this, "network.in_flight");
+}
+rt::task<rt::result<void>> network_backend::clear(rt::deadline) {
+  return detail::unsupported<void>(*this, "network.clear");
+}
+rt::task<rt::result<void>> network_backend::wait_idle_since(std::chrono::milliseconds, std::uint64_t, rt::deadline) {
+  return detail::unsupported<void>(*this, "network.wait_idle");
+}
+rt::task<rt::result<fetched_body>> network_backend::response_body(std::string, rt::deadline) {
+  return detail::unsupported<fetched_body>(*this, "network.response_body");
+}
+rt::task<rt::result<header_list>> network_backend::request_headers(std::string, rt::deadline) {
+  return detail::unsupported<header_list>(*this, "network.request_headers");
+}
+rt::task<rt::result<header_list>> network_backend::response_headers(std::string, rt::deadline) {
+  return detail::unsupported<header_list>(*this, "network.response_headers");
 }
 
 }  // namespace janus::domains

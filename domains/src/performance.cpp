@@ -51,6 +51,7 @@ performance performance::start(rt::scheduler& sched, client::cdp_session session
 }
 
 rt::task<rt::result<performance_metrics>> performance::metrics(rt::deadline d) const {
+  if (backend_) return backend_->metrics(d);
   return [](rt::actor_ref<performance_actor> ref, rt::deadline d) -> rt::task<rt::result<performance_metrics>> {
     performance_actor::read r{d};
     rt::result<rt::result<performance_metrics>> out = co_await ref.ask(std::move(r), d);
@@ -60,6 +61,7 @@ rt::task<rt::result<performance_metrics>> performance::metrics(rt::deadline d) c
 }
 
 rt::task<rt::result<std::optional<performance_metrics>>> performance::last(rt::deadline d) const {
+  if (backend_) return backend_->last(d);
   return [](rt::actor_ref<performance_actor> ref, rt::deadline d) -> rt::task<rt::result<std::optional<performance_metrics>>> {
     co_return co_await ref.ask(performance_actor::get_last{}, d);
   }(owner_->ref, d);
@@ -67,6 +69,20 @@ rt::task<rt::result<std::optional<performance_metrics>>> performance::last(rt::d
 
 void performance::stop() const {
   if (owner_) owner_->ref.stop();
+}
+
+
+// A backend's calls it does not override.
+rt::task<rt::result<performance_metrics>> performance_backend::metrics(rt::deadline) {
+  return detail::unsupported<performance_metrics>(*this, "performance.metrics");
+}
+rt::task<rt::result<std::optional<performance_metrics>>> performance_backend::last(rt::deadline) {
+  return detail::unsupported<std::optional<performance_metrics>>(*this, "performance.last");
+}
+performance performance::over(std::shared_ptr<performance_backend> backend) {
+  performance out;
+  out.backend_ = std::move(backend);
+  return out;
 }
 
 }  // namespace janus::domains

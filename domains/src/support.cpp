@@ -70,3 +70,14 @@ std::string remote_object_text(const protocol::json_value& obj) {
 }
 
 }  // namespace janus::domains::detail
+
+#include <janus/domains/backend.hpp>
+
+namespace janus::domains::detail {
+
+rt::error unsupported_call(const std::string& product, const char* call) {
+  return rt::error{rt::errc::unsupported,
+                   std::string(call) + ": " + product + "'s debugging protocol has no equivalent"};
+}
+
+}  // namespace janus::domains::detail

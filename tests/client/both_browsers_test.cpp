@@ -1,26 +1,24 @@
-// The page scenarios written once and run against both browsers: Chromium through client::page,
-// Firefox through client::firefox_tab. The two share method names, signatures, wait kinds and
-// result types, so each TEMPLATE_TEST_CASE body calls `f.tab` without knowing which it is; only
-// the console and network snapshots go through the fixtures, because Chromium offers them as
-// domain handles and Firefox as snapshots of the tab.
+// The page scenarios written once and run against both browsers through the same types:
+// client::browser launched with launch_options::product, client::page, and the page's domain
+// handles (network(), console(), dom(), css(), runtime()). Each TEMPLATE_TEST_CASE body is
+// instantiated for a fixture that differs only in the product it launches.
 //
 // Where the browsers legitimately differ (how a rendered object is printed, how many pixels a
 // scrollbar takes, the extra rows a browser adds to its network table), the tests assert the
-// contract the two types share, not either browser's habits.
+// contract the two share, not either browser's habits.
 //
 // Each test case launches one browser and opens one page in it; everything is called from the
 // test thread through block_on, with every argument passed explicitly.
 #include "../support/png_size.hpp"
 
 #include <janus/client/browser.hpp>
-#include <janus/client/firefox_launcher.hpp>
-#include <janus/client/firefox_tab.hpp>
 #include <janus/protocol/http_server.hpp>
 #include <janus/protocol/json_value.hpp>
 #include <janus/rt.hpp>
 
 #include <catch2/catch.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -44,29 +42,33 @@ std::unique_ptr<protocol::http_server> serve() {
   return std::move(*s);
 }
 
-// Chromium: one browser, one page. Console and network are enabled before the first navigation
-// so that, like the Firefox tab (which records from the moment it is attached), they hold every
-// document's entries and requests.
-struct chromium {
-  static constexpr const char* name = "chromium";
+// One browser of product P, one page on about:blank. Console and network are enabled before the
+// first navigation, so that both browsers' buffers hold every document's entries and requests
+// (Firefox records from the moment the tab is attached anyway).
+template <browser_product P>
+struct on_browser {
+  static constexpr const char* name = P == browser_product::firefox ? "firefox" : "chromium";
   rt::scheduler sched{{.workers = 2}};
   std::unique_ptr<protocol::http_server> server = serve();
   browser b;
   page tab;
 
-  chromium() {
-    auto launched = sched.block_on(browser::launch(sched, launch_options{}));
+  on_browser() {
+    launch_options options;
+    options.product = P;
+    auto launched = sched.block_on(browser::launch(sched, std::move(options)));
     if (!launched) FAIL(launched.err().what());
     b = std::move(*launched);
     auto p = sched.block_on(b.new_page(std::string("about:blank"), std::string(), rt::deadline(30s)));
     if (!p) FAIL(p.err().what());
     tab = std::move(*p);
+    REQUIRE(tab.product() == P);
     auto con = sched.block_on(tab.console().enable(rt::deadline(10s)));
     if (!con) FAIL(con.err().what());
     auto net = sched.block_on(tab.network().enable(rt::deadline(10s)));
     if (!net) FAIL(net.err().what());
   }
-  ~chromium() {
+  ~on_browser() {
     tab = page();
     b = browser();
     if (server) server->stop();
@@ -80,35 +82,8 @@ struct chromium {
   }
 };
 
-// Firefox: one process, one tab opened on about:blank.
-struct firefox {
-  static constexpr const char* name = "firefox";
-  rt::scheduler sched{{.workers = 2}};
-  std::unique_ptr<protocol::http_server> server = serve();
-  std::unique_ptr<firefox_process> ff;
-  firefox_tab tab;
-
-  firefox() {
-    auto launched = sched.block_on(launch_firefox(sched, firefox_launch_options{}));
-    if (!launched) FAIL(launched.err().what());
-    ff = std::move(*launched);
-    auto t = sched.block_on(firefox_tab::open(sched, ff->connection(), std::string("about:blank"), rt::deadline(30s)));
-    if (!t) FAIL(t.err().what());
-    tab = std::move(*t);
-  }
-  ~firefox() {
-    tab = firefox_tab();
-    if (ff) ff->close();
-    if (server) server->stop();
-  }
-
-  rt::result<std::vector<domains::console_entry>> console_entries() {
-    return sched.block_on(tab.console_entries());
-  }
-  rt::result<std::vector<domains::network_request>> network_requests() {
-    return sched.block_on(tab.network_requests());
-  }
-};
+using chromium = on_browser<browser_product::chromium>;
+using firefox = on_browser<browser_product::firefox>;
 
 http_response html(std::string body) { return http_response(200, std::move(body), "text/html; charset=utf-8"); }
 
@@ -420,4 +395,247 @@ TEMPLATE_TEST_CASE("both: the network table lists the page's requests with their
     CHECK(r->status == s.status);
     CHECK(r->method == s.method);
   }
+}
+
+namespace {
+
+rt::task<rt::result<domains::console_entry>> next_entry(rt::subscription<domains::console_entry>& sub, rt::deadline d) {
+  co_return co_await sub.next(d);
+}
+
+rt::task<rt::result<protocol::cdp_owned_message>> call_on(cdp_session s) {
+  co_return co_await s.call("Page.enable", "{}", call_options{});
+}
+
+bool has_header(const domains::header_list& headers, const std::string& name) {
+  for (const auto& [k, v] : headers) {
+    if (k.size() != name.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < k.size(); ++i) same = same && std::tolower(static_cast<unsigned char>(k[i])) == name[i];
+    if (same) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("both: the page's domain handles — DOM mirror, CSS of a node, bodies and headers, live console",
+                   "[both][browser]", chromium, firefox) {
+  TestType f;
+  INFO(TestType::name);
+  const std::string sheet = "#main { color: rgb(10, 20, 30); padding-top: 4px; }";
+  f.server->route("/d/style.css", http_response(200, sheet, "text/css"));
+  f.server->route("/d/page.html", html("<!doctype html><html><head><title>d</title>"
+                                       "<link rel='stylesheet' href='/d/style.css'></head><body>"
+                                       "<div id='main' class='box'><p>one</p><p>two</p></div></body></html>"));
+  REQUIRE_OK(nav(f, "/d/page.html", wait_until::load));
+
+  // DOM: the mirror, queried under a node, equal to the browser's own serialization, and kept
+  // current after a mutation.
+  domains::dom dom = f.tab.dom();
+  REQUIRE(dom);
+  REQUIRE_OK(f.sched.block_on(dom.document(rt::deadline(20s))));
+  auto main = f.sched.block_on(dom.query_selector(std::string("#main"), std::nullopt, rt::deadline(10s)));
+  REQUIRE_OK(main);
+  REQUIRE(main->has_value());
+  const domains::node_ref m = **main;
+  auto ps = f.sched.block_on(dom.query_selector_all(std::string("p"), m, rt::deadline(10s)));
+  REQUIRE_OK(ps);
+  CHECK(ps->size() == 2);
+  auto node = f.sched.block_on(dom.node(m, rt::deadline(10s)));
+  REQUIRE_OK(node);
+  CHECK(node->local_name == "div");
+  REQUIRE(node->attribute("class"));
+  CHECK(*node->attribute("class") == "box");
+  auto mine = f.sched.block_on(dom.outer_html(m, rt::deadline(10s)));
+  REQUIRE_OK(mine);
+  CHECK(*mine == "<div id=\"main\" class=\"box\"><p>one</p><p>two</p></div>");
+  auto theirs = f.sched.block_on(dom.browser_outer_html(m, rt::deadline(10s)));
+  REQUIRE_OK(theirs);
+  CHECK(*mine == *theirs);
+  must_eval(f, "document.getElementById('main').appendChild(document.createElement('p')).textContent = 'three'; 1");
+  REQUIRE_OK(f.sched.block_on(dom.settle(300ms, rt::deadline(10s))));
+  auto after = f.sched.block_on(dom.outer_html(m, rt::deadline(10s)));
+  REQUIRE_OK(after);
+  CHECK(*after == "<div id=\"main\" class=\"box\"><p>one</p><p>two</p><p>three</p></div>");
+  auto stats = f.sched.block_on(dom.stats(rt::deadline(10s)));
+  REQUIRE_OK(stats);
+  CHECK(stats->ready);
+
+  // CSS: the sheet is registered with its text; the node's computed style and matched rules.
+  domains::css css = f.tab.css();
+  std::optional<domains::style_sheet> ours;
+  for (const auto until = std::chrono::steady_clock::now() + 10s; !ours && std::chrono::steady_clock::now() < until;) {
+    auto sheets = f.sched.block_on(css.sheets(rt::deadline(10s)));
+    REQUIRE_OK(sheets);
+    for (const auto& s : *sheets)
+      if (s.source_url == f.server->url("/d/style.css")) ours = s;
+    if (!ours) std::this_thread::sleep_for(50ms);
+  }
+  REQUIRE(ours);
+  auto text = f.sched.block_on(css.text(ours->id, rt::deadline(10s)));
+  REQUIRE_OK(text);
+  CHECK(*text == sheet);
+  auto computed = f.sched.block_on(css.computed(m, rt::deadline(10s)));
+  REQUIRE_OK(computed);
+  std::string color, padding;
+  for (const auto& [k, v] : *computed) {
+    if (k == "color") color = v;
+    if (k == "padding-top") padding = v;
+  }
+  CHECK(color == "rgb(10, 20, 30)");
+  CHECK(padding == "4px");
+  auto matched = f.sched.block_on(css.matched(m, rt::deadline(10s)));
+  REQUIRE_OK(matched);
+  const domains::matched_rule* rule = nullptr;
+  for (const auto& r : *matched)
+    if (r.selector == "#main") rule = &r;
+  REQUIRE(rule);
+  CHECK(rule->sheet_id == ours->id);
+  REQUIRE_FALSE(rule->properties.empty());
+  CHECK(rule->properties.front() == std::pair<std::string, std::string>("color", "rgb(10, 20, 30)"));
+
+  // Network: a body and the headers on demand, idle, stats, clear.
+  domains::network net = f.tab.network();
+  REQUIRE_OK(f.sched.block_on(net.wait_idle(300ms, rt::deadline(10s))));
+  auto rows = f.sched.block_on(net.requests(rt::deadline(10s)));
+  REQUIRE_OK(rows);
+  std::string css_id;
+  for (const auto& r : *rows)
+    if (r.url == f.server->url("/d/style.css")) css_id = r.request_id;
+  REQUIRE_FALSE(css_id.empty());
+  auto body = f.sched.block_on(net.response_body(css_id, rt::deadline(10s)));
+  REQUIRE_OK(body);
+  CHECK(body->bytes == sheet);
+  auto response_headers = f.sched.block_on(net.response_headers(css_id, rt::deadline(10s)));
+  REQUIRE_OK(response_headers);
+  CHECK(has_header(*response_headers, "content-type"));
+  auto request_headers = f.sched.block_on(net.request_headers(css_id, rt::deadline(10s)));
+  REQUIRE_OK(request_headers);
+  CHECK(has_header(*request_headers, "user-agent"));
+  auto missing = f.sched.block_on(net.response_headers(std::string("no-such-request"), rt::deadline(10s)));
+  REQUIRE_FALSE(missing);
+  CHECK(missing.err().code == rt::errc::not_found);
+  auto net_stats = f.sched.block_on(net.stats(rt::deadline(10s)));
+  REQUIRE_OK(net_stats);
+  CHECK(net_stats->rows == rows->size());
+  CHECK(net_stats->requests >= 2);
+  CHECK(net_stats->in_flight == 0);
+  REQUIRE_OK(f.sched.block_on(net.clear(rt::deadline(10s))));
+  auto cleared = f.sched.block_on(net.requests(rt::deadline(10s)));
+  REQUIRE_OK(cleared);
+  CHECK(cleared->empty());
+
+  // Console: a live subscription, and the buffer's counters.
+  auto sub = f.sched.block_on(f.tab.console().subscribe(64, rt::overflow::drop_oldest, rt::deadline(10s)));
+  REQUIRE_OK(sub);
+  must_eval(f, "console.log('live 1'); console.warn('live 2'); 1");
+  std::vector<std::string> live;
+  while (live.size() < 2) {
+    auto e = f.sched.block_on(next_entry(*sub, rt::deadline(10s)));
+    REQUIRE_OK(e);
+    if (e->text.rfind("live ", 0) == 0) live.push_back(e->text + "/" + e->level);
+  }
+  CHECK(live == std::vector<std::string>{"live 1/info", "live 2/warning"});
+  CHECK(sub->dropped() == 0);
+  auto con_stats = f.sched.block_on(f.tab.console().stats(rt::deadline(10s)));
+  REQUIRE_OK(con_stats);
+  CHECK(con_stats->total >= 2);
+  REQUIRE_OK(f.sched.block_on(f.tab.console().clear(rt::deadline(10s))));
+  auto empty = f.console_entries();
+  REQUIRE_OK(empty);
+  CHECK(empty->empty());
+
+  // Runtime: by value, with the JavaScript type.
+  auto title = f.sched.block_on(f.tab.runtime().evaluate_value(std::string("document.title"), rt::deadline(10s)));
+  REQUIRE_OK(title);
+  CHECK(*title == json_value("d"));
+  domains::evaluate_options eo;
+  eo.until = rt::deadline(10s);
+  auto answer = f.sched.block_on(f.tab.runtime().evaluate(std::string("Promise.resolve(40 + 2)"), eo));
+  REQUIRE_OK(answer);
+  CHECK(answer->type == "number");
+  CHECK(answer->value == json_value(42));
+}
+
+TEST_CASE("firefox: the browser handle, and calls without an RDP equivalent fail with unsupported", "[both][browser]") {
+  // Refused before anything is launched.
+  {
+    rt::scheduler sched{{.workers = 1}};
+    launch_options o;
+    o.product = browser_product::firefox;
+    o.restart = rt::restart_policy{};
+    auto r = sched.block_on(browser::launch(sched, std::move(o)));
+    REQUIRE_FALSE(r);
+    CHECK(r.err().code == rt::errc::unsupported);
+  }
+
+  firefox f;
+  CHECK(f.b.product() == browser_product::firefox);
+  REQUIRE(f.b.firefox_process());
+  CHECK_FALSE(f.b.process());
+  CHECK(f.b.rdp());
+  CHECK(f.b.state() == browser_state::running);
+  auto v = f.sched.block_on(f.b.version(rt::deadline(10s)));
+  REQUIRE_OK(v);
+  CHECK(v->product.rfind("Firefox/", 0) == 0);
+  CHECK(v->user_agent.find("Firefox") != std::string::npos);
+  CHECK(v->protocol_version == "RDP");
+
+  auto targets = f.sched.block_on(f.b.targets(rt::deadline(10s)));
+  REQUIRE_OK(targets);
+  bool ours = false;
+  for (const auto& t : *targets) ours = ours || (t.target_id == f.tab.target_id() && t.attached && t.type == "page");
+  CHECK(ours);
+  REQUIRE(f.b.pages().size() == 1);
+  CHECK(f.b.pages()[0] == f.tab);
+
+  auto expect_unsupported = [](const auto& r, const std::string& call) {
+    INFO(call);
+    REQUIRE_FALSE(r);
+    CHECK(r.err().code == rt::errc::unsupported);
+    CHECK(r.err().message.find(call) != std::string::npos);
+    CHECK(r.err().message.find("Firefox") != std::string::npos);
+  };
+  expect_unsupported(f.sched.block_on(f.b.create_context(rt::deadline(5s))), "create_context");
+  expect_unsupported(f.sched.block_on(f.b.new_page(std::string("about:blank"), std::string("ctx"), rt::deadline(5s))),
+                     "new_page");
+  expect_unsupported(f.sched.block_on(f.tab.debugger().scripts(rt::deadline(5s))), "debugger.scripts");
+  expect_unsupported(f.sched.block_on(f.tab.debugger().pause(rt::deadline(5s))), "debugger.pause");
+  expect_unsupported(f.sched.block_on(f.tab.performance().metrics(rt::deadline(5s))), "performance.metrics");
+  expect_unsupported(f.sched.block_on(f.tab.subscribe(std::string("Page.*"), 16)), "subscribe");
+  domains::evaluate_options by_ref;
+  by_ref.return_by_value = false;
+  by_ref.until = rt::deadline(5s);
+  expect_unsupported(f.sched.block_on(f.tab.runtime().evaluate(std::string("document.body"), by_ref)),
+                     "return_by_value");
+  CHECK_FALSE(f.tab.session());
+  auto no_cdp = f.sched.block_on(call_on(f.tab.session()));
+  REQUIRE_FALSE(no_cdp);
+  CHECK(no_cdp.err().code == rt::errc::invalid_argument);
+
+  // A second client of the same Firefox, by rdp://host:port.
+  auto other = f.sched.block_on(browser::connect(
+      f.sched, "rdp://127.0.0.1:" + std::to_string(f.b.firefox_process()->port()), connection_options{}));
+  REQUIRE_OK(other);
+  CHECK(other->product() == browser_product::firefox);
+  CHECK_FALSE(other->firefox_process());
+  auto second = f.sched.block_on(other->new_page(f.server->url("/x"), std::string(), rt::deadline(30s)));
+  REQUIRE_OK(second);
+  CHECK(f.sched.block_on(second->evaluate(std::string("location.pathname"), rt::deadline(10s))).value() ==
+        json_value("/x"));
+  REQUIRE_OK(f.sched.block_on(other->close_page(*second, rt::deadline(10s))));
+  CHECK(other->pages().empty());
+  auto gone = second->alive();
+  REQUIRE_FALSE(gone);
+  CHECK(gone.err().code == rt::errc::target_closed);
+  auto bad = f.sched.block_on(browser::connect(f.sched, std::string("rdp://127.0.0.1"), connection_options{}));
+  REQUIRE_FALSE(bad);
+  CHECK(bad.err().code == rt::errc::invalid_argument);
+
+  // Closing the page through the browser that opened it.
+  REQUIRE_OK(f.sched.block_on(f.b.close_page(f.tab, rt::deadline(10s))));
+  CHECK(f.b.pages().empty());
+  f.b.close();
+  CHECK(f.b.state() == browser_state::closed);
 }

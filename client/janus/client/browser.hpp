@@ -54,6 +54,15 @@
 //   are made again by the fresh actors.
 // - page ids: target_id() and session_id() are the new target's.
 //
+// Firefox (launch_options::product = browser_product::firefox, or connect("rdp://host:port")):
+// the same handle over Firefox's Remote Debugging Protocol. new_page opens a tab (firefox_tab)
+// and the page and domain handles it returns are the same types as Chromium's (page.hpp);
+// targets() lists the tabs (target_id is the tab descriptor actor); version() asks the parent
+// process. No isolated contexts (create_context, dispose_context, new_page in a context) and no
+// supervision (a restart policy): those are errc::unsupported. state() is running until close(),
+// then closed; when Firefox dies, every pending request fails with errc::browser_exited and the
+// pages are gone.
+//
 // @par Thread Safety
 // browser is a handle: copies may be used from any threads at once. The browser (with its
 // process, if it owns one) shuts down when the last copy is destroyed or close() is called; it
@@ -61,7 +70,10 @@
 #pragma once
 
 #include <janus/client/cdp_connection.hpp>
+#include <janus/client/browser_product.hpp>
 #include <janus/client/chromium_launcher.hpp>
+#include <janus/client/firefox_launcher.hpp>
+#include <janus/client/rdp_connection.hpp>
 #include <janus/client/page.hpp>
 #include <janus/rt/result.hpp>
 #include <janus/rt/scheduler.hpp>
@@ -113,12 +125,14 @@ enum class browser_state : std::uint8_t {
 
 namespace detail {
 struct browser_core;
-}
+struct firefox_browser;
+}  // namespace detail
 
 class browser {
  public:
   /// Launches a headless Chromium (see launch_chromium) and owns it; with options.restart, it is
-  /// supervised (see above).
+  /// supervised (see above). With options.product = browser_product::firefox, a headless Firefox
+  /// instead (see launch_firefox and "Firefox" above).
   static rt::task<rt::result<browser>> launch(rt::scheduler& sched, launch_options options = {});
   /// Takes over a launched browser process.
   static rt::task<rt::result<browser>> adopt(rt::scheduler& sched, std::unique_ptr<browser_process> process);
@@ -126,10 +140,13 @@ class browser {
   static rt::task<rt::result<browser>> attach(rt::scheduler& sched, cdp_connection connection);
   /// Connects to `url`: "http://host:port" (the WebSocket URL is read from /json/version's
   /// webSocketDebuggerUrl) or a "ws://" URL itself. errc::transport / errc::timeout / errc::parse
-  /// when the HTTP endpoint cannot be read.
+  /// when the HTTP endpoint cannot be read. "rdp://host:port" connects to a running Firefox's
+  /// debugger server (`--start-debugger-server PORT`); `options.connect_timeout` applies.
   static rt::task<rt::result<browser>> connect(rt::scheduler& sched, std::string url, connection_options options = {});
 
   browser() = default;
+
+  browser_product product() const noexcept { return ff_ ? browser_product::firefox : browser_product::chromium; }
 
   rt::task<rt::result<browser_version>> version(rt::deadline d = std::chrono::seconds(10)) const;
   /// The target list as the browser actor knows it now.
@@ -150,11 +167,17 @@ class browser {
   /// Disposes of a context, closing its pages.
   rt::task<rt::result<void>> dispose_context(std::string context_id, rt::deadline d = std::chrono::seconds(10)) const;
 
-  /// The current connection (a restart replaces it: a copy kept from before belongs to the dead one).
+  /// The current connection (a restart replaces it: a copy kept from before belongs to the dead
+  /// one). Empty for Firefox: see rdp().
   cdp_connection connection() const;
+  /// Firefox's RDP connection; empty for Chromium.
+  rdp_connection rdp() const;
   /// The current process, when this browser launched or adopted one; else nullptr. A process
-  /// replaced by a restart is closed but stays valid until the browser is destroyed.
+  /// replaced by a restart is closed but stays valid until the browser is destroyed. nullptr for
+  /// Firefox: see firefox_process().
   browser_process* process() const;
+  /// The launched Firefox; nullptr for Chromium and for a Firefox connected to by rdp://.
+  client::firefox_process* firefox_process() const;
 
   browser_state state() const noexcept;
   /// Restarts completed so far (a new process is up and the pages were re-attached).
@@ -165,13 +188,15 @@ class browser {
   rt::task<rt::result<void>> wait_running(rt::deadline d) const;
   /// Fails every page, closes the connection, and ends the process if owned. Idempotent.
   void close() const;
-  explicit operator bool() const noexcept { return core_ != nullptr; }
+  explicit operator bool() const noexcept { return core_ != nullptr || ff_ != nullptr; }
 
  private:
   explicit browser(std::shared_ptr<detail::browser_core> core) : core_(std::move(core)) {}
+  explicit browser(std::shared_ptr<detail::firefox_browser> ff) : ff_(std::move(ff)) {}
   static rt::task<rt::result<browser>> start(std::shared_ptr<detail::browser_core> bc, cdp_connection connection,
                                              std::unique_ptr<browser_process> process);
   std::shared_ptr<detail::browser_core> core_;
+  std::shared_ptr<detail::firefox_browser> ff_;
 };
 
 /// GETs `http://host:port/json/version` and returns its webSocketDebuggerUrl.

@@ -113,6 +113,7 @@ class cdp_session {
     spec.policy = options.policy;
     spec.replay_last = options.replay_last;
     spec.filter = std::move(options.filter);
+    if (!core_) co_return rt::error{rt::errc::invalid_argument, "subscribe: the session is empty (no CDP connection)"};
     event_dispatcher::subscribe msg{std::move(spec)};
     co_return co_await core_->dispatcher().ask(std::move(msg), rt::deadline(options.timeout));
   }

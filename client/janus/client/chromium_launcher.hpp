@@ -10,7 +10,9 @@
 // at once with errc::browser_exited instead of waiting for its deadline.
 #pragma once
 
+#include <janus/client/browser_product.hpp>
 #include <janus/client/cdp_connection.hpp>
+#include <janus/client/firefox_launcher.hpp>
 #include <janus/rt/result.hpp>
 #include <janus/rt/scheduler.hpp>
 #include <janus/rt/supervision.hpp>
@@ -28,7 +30,13 @@ namespace janus::client {
 /// @par Thread Safety
 /// A plain value.
 struct launch_options {
-  /// Explicit path; else $JANUS_CHROMIUM, else chromium, chromium-browser, google-chrome on PATH.
+  /// The browser browser::launch starts (launch_chromium ignores it). For Firefox, `executable`
+  /// and `extra_args` below apply when set, `firefox` holds the rest, and the Chromium-only
+  /// fields (use_pipe, connection, restart) must stay at their defaults: a restart policy is
+  /// errc::unsupported, since only Chromium is supervised.
+  browser_product product = browser_product::chromium;
+  /// Explicit path; else $JANUS_CHROMIUM, else chromium, chromium-browser, google-chrome on PATH
+  /// (for Firefox: $JANUS_FIREFOX, else firefox-esr, firefox).
   std::string executable;
   /// --remote-debugging-pipe: no TCP port is opened, so no other local user can drive the browser.
   /// false: --remote-debugging-port=0, and the URL is read from the browser's stderr.
@@ -42,6 +50,9 @@ struct launch_options {
   /// process with a new profile) and the pages are re-attached; more than max_restarts within
   /// the window gives up. Without one (the default), a dead browser stays dead. See browser.hpp.
   std::optional<rt::restart_policy> restart;
+  /// Firefox's own settings (prefs, debugger port, launch timeout, close grace), used when
+  /// `product` is firefox.
+  firefox_launch_options firefox;
 };
 
 namespace detail {

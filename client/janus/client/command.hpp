@@ -68,6 +68,8 @@ class call_awaiter {
   bool await_ready() const noexcept { return false; }
 
   bool await_suspend(std::coroutine_handle<> h) {
+    // An empty session (a Firefox page's session(), a default-constructed one) has no connection.
+    if (!core_) return false;
     reply_slot* slot = reply_slot::create();
     slot->release();  // created with two references; the table takes its own in add()
     slot_ = slot;
@@ -109,6 +111,8 @@ class call_awaiter {
   }
 
   rt::result<protocol::cdp_owned_message> await_resume() {
+    if (!core_)
+      return rt::error{rt::errc::invalid_argument, std::string(method_) + ": the session is empty (no CDP connection)"};
     rt::result<protocol::cdp_owned_message> r = slot_->take();
     cleanup();
     return r;

@@ -69,6 +69,11 @@ class firefox_css {
   /// user-agent rules included (origin "user-agent", empty sheet_id); its `style=` attribute and
   /// inherited rules are not rules of its own and are left out, as on the Chromium side.
   rt::task<rt::result<std::vector<domains::matched_rule>>> matched(std::string selector, rt::deadline d) const;
+  /// The same for the node a walker actor stands for (firefox_dom::node_actor): how the css
+  /// handle on Firefox answers for a domains::node_ref.
+  rt::task<rt::result<std::vector<std::pair<std::string, std::string>>>> computed_at(std::string node_actor,
+                                                                                      rt::deadline d) const;
+  rt::task<rt::result<std::vector<domains::matched_rule>>> matched_at(std::string node_actor, rt::deadline d) const;
   rt::task<rt::result<domains::css_stats>> stats() const;
 
  private:

@@ -90,6 +90,20 @@ class firefox_dom {
   /// errc::protocol naming Firefox's SyntaxError.
   rt::task<rt::result<std::optional<domains::node_ref>>> query_selector(std::string selector, rt::deadline d) const;
   rt::task<rt::result<std::vector<domains::node_ref>>> query_selector_all(std::string selector, rt::deadline d) const;
+  /// The same under `root` (the document when empty); a root of an older document or since
+  /// removed is errc::stale_node.
+  rt::task<rt::result<std::optional<domains::node_ref>>> query_selector(std::string selector,
+                                                                        std::optional<domains::node_ref> root,
+                                                                        rt::deadline d) const;
+  rt::task<rt::result<std::vector<domains::node_ref>>> query_selector_all(std::string selector,
+                                                                          std::optional<domains::node_ref> root,
+                                                                          rt::deadline d) const;
+
+  /// The browser's own outerHTML of `n` (walker `outerHTML`), to check the mirror against.
+  rt::task<rt::result<std::string>> browser_outer_html(domains::node_ref n, rt::deadline d) const;
+  /// The walker's actor for `n`, for requests about the node to other actors (the page style
+  /// actor's computed style, firefox_css); errc::stale_node for a node of an older document.
+  rt::task<rt::result<std::string>> node_actor(domains::node_ref n, rt::deadline d) const;
 
   /// Returns once the mirror is built for the tab's current document, no batch is being applied
   /// and no `newMutations` came for `quiet` (the walker batches them every 100 ms, so `quiet`

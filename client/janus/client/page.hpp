@@ -32,6 +32,7 @@
 // run concurrently (each has its own subscription to the page's signals).
 #pragma once
 
+#include <janus/client/browser_product.hpp>
 #include <janus/client/cdp_session.hpp>
 #include <janus/domains/console.hpp>
 #include <janus/domains/css.hpp>
@@ -53,9 +54,12 @@
 
 namespace janus::client {
 
+class firefox_tab;
+
 namespace detail {
 struct page_core;
-}
+struct firefox_page;
+}  // namespace detail
 
 /// How far a navigation must have got before it counts as done.
 /// (network_idle is added on top of the Network domain actor when the domains are integrated.)
@@ -115,16 +119,25 @@ class page {
  public:
   page() = default;
   explicit page(std::shared_ptr<detail::page_core> core) : core_(std::move(core)) {}
+  explicit page(std::shared_ptr<detail::firefox_page> ff) : ff_(std::move(ff)) {}
+
+  browser_product product() const noexcept { return ff_ ? browser_product::firefox : browser_product::chromium; }
 
   /// The page's current target and session. A restart of a supervised browser (browser.hpp)
-  /// re-attaches the page to a new target: these then return the new ids.
+  /// re-attaches the page to a new target: these then return the new ids. On Firefox, the
+  /// target is the tab's descriptor actor (stable: Firefox replaces its per-document target
+  /// actors at every navigation) and the session is empty.
   std::string target_id() const;
   std::string session_id() const;
   /// The page's flattened session: raw calls, typed commands, events (and domain actors). A copy
-  /// taken before a restart stays bound to the dead connection.
+  /// taken before a restart stays bound to the dead connection. Empty on Firefox (no CDP): its
+  /// calls fail with errc::invalid_argument; RDP is reached through firefox_tab() instead.
   cdp_session session() const;
-  explicit operator bool() const noexcept { return core_ != nullptr; }
-  bool operator==(const page& o) const noexcept { return core_ == o.core_; }
+  /// The Firefox tab behind the page (RDP specifics: document actors, closing); empty on
+  /// Chromium. Include <janus/client/firefox_tab.hpp> to use it.
+  firefox_tab firefox() const;
+  explicit operator bool() const noexcept { return core_ != nullptr || ff_ != nullptr; }
+  bool operator==(const page& o) const noexcept { return core_ == o.core_ && ff_ == o.ff_; }
 
   /// ok while the page lives; its crash or close error once it is gone; errc::browser_exited while
   /// its supervised browser is restarting.
@@ -155,6 +168,13 @@ class page {
   /// page. Each keeps its cache current from its domain's events across navigations; enable one
   /// before navigating when the first document's events matter (navigate with network_idle
   /// enables the Network actor itself).
+  ///
+  /// On Firefox the same handle types answer from the tab (see firefox_domain_backends.hpp and
+  /// the README's parity table): network, console and CSS sheets are recorded from the moment
+  /// the tab was attached (enable() only checks the tab is alive); dom() is the walker-based
+  /// mirror (firefox_dom), started by the first dom() or css(); css() names nodes by the mirror's
+  /// node_refs; runtime() evaluates by value in the main document. debugger() and performance()
+  /// have no RDP counterpart here: their calls fail with errc::unsupported.
   domains::network network() const;
   domains::console console() const;
   domains::dom dom() const;
@@ -169,7 +189,7 @@ class page {
   /// the new document's events are delivered. Events of the dead browser and of the relaunch gap
   /// are not. At most `capacity` are queued: beyond that the oldest are dropped (counted by
   /// dropped()), so a stalled reader cannot hold back the connection. The subscription ends when
-  /// the page is gone.
+  /// the page is gone. CDP events only: errc::unsupported on Firefox (use the domain handles).
   rt::task<rt::result<rt::subscription<cdp_event>>> subscribe(std::string method, std::size_t capacity) const;
 
   /// The value of a JavaScript expression (promises awaited), through the Runtime actor: a JS
@@ -180,10 +200,13 @@ class page {
   /// The page actor's view of the lifecycle.
   rt::task<rt::result<page_info>> info(rt::deadline d = std::chrono::seconds(5)) const;
 
+  /// The Chromium page's state (null on Firefox).
   const std::shared_ptr<detail::page_core>& core() const noexcept { return core_; }
+  const std::shared_ptr<detail::firefox_page>& firefox_core() const noexcept { return ff_; }
 
  private:
   std::shared_ptr<detail::page_core> core_;
+  std::shared_ptr<detail::firefox_page> ff_;
 };
 
 

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <janus/client/cdp_session.hpp>
+#include <janus/domains/backend.hpp>
 #include <janus/domains/detail/domain_support.hpp>
 #include <janus/rt/actor.hpp>
 #include <janus/rt/result.hpp>
@@ -125,11 +126,28 @@ class console_actor : public rt::actor<console_actor> {
   rt::stream<console_entry> live_;
 };
 
+/// The calls of `console` over another protocol than CDP (see backend.hpp). Calls not overridden
+/// fail with errc::unsupported.
+///
+/// @par Thread Safety
+/// See backend.hpp: called from any thread at once.
+class console_backend : public domain_backend {
+ public:
+  using domain_backend::domain_backend;
+  virtual rt::task<rt::result<std::vector<console_entry>>> entries(rt::deadline d);
+  virtual rt::task<rt::result<console_stats>> stats(rt::deadline d);
+  virtual rt::task<rt::result<void>> clear(rt::deadline d);
+  virtual rt::task<rt::result<rt::subscription<console_entry>>> subscribe(std::size_t capacity, rt::overflow policy, rt::deadline d);
+  virtual rt::task<rt::result<void>> enable(rt::deadline d);
+};
+
 class console {
  public:
   console() = default;
   static console start(rt::scheduler& sched, client::cdp_session session, console_options options = {});
-  explicit operator bool() const noexcept { return owner_ != nullptr; }
+  /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
+  static console over(std::shared_ptr<console_backend> backend);
+  explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
 
   /// Subscribes, then sends Runtime.enable and Log.enable. Other calls enable first.
   rt::task<rt::result<void>> enable(rt::deadline d = std::chrono::seconds(10)) const;
@@ -147,6 +165,7 @@ class console {
 
  private:
   std::shared_ptr<detail::actor_owner<console_actor>> owner_;
+  std::shared_ptr<console_backend> backend_;
 };
 
 }  // namespace janus::domains

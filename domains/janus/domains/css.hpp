@@ -24,6 +24,7 @@
 #pragma once
 
 #include <janus/client/cdp_session.hpp>
+#include <janus/domains/backend.hpp>
 #include <janus/domains/detail/domain_support.hpp>
 #include <janus/domains/dom.hpp>
 #include <janus/rt/actor.hpp>
@@ -134,11 +135,29 @@ class css_actor : public rt::actor<css_actor> {
   bool pump_started_ = false;
 };
 
+/// The calls of `css` over another protocol than CDP (see backend.hpp). Calls not overridden
+/// fail with errc::unsupported.
+///
+/// @par Thread Safety
+/// See backend.hpp: called from any thread at once.
+class css_backend : public domain_backend {
+ public:
+  using domain_backend::domain_backend;
+  virtual rt::task<rt::result<std::string>> text(std::string sheet_id, rt::deadline d);
+  virtual rt::task<rt::result<std::vector<std::pair<std::string, std::string>>>> computed(node_ref node, rt::deadline d);
+  virtual rt::task<rt::result<std::vector<matched_rule>>> matched(node_ref node, rt::deadline d);
+  virtual rt::task<rt::result<void>> enable(rt::deadline d);
+  virtual rt::task<rt::result<std::vector<style_sheet>>> sheets(rt::deadline d);
+  virtual rt::task<rt::result<css_stats>> stats(rt::deadline d);
+};
+
 class css {
  public:
   css() = default;
   static css start(rt::scheduler& sched, client::cdp_session session, css_options options = {});
-  explicit operator bool() const noexcept { return owner_ != nullptr; }
+  /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
+  static css over(std::shared_ptr<css_backend> backend);
+  explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
 
   /// Subscribes, then sends DOM.enable and CSS.enable (which reports the sheets already there).
   rt::task<rt::result<void>> enable(rt::deadline d = std::chrono::seconds(10)) const;
@@ -158,6 +177,7 @@ class css {
  private:
   std::shared_ptr<detail::actor_owner<css_actor>> owner_;
   client::cdp_session session_;
+  std::shared_ptr<css_backend> backend_;
 };
 
 }  // namespace janus::domains

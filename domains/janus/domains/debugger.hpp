@@ -17,6 +17,7 @@
 #pragma once
 
 #include <janus/client/cdp_session.hpp>
+#include <janus/domains/backend.hpp>
 #include <janus/domains/detail/domain_support.hpp>
 #include <janus/rt/actor.hpp>
 #include <janus/rt/result.hpp>
@@ -138,11 +139,36 @@ class debugger_actor : public rt::actor<debugger_actor> {
   rt::stream<int> pause_changed_;  // wakes wait_paused
 };
 
+/// The calls of `debugger` over another protocol than CDP (see backend.hpp). Calls not overridden
+/// fail with errc::unsupported.
+///
+/// @par Thread Safety
+/// See backend.hpp: called from any thread at once.
+class debugger_backend : public domain_backend {
+ public:
+  using domain_backend::domain_backend;
+  virtual rt::task<rt::result<std::vector<script_info>>> scripts(rt::deadline d);
+  virtual rt::task<rt::result<debugger_stats>> stats(rt::deadline d);
+  virtual rt::task<rt::result<std::optional<pause_info>>> pause_state(rt::deadline d);
+  virtual rt::task<rt::result<pause_info>> wait_paused(rt::deadline d);
+  virtual rt::task<rt::result<std::string>> source(std::string script_id, rt::deadline d);
+  virtual rt::task<rt::result<breakpoint>> set_breakpoint(breakpoint_spec spec, rt::deadline d);
+  virtual rt::task<rt::result<void>> remove_breakpoint(std::string id, rt::deadline d);
+  virtual rt::task<rt::result<void>> step_over(rt::deadline d);
+  virtual rt::task<rt::result<void>> step_into(rt::deadline d);
+  virtual rt::task<rt::result<void>> step_out(rt::deadline d);
+  virtual rt::task<rt::result<void>> enable(rt::deadline d);
+  virtual rt::task<rt::result<void>> pause(rt::deadline d);
+  virtual rt::task<rt::result<void>> resume(rt::deadline d);
+};
+
 class debugger {
  public:
   debugger() = default;
   static debugger start(rt::scheduler& sched, client::cdp_session session, debugger_options options = {});
-  explicit operator bool() const noexcept { return owner_ != nullptr; }
+  /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
+  static debugger over(std::shared_ptr<debugger_backend> backend);
+  explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
 
   /// Subscribes, then sends Debugger.enable (which reports the scripts already parsed).
   rt::task<rt::result<void>> enable(rt::deadline d = std::chrono::seconds(10)) const;
@@ -172,6 +198,7 @@ class debugger {
  private:
   std::shared_ptr<detail::actor_owner<debugger_actor>> owner_;
   client::cdp_session session_;
+  std::shared_ptr<debugger_backend> backend_;
 };
 
 }  // namespace janus::domains

@@ -28,6 +28,7 @@
 #pragma once
 
 #include <janus/client/cdp_session.hpp>
+#include <janus/domains/backend.hpp>
 #include <janus/domains/detail/domain_support.hpp>
 #include <janus/protocol/json_value.hpp>
 #include <janus/rt/actor.hpp>
@@ -207,11 +208,34 @@ class dom_actor : public rt::actor<dom_actor> {
   rt::stream<int> changed_;
 };
 
+/// The calls of `dom` over another protocol than CDP (see backend.hpp). Calls not overridden
+/// fail with errc::unsupported.
+///
+/// @par Thread Safety
+/// See backend.hpp: called from any thread at once.
+class dom_backend : public domain_backend {
+ public:
+  using domain_backend::domain_backend;
+  virtual rt::task<rt::result<std::string>> outer_html(node_ref n, rt::deadline d);
+  virtual rt::task<rt::result<std::string>> inner_html(node_ref n, rt::deadline d);
+  virtual rt::task<rt::result<std::string>> browser_outer_html(node_ref n, rt::deadline d);
+  virtual rt::task<rt::result<std::optional<node_ref>>> query_selector(std::string selector, std::optional<node_ref> root, rt::deadline d);
+  virtual rt::task<rt::result<std::vector<node_ref>>> query_selector_all(std::string selector, std::optional<node_ref> root, rt::deadline d);
+  virtual rt::task<rt::result<void>> settle(std::chrono::milliseconds quiet, rt::deadline d);
+  virtual rt::task<rt::result<void>> enable(rt::deadline d);
+  virtual rt::task<rt::result<node_ref>> document(rt::deadline d);
+  virtual rt::task<rt::result<dom_node>> node(node_ref n, rt::deadline d);
+  virtual rt::task<rt::result<std::string>> html(rt::deadline d);
+  virtual rt::task<rt::result<dom_stats>> stats(rt::deadline d);
+};
+
 class dom {
  public:
   dom() = default;
   static dom start(rt::scheduler& sched, client::cdp_session session, dom_options options = {});
-  explicit operator bool() const noexcept { return owner_ != nullptr; }
+  /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
+  static dom over(std::shared_ptr<dom_backend> backend);
+  explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
 
   /// Subscribes, sends DOM.enable, and fetches the document. Other calls enable first.
   rt::task<rt::result<void>> enable(rt::deadline d = std::chrono::seconds(20)) const;
@@ -247,6 +271,7 @@ class dom {
  private:
   std::shared_ptr<detail::actor_owner<dom_actor>> owner_;
   client::cdp_session session_;
+  std::shared_ptr<dom_backend> backend_;
 };
 
 /// The HTML fragment serialization of text in an element: & < > and U+00A0 escaped.

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <janus/client/cdp_session.hpp>
+#include <janus/domains/backend.hpp>
 #include <janus/domains/detail/domain_support.hpp>
 #include <janus/rt/actor.hpp>
 #include <janus/rt/result.hpp>
@@ -183,14 +184,36 @@ class network_actor : public rt::actor<network_actor> {
   bool pump_ended_ = false;
 };
 
+/// The calls of `network` over another protocol than CDP (see backend.hpp). Calls not overridden
+/// fail with errc::unsupported.
+///
+/// @par Thread Safety
+/// See backend.hpp: called from any thread at once.
+class network_backend : public domain_backend {
+ public:
+  using domain_backend::domain_backend;
+  virtual rt::task<rt::result<void>> enable(rt::deadline d);
+  virtual rt::task<rt::result<std::vector<network_request>>> requests(rt::deadline d);
+  virtual rt::task<rt::result<network_stats>> stats(rt::deadline d);
+  virtual rt::task<rt::result<std::size_t>> in_flight(rt::deadline d);
+  virtual rt::task<rt::result<void>> clear(rt::deadline d);
+  virtual rt::task<rt::result<void>> wait_idle_since(std::chrono::milliseconds quiet, std::uint64_t since,
+                                                     rt::deadline d);
+  virtual rt::task<rt::result<fetched_body>> response_body(std::string request_id, rt::deadline d);
+  virtual rt::task<rt::result<header_list>> request_headers(std::string request_id, rt::deadline d);
+  virtual rt::task<rt::result<header_list>> response_headers(std::string request_id, rt::deadline d);
+};
+
 class network {
  public:
   network() = default;
 
   /// Spawns the actor on `sched` for one page session. Nothing is sent until first use.
   static network start(rt::scheduler& sched, client::cdp_session session, network_options options = {});
+  /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
+  static network over(std::shared_ptr<network_backend> backend);
 
-  explicit operator bool() const noexcept { return owner_ != nullptr; }
+  explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
 
   /// Subscribes to Network events, then sends Network.enable. Every other call enables first;
   /// call it explicitly before navigating so the first requests are not missed.
@@ -221,15 +244,24 @@ class network {
   /// has it, e.g. after a navigation evicted it from its resource buffer).
   rt::task<rt::result<fetched_body>> response_body(std::string request_id,
                                                     rt::deadline d = std::chrono::seconds(10)) const;
+  /// The headers of a request and of its response, from the latest hop of `request_id`
+  /// (errc::not_found when the table has no such request). Chromium's come from the table;
+  /// Firefox's are asked of the browser.
+  rt::task<rt::result<header_list>> request_headers(std::string request_id,
+                                                    rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<header_list>> response_headers(std::string request_id,
+                                                     rt::deadline d = std::chrono::seconds(10)) const;
 
-  /// Stops the actor now (the last handle's destruction does the same).
+  /// Stops the actor now (the last handle's destruction does the same); nothing for a backend.
   void stop() const;
 
+  /// The CDP actor (only for a handle made by start()).
   const rt::actor_ref<network_actor>& ref() const noexcept { return owner_->ref; }
 
  private:
   std::shared_ptr<detail::actor_owner<network_actor>> owner_;
   client::cdp_session session_;
+  std::shared_ptr<network_backend> backend_;
 };
 
 }  // namespace janus::domains

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <janus/client/cdp_session.hpp>
+#include <janus/domains/backend.hpp>
 #include <janus/domains/detail/domain_support.hpp>
 #include <janus/rt/actor.hpp>
 #include <janus/rt/result.hpp>
@@ -65,11 +66,25 @@ class performance_actor : public rt::actor<performance_actor> {
   std::optional<performance_metrics> last_;
 };
 
+/// The calls of `performance` over another protocol than CDP (see backend.hpp). Calls not overridden
+/// fail with errc::unsupported.
+///
+/// @par Thread Safety
+/// See backend.hpp: called from any thread at once.
+class performance_backend : public domain_backend {
+ public:
+  using domain_backend::domain_backend;
+  virtual rt::task<rt::result<performance_metrics>> metrics(rt::deadline d);
+  virtual rt::task<rt::result<std::optional<performance_metrics>>> last(rt::deadline d);
+};
+
 class performance {
  public:
   performance() = default;
   static performance start(rt::scheduler& sched, client::cdp_session session, performance_options options = {});
-  explicit operator bool() const noexcept { return owner_ != nullptr; }
+  /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
+  static performance over(std::shared_ptr<performance_backend> backend);
+  explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
 
   /// Enables the domain on first use, then reads the metrics now.
   rt::task<rt::result<performance_metrics>> metrics(rt::deadline d = std::chrono::seconds(10)) const;
@@ -80,6 +95,7 @@ class performance {
 
  private:
   std::shared_ptr<detail::actor_owner<performance_actor>> owner_;
+  std::shared_ptr<performance_backend> backend_;
 };
 
 }  // namespace janus::domains

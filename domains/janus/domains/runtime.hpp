@@ -19,6 +19,7 @@
 #pragma once
 
 #include <janus/client/cdp_session.hpp>
+#include <janus/domains/backend.hpp>
 #include <janus/domains/detail/domain_support.hpp>
 #include <janus/protocol/json_value.hpp>
 #include <janus/rt/actor.hpp>
@@ -150,11 +151,30 @@ class js_runtime_actor : public rt::actor<js_runtime_actor> {
   rt::stream<int> changed_;
 };
 
+/// The calls of `js_runtime` over another protocol than CDP (see backend.hpp). Calls not overridden
+/// fail with errc::unsupported.
+///
+/// @par Thread Safety
+/// See backend.hpp: called from any thread at once.
+class js_runtime_backend : public domain_backend {
+ public:
+  using domain_backend::domain_backend;
+  virtual rt::task<rt::result<std::vector<execution_context>>> contexts(rt::deadline d);
+  virtual rt::task<rt::result<runtime_stats>> stats(rt::deadline d);
+  virtual rt::task<rt::result<execution_context>> default_context(std::string frame_id, rt::deadline d);
+  virtual rt::task<rt::result<js_value>> evaluate(std::string expression, evaluate_options options);
+  virtual rt::task<rt::result<protocol::json_value>> evaluate_value(std::string expression, rt::deadline d);
+  virtual rt::task<rt::result<void>> release(std::string object_id, rt::deadline d);
+  virtual rt::task<rt::result<void>> enable(rt::deadline d);
+};
+
 class js_runtime {
  public:
   js_runtime() = default;
   static js_runtime start(rt::scheduler& sched, client::cdp_session session, runtime_options options = {});
-  explicit operator bool() const noexcept { return owner_ != nullptr; }
+  /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
+  static js_runtime over(std::shared_ptr<js_runtime_backend> backend);
+  explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
 
   /// Subscribes, then sends Runtime.enable (which reports the contexts that already exist).
   rt::task<rt::result<void>> enable(rt::deadline d = std::chrono::seconds(10)) const;
@@ -181,6 +201,7 @@ class js_runtime {
  private:
   std::shared_ptr<detail::actor_owner<js_runtime_actor>> owner_;
   client::cdp_session session_;
+  std::shared_ptr<js_runtime_backend> backend_;
 };
 
 /// Turns a Runtime.evaluate / callFunctionOn reply into a js_value, or errc::javascript with the
