@@ -77,53 +77,20 @@ std::optional<browser_choice> read_browser_choice(const parsed_args& args, std::
   return c;
 }
 
-rt::task<rt::result<opened_firefox_tab>> open_firefox_tab(rt::scheduler& sched, browser_choice choice, std::string url) {
-  opened_firefox_tab out;
-  const rt::deadline d(choice.timeout);
-  if (choice.connect.empty()) {
-    client::firefox_launch_options lo;
-    lo.launch_timeout = choice.timeout;
-    auto p = co_await client::launch_firefox(sched, std::move(lo));
-    if (!p) co_return std::move(p).err();
-    out.process = std::move(*p);
-    out.connection = out.process->connection();
-  } else {
-    const auto hp = split_host_port(choice.connect);
-    client::rdp_connection_options co;
-    auto c = co_await client::connect_firefox(sched, hp->first, hp->second, std::move(co));
-    if (!c) co_return std::move(c).err();
-    out.connection = std::move(*c);
-  }
-  client::firefox_tab_options to;
-  auto tab = co_await client::firefox_tab::open(sched, out.connection, "about:blank", d, std::move(to));
-  if (!tab) co_return std::move(tab).err();
-  out.tab = std::move(*tab);
-  const auto t0 = std::chrono::steady_clock::now();
-  auto nav = co_await out.tab.navigate(url, choice.wait, d);
-  if (!nav) {
-    rt::error e = std::move(nav).err();
-    e.message = "loading " + url + ": " + e.message;
-    co_return e;
-  }
-  out.navigation_time = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
-  co_return out;
-}
-
-void opened_firefox_tab::close() {
-  if (process) process->close();
-  else connection.close();
-}
-
 rt::task<rt::result<opened_page>> open_page(rt::scheduler& sched, browser_choice choice, std::string url) {
   opened_page out;
+  const bool firefox = choice.browser == "firefox";
   if (choice.connect.empty()) {
     client::launch_options lo;
+    lo.product = firefox ? client::browser_product::firefox : client::browser_product::chromium;
     lo.launch_timeout = choice.timeout;
+    lo.firefox.launch_timeout = choice.timeout;
     auto b = co_await client::browser::launch(sched, std::move(lo));
     if (!b) co_return std::move(b).err();
     out.browser = std::move(*b);
   } else {
-    auto b = co_await client::browser::connect(sched, choice.connect);
+    auto b = co_await client::browser::connect(sched, firefox ? "rdp://" + choice.connect : choice.connect,
+                                               client::connection_options{});
     if (!b) co_return std::move(b).err();
     out.browser = std::move(*b);
   }

@@ -1,13 +1,12 @@
 // How the page commands (inspect, eval, dom, screenshot) get a browser and a page: launch a
-// headless one, or connect to a running one (--connect ws://… or http://host:port), then open a
-// page and navigate it with the requested wait.
+// headless Chromium or Firefox, or connect to a running one (--connect ws://… or http://host:port;
+// Firefox: host:port of its debugger server), then open a page and navigate it with the requested
+// wait. Both browsers give the same client::browser and client::page.
 #pragma once
 
 #include "cli_args.hpp"
 
 #include <janus/client/browser.hpp>
-#include <janus/client/firefox_launcher.hpp>
-#include <janus/client/firefox_tab.hpp>
 #include <janus/client/page.hpp>
 #include <janus/rt/result.hpp>
 #include <janus/rt/scheduler.hpp>
@@ -46,17 +45,6 @@ struct opened_page {
 /// Launches or connects, opens a page with its network and console actors listening from the
 /// start, and navigates it to `url`.
 rt::task<rt::result<opened_page>> open_page(rt::scheduler& sched, browser_choice choice, std::string url);
-
-/// Firefox: launches (or connects to host:port), opens a tab, navigates it to `url`.
-struct opened_firefox_tab {
-  std::unique_ptr<client::firefox_process> process;  // empty when connected
-  client::rdp_connection connection;
-  client::firefox_tab tab;
-  std::chrono::milliseconds navigation_time{0};
-  /// Ends the launched browser, or the connection to a running one.
-  void close();
-};
-rt::task<rt::result<opened_firefox_tab>> open_firefox_tab(rt::scheduler& sched, browser_choice choice, std::string url);
 
 /// "host:port" split, the port 1..65535.
 std::optional<std::pair<std::string, std::uint16_t>> split_host_port(const std::string& s);

@@ -157,7 +157,8 @@ rt::task<rt::result<report>> gather(rt::scheduler& sched, browser_choice choice,
   if (auto doc = co_await dom.document(d); !doc) {
     co_return std::move(doc).err();
   } else {
-    if (auto settled = co_await dom.settle(100ms, d); !settled) co_return std::move(settled).err();
+    // 300 ms: Firefox's walker reports mutations in batches every 100 ms.
+    if (auto settled = co_await dom.settle(300ms, d); !settled) co_return std::move(settled).err();
     auto w = co_await walk(dom, *doc, 0, r);
     if (!w) co_return std::move(w).err();
   }
@@ -176,53 +177,6 @@ rt::task<rt::result<report>> gather(rt::scheduler& sched, browser_choice choice,
   r.console = std::move(*cons);
   if (auto st = co_await page.console().stats(d); st) r.console_evicted = st->evicted;
   opened->browser.close();
-  co_return r;
-}
-
-/// Firefox has no DOM mirror yet: the outline and counts are computed in the page instead.
-constexpr const char* firefox_dom_walk =
-    "(() => { const out = { elements: 0, nodes: 0, outline: [] };"
-    " const walk = (n, depth) => { out.nodes++;"
-    "  if (n.nodeType === 1) { out.elements++;"
-    "   if (depth < 8 && out.outline.length < 60) { let s = n.localName;"
-    "    if (n.id) s += '#' + n.id; for (const c of n.classList) s += '.' + c;"
-    "    for (const c of n.childNodes) if (c.nodeType === 3) { const t = c.data.trim();"
-    "     if (t && t.length <= 40 && !t.includes('\\n')) { s += ' \"' + t + '\"'; break; } }"
-    "    out.outline.push([depth, s]); } else out.omitted = (out.omitted || 0) + 1; }"
-    "  for (const c of n.childNodes) walk(c, n.nodeType === 1 ? depth + 1 : depth); };"
-    " walk(document, 0); return out; })()";
-
-rt::task<rt::result<report>> gather_firefox(rt::scheduler& sched, browser_choice choice, std::string url) {
-  report r;
-  r.wait = wait_name(choice.wait);
-  auto opened = co_await open_firefox_tab(sched, choice, url);
-  if (!opened) co_return std::move(opened).err();
-  const client::firefox_tab& tab = opened->tab;
-  r.navigation_time = opened->navigation_time;
-  const rt::deadline d(choice.timeout);
-  auto info = co_await tab.info(d);
-  if (!info) co_return std::move(info).err();
-  r.url = info->url;
-  auto walk = co_await tab.evaluate(firefox_dom_walk, d);
-  if (!walk) co_return std::move(walk).err();
-  r.element_count = static_cast<std::size_t>((*walk)["elements"].get_int().value_or(0));
-  r.node_count = static_cast<std::size_t>((*walk)["nodes"].get_int().value_or(0));
-  r.outline_omitted = static_cast<std::size_t>((*walk)["omitted"].get_int().value_or(0));
-  if (const auto* lines = (*walk)["outline"].get_array())
-    for (const auto& l : *lines)
-      r.outline.push_back({static_cast<int>(l[0].get_int().value_or(0)), l[1].get_string() ? *l[1].get_string() : ""});
-  auto facts = co_await tab.evaluate(page_facts, d);
-  if (!facts) co_return std::move(facts).err();
-  read_facts(*facts, r);
-  if (const auto* ua = (*facts)["ua"].get_string(); ua && ua->find("Firefox/") != std::string::npos)
-    r.browser = ua->substr(ua->find("Firefox/"));
-  auto reqs = co_await tab.network_requests();
-  if (!reqs) co_return std::move(reqs).err();
-  r.requests = std::move(*reqs);
-  auto cons = co_await tab.console_entries();
-  if (!cons) co_return std::move(cons).err();
-  r.console = std::move(*cons);
-  opened->close();
   co_return r;
 }
 
@@ -386,8 +340,7 @@ int inspect_command(int argc, char** argv) {
   rt::scheduler sched(so);
   progress bar;
   bar.update(choice->connect.empty() ? "launching " + choice->browser + "…" : "connecting…");
-  auto r = sched.block_on(choice->browser == "firefox" ? gather_firefox(sched, *choice, url)
-                                                       : gather(sched, *choice, url));
+  auto r = sched.block_on(gather(sched, *choice, url));
   bar.done();
   if (!r) return report_error("inspect", r.err(), choice->browser);
   if (args->flag("--json")) print_json(*r);

@@ -4,7 +4,6 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 
-#include <janus/client/firefox_dom.hpp>
 #include <janus/domains/dom.hpp>
 #include <janus/domains/runtime.hpp>
 #include <janus/rt.hpp>
@@ -43,13 +42,6 @@ rt::scheduler_options one_worker() {
 
 rt::task<rt::result<protocol::json_value>> eval_job(rt::scheduler& sched, browser_choice choice, std::string url,
                                                     std::string expr) {
-  if (choice.browser == "firefox") {
-    auto ff = co_await open_firefox_tab(sched, choice, std::move(url));
-    if (!ff) co_return std::move(ff).err();
-    auto v = co_await ff->tab.evaluate(std::move(expr), rt::deadline(choice.timeout));
-    ff->close();
-    co_return v;
-  }
   auto opened = co_await open_page(sched, choice, std::move(url));
   if (!opened) co_return std::move(opened).err();
   auto v = co_await opened->page.runtime().evaluate_value(std::move(expr), rt::deadline(choice.timeout));
@@ -66,7 +58,8 @@ rt::task<rt::result<std::string>> dom_job(rt::scheduler& sched, browser_choice c
   // The mirror is built before the page runs on, so what is printed is what it kept in sync.
   if (auto e = co_await dom.enable(d); !e) co_return std::move(e).err();
   if (after.count() > 0) co_await rt::sleep_for(sched, after);
-  if (auto s = co_await dom.settle(100ms, d); !s) co_return std::move(s).err();
+  // Firefox's walker reports mutations in batches every 100 ms: quiet for longer means caught up.
+  if (auto s = co_await dom.settle(300ms, d); !s) co_return std::move(s).err();
   rt::result<std::string> html = std::string();
   if (selector.empty()) {
     html = co_await dom.html(d);
@@ -80,41 +73,8 @@ rt::task<rt::result<std::string>> dom_job(rt::scheduler& sched, browser_choice c
   co_return html;
 }
 
-// Firefox's mirror (client::firefox_dom): built from the walker as soon as the tab is open, then
-// kept in sync from its mutations while the page runs on.
-rt::task<rt::result<std::string>> firefox_dom_print(rt::scheduler& sched, client::firefox_dom dom, std::string selector,
-                                                    std::chrono::milliseconds after, rt::deadline d) {
-  if (auto doc = co_await dom.document(d); !doc) co_return std::move(doc).err();
-  if (after.count() > 0) co_await rt::sleep_for(sched, after);
-  // The walker reports mutations in batches every 100 ms: quiet for longer means caught up.
-  if (auto s = co_await dom.settle(300ms, d); !s) co_return std::move(s).err();
-  if (selector.empty()) co_return co_await dom.html(d);
-  auto n = co_await dom.query_selector(selector, d);
-  if (!n) co_return std::move(n).err();
-  if (!*n) co_return rt::error{rt::errc::not_found, "no element matches '" + selector + "'"};
-  co_return co_await dom.outer_html(**n, d);
-}
-
-rt::task<rt::result<std::string>> firefox_dom_job(rt::scheduler& sched, browser_choice choice, std::string url,
-                                                  std::string selector, std::chrono::milliseconds after) {
-  auto ff = co_await open_firefox_tab(sched, choice, std::move(url));
-  if (!ff) co_return std::move(ff).err();
-  const client::firefox_dom dom = client::firefox_dom::start(sched, ff->tab);
-  rt::result<std::string> html =
-      co_await firefox_dom_print(sched, dom, std::move(selector), after, rt::deadline(choice.timeout));
-  ff->close();
-  co_return html;
-}
-
 rt::task<rt::result<std::vector<std::uint8_t>>> screenshot_job(rt::scheduler& sched, browser_choice choice,
                                                                std::string url, client::screenshot_options so) {
-  if (choice.browser == "firefox") {
-    auto ff = co_await open_firefox_tab(sched, choice, std::move(url));
-    if (!ff) co_return std::move(ff).err();
-    auto png = co_await ff->tab.screenshot(std::move(so), rt::deadline(choice.timeout));
-    ff->close();
-    co_return png;
-  }
   auto opened = co_await open_page(sched, choice, std::move(url));
   if (!opened) co_return std::move(opened).err();
   auto png = co_await opened->page.screenshot(std::move(so), rt::deadline(choice.timeout));
@@ -163,11 +123,8 @@ int dom_command(int argc, char** argv) {
   auto after = args->number("--after", 0, error);
   if (!after) return report_error("dom", error, exit_usage);
   rt::scheduler sched(one_worker());
-  auto html = sched.block_on(choice->browser == "firefox"
-                                 ? firefox_dom_job(sched, *choice, args->positional()[0],
-                                                   args->value_or("--selector", ""), std::chrono::milliseconds(*after))
-                                 : dom_job(sched, *choice, args->positional()[0], args->value_or("--selector", ""),
-                                           std::chrono::milliseconds(*after)));
+  auto html = sched.block_on(dom_job(sched, *choice, args->positional()[0], args->value_or("--selector", ""),
+                                     std::chrono::milliseconds(*after)));
   if (!html) return report_error("dom", html.err(), choice->browser);
   std::printf("%s\n", html->c_str());
   return exit_ok;

@@ -27,11 +27,12 @@ rt::result<std::shared_ptr<detail::firefox_sheet_registry>> registry_of(const fi
   return reg;
 }
 
-// The page style actor of the tab's current top-level document (it answers about its nodes),
-// with the document's inspector.
+// The page style actor of the tab's current top-level document (it answers about its nodes), with
+// the document's walker and its root node.
 struct page_style {
-  std::string inspector;
   std::string actor;
+  std::string walker;
+  std::string root;
 };
 
 rt::task<rt::result<page_style>> page_style_of(firefox_tab tab, std::string what, rt::deadline d) {
@@ -42,12 +43,29 @@ rt::task<rt::result<page_style>> page_style_of(firefox_tab tab, std::string what
   std::optional<detail::firefox_sheet_registry::frame_actors> frame = (*reg)->frame(*target);
   if (!frame) co_return rt::error{rt::errc::target_closed, what + ": the document was replaced"};
   if (frame->inspector.empty()) co_return rt::error{rt::errc::unsupported, what + ": the target has no inspector"};
-  rt::result<json_value> ps =
-      co_await detail::rdp_call(tab.connection(), frame->inspector, "getPageStyle", json_value::object(), d);
+  const rdp_connection& conn = tab.connection();
+
+  // The inspector makes one walker per document, with the options of whoever asks first, and
+  // getPageStyle makes it too (with none) when there is none yet: ask for it first, with what the
+  // DOM mirror (firefox_dom) needs, so that a CSS lookup first does not hide comments from a
+  // mirror started later.
+  json_value wopts = json_value::object();
+  wopts.set("showComments", true);
+  json_value wp = json_value::object();
+  wp.set("options", std::move(wopts));
+  rt::result<json_value> walker = co_await detail::rdp_call(conn, frame->inspector, "getWalker", std::move(wp), d);
+  if (!walker) co_return detail::rdp_target_error(std::move(walker).err(), what + ": getWalker");
+  page_style out;
+  out.walker = detail::rdp_str((*walker)["walker"]["actor"]);
+  out.root = detail::rdp_str((*walker)["walker"]["root"]["actor"]);
+  if (out.walker.empty() || out.root.empty())
+    co_return rt::error{rt::errc::protocol, what + ": no walker in " + walker->dump()};
+
+  rt::result<json_value> ps = co_await detail::rdp_call(conn, frame->inspector, "getPageStyle", json_value::object(), d);
   if (!ps) co_return detail::rdp_target_error(std::move(ps).err(), what + ": getPageStyle");
-  std::string actor = detail::rdp_str((*ps)["pageStyle"]["actor"]);
-  if (actor.empty()) co_return rt::error{rt::errc::protocol, what + ": no page style in " + ps->dump()};
-  co_return page_style{frame->inspector, std::move(actor)};
+  out.actor = detail::rdp_str((*ps)["pageStyle"]["actor"]);
+  if (out.actor.empty()) co_return rt::error{rt::errc::protocol, what + ": no page style in " + ps->dump()};
+  co_return out;
 }
 
 // The node actor of the first element matching `selector` in the current top-level document,
@@ -56,26 +74,11 @@ rt::task<rt::result<styled_node>> styled_node_of(firefox_tab tab, std::string se
   const std::string what = "firefox css: element " + selector;
   rt::result<page_style> ps = co_await page_style_of(tab, what, d);
   if (!ps) co_return std::move(ps).err();
-  const rdp_connection& conn = tab.connection();
-
-  // The inspector makes one walker per document, with the options of whoever asks first: ask for
-  // what the DOM mirror (firefox_dom) needs too, so that a CSS lookup first does not hide comments
-  // from a mirror started later.
-  json_value wopts = json_value::object();
-  wopts.set("showComments", true);
-  json_value wp = json_value::object();
-  wp.set("options", std::move(wopts));
-  rt::result<json_value> walker = co_await detail::rdp_call(conn, ps->inspector, "getWalker", std::move(wp), d);
-  if (!walker) co_return detail::rdp_target_error(std::move(walker).err(), what + ": getWalker");
-  const std::string walker_actor = detail::rdp_str((*walker)["walker"]["actor"]);
-  const std::string root = detail::rdp_str((*walker)["walker"]["root"]["actor"]);
-  if (walker_actor.empty() || root.empty())
-    co_return rt::error{rt::errc::protocol, what + ": no walker in " + walker->dump()};
-
   json_value qp = json_value::object();
-  qp.set("node", root);
+  qp.set("node", ps->root);
   qp.set("selector", selector);
-  rt::result<json_value> found = co_await detail::rdp_call(conn, walker_actor, "querySelector", std::move(qp), d);
+  rt::result<json_value> found =
+      co_await detail::rdp_call(tab.connection(), ps->walker, "querySelector", std::move(qp), d);
   if (!found) co_return detail::rdp_target_error(std::move(found).err(), what + ": querySelector");
   // Not released after use: the walker is the inspector's only one, shared with whoever else reads
   // this document (a DOM mirror), and it hands out one actor per node, which that reader may hold.

@@ -9,6 +9,7 @@
 //
 // Each test case launches one browser and opens one page in it; everything is called from the
 // test thread through block_on, with every argument passed explicitly.
+#include "../support/mutation_burst.hpp"
 #include "../support/png_size.hpp"
 
 #include <janus/client/browser.hpp>
@@ -140,14 +141,12 @@ TEMPLATE_TEST_CASE("both: navigate with each wait kind, reload, back and forward
   CHECK(c->url == f.server->url("/a.html"));
   CHECK_FALSE(c->loader_id.empty());
 
-  auto t0 = std::chrono::steady_clock::now();
   auto dcl = nav(f, "/img1.html", wait_until::domcontentloaded);
   REQUIRE_OK(dcl);
-  CHECK(std::chrono::steady_clock::now() - t0 < 1200ms);
   CHECK(dcl->url == f.server->url("/img1.html"));
   CHECK(must_eval(f, "document.readyState") != json_value("complete"));
 
-  t0 = std::chrono::steady_clock::now();
+  auto t0 = std::chrono::steady_clock::now();
   auto load = nav(f, "/img2.html", wait_until::load);
   REQUIRE_OK(load);
   CHECK(std::chrono::steady_clock::now() - t0 >= 1400ms);
@@ -559,17 +558,6 @@ TEMPLATE_TEST_CASE("both: the page's domain handles — DOM mirror, CSS of a nod
 }
 
 TEST_CASE("firefox: the browser handle, and calls without an RDP equivalent fail with unsupported", "[both][browser]") {
-  // Refused before anything is launched.
-  {
-    rt::scheduler sched{{.workers = 1}};
-    launch_options o;
-    o.product = browser_product::firefox;
-    o.restart = rt::restart_policy{};
-    auto r = sched.block_on(browser::launch(sched, std::move(o)));
-    REQUIRE_FALSE(r);
-    CHECK(r.err().code == rt::errc::unsupported);
-  }
-
   firefox f;
   CHECK(f.b.product() == browser_product::firefox);
   REQUIRE(f.b.firefox_process());
@@ -629,13 +617,60 @@ TEST_CASE("firefox: the browser handle, and calls without an RDP equivalent fail
   auto gone = second->alive();
   REQUIRE_FALSE(gone);
   CHECK(gone.err().code == rt::errc::target_closed);
-  auto bad = f.sched.block_on(browser::connect(f.sched, std::string("rdp://127.0.0.1"), connection_options{}));
-  REQUIRE_FALSE(bad);
-  CHECK(bad.err().code == rt::errc::invalid_argument);
 
   // Closing the page through the browser that opened it.
   REQUIRE_OK(f.sched.block_on(f.b.close_page(f.tab, rt::deadline(10s))));
   CHECK(f.b.pages().empty());
   f.b.close();
   CHECK(f.b.state() == browser_state::closed);
+}
+
+TEMPLATE_TEST_CASE("both: thousands of timed mutations: page.dom()'s mirror ends equal to outerHTML",
+                   "[both][browser][dom]", chromium, firefox) {
+  TestType f;
+  INFO(TestType::name);
+  f.server->route("/mutate.html",
+                  html("<!DOCTYPE html>\n<html><head><title>mutations</title><style>b { font-weight: bold; }</style>"
+                       "</head><body><div id=\"root\"><p class=\"x\">hello &amp; <b>world</b></p><!-- start --><ul>"
+                       "<li>1</li><li>2</li></ul></div><script src=\"/mutate.js\"></script></body></html>"));
+  // No whitespace-only text: Firefox's walker hides it (dom_test.cpp runs Chromium with it too).
+  f.server->route("/mutate.js", http_response(200, test::mutation_burst_js(false), "application/javascript"));
+
+  // Started on about:blank: the mirror follows the navigation to the new document.
+  domains::dom d = f.tab.dom();
+  REQUIRE_OK(f.sched.block_on(d.enable(rt::deadline(20s))));
+  auto first = f.sched.block_on(d.stats(rt::deadline(5s)));
+  REQUIRE_OK(first);
+  REQUIRE_OK(nav(f, "/mutate.html", wait_until::load));
+  bool done = false;
+  for (const auto until = std::chrono::steady_clock::now() + 90s; !done && std::chrono::steady_clock::now() < until;) {
+    done = must_eval(f, "window.__mutationsDone === true") == json_value(true);
+    if (!done) std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE(done);
+
+  const json_value browser = must_eval(f, "document.documentElement.outerHTML");
+  REQUIRE(browser.is_string());
+  REQUIRE_OK(f.sched.block_on(d.settle(500ms, rt::deadline(60s))));
+  auto mirror = f.sched.block_on(d.html(rt::deadline(10s)));
+  REQUIRE_OK(mirror);
+  INFO(test::first_difference(*mirror, browser.as_string()));
+  CHECK(*mirror == browser.as_string());
+
+  auto stats = f.sched.block_on(d.stats(rt::deadline(5s)));
+  REQUIRE_OK(stats);
+  INFO("events " << stats->events << ", unknown " << stats->unknown << ", child requests " << stats->child_requests
+                 << ", failures " << stats->request_failures << ", refreshes " << stats->refreshes << ", nodes "
+                 << stats->nodes);
+  CHECK(stats->events > 1000);
+  CHECK(stats->child_requests > 0);
+  CHECK(stats->generation > first->generation);
+  CHECK(stats->malformed == 0);
+  CHECK(stats->dropped == 0);
+  CHECK(stats->ready);
+  // Every node of the document is mirrored.
+  const json_value count = must_eval(
+      f, "(() => { let n = 0; const w = document.createTreeWalker(document, 0xFFFFFFFF); do { n++; } while (w.nextNode()); "
+         "return n; })()");
+  CHECK(static_cast<std::int64_t>(stats->nodes) >= count.as_int());
 }

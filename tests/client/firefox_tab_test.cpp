@@ -51,14 +51,12 @@ void add_routes(fixture& f) {
 TEST_CASE("navigate: domcontentloaded returns before a slow image; load waits for it", "[firefox]") {
   fixture f;
   add_routes(f);
-  auto t0 = std::chrono::steady_clock::now();
   auto dcl = f.nav("/img1.html", wait_until::domcontentloaded);
   REQUIRE_OK(dcl);
-  CHECK(std::chrono::steady_clock::now() - t0 < 1200ms);
   CHECK(dcl->url == f.server->url("/img1.html"));
   CHECK(f.must_eval("document.readyState") != json_value("complete"));
 
-  t0 = std::chrono::steady_clock::now();
+  auto t0 = std::chrono::steady_clock::now();
   auto load = f.nav("/img2.html", wait_until::load);
   REQUIRE_OK(load);
   CHECK(std::chrono::steady_clock::now() - t0 >= 1400ms);

@@ -1,6 +1,7 @@
 // The DOM mirror against real Chromium: its serialization must equal
 // document.documentElement.outerHTML, for a static page full of escaping cases and for a page whose
 // scripts mutate it thousands of times on timers; handles from an older document are stale.
+#include "../support/mutation_burst.hpp"
 #include "browser_fixture.hpp"
 
 #include <janus/domains/dom.hpp>
@@ -16,14 +17,6 @@ using janus::domains::node_ref;
 
 namespace {
 
-// Where two serializations part, with some context, for a readable failure.
-std::string first_difference(const std::string& a, const std::string& b) {
-  std::size_t i = 0;
-  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
-  if (i == a.size() && i == b.size()) return "identical";
-  const std::size_t from = i > 80 ? i - 80 : 0;
-  return "at " + std::to_string(i) + ":\n  mirror:  " + a.substr(from, 200) + "\n  browser: " + b.substr(from, 200);
-}
 
 const char* static_page = R"(<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>A &amp; B</title>
@@ -55,7 +48,7 @@ TEST_CASE("the mirror of a static page serializes exactly like outerHTML, and qu
   REQUIRE(mirror);
   auto browser = f.eval("document.documentElement.outerHTML");
   REQUIRE(browser);
-  INFO(first_difference(*mirror, browser->as_string()));
+  INFO(test::first_difference(*mirror, browser->as_string()));
   CHECK(*mirror == browser->as_string());
 
   auto p = f.run(d.query_selector("#first"));
@@ -104,104 +97,7 @@ TEST_CASE("thousands of timed mutations: the mirror ends equal to outerHTML", "[
 <html><head><title>mutations</title><style>b { font-weight: bold; }</style></head>
 <body><div id="root"><p class="x">hello &amp; <b>world</b></p><!-- start --><ul><li>1</li><li>2</li></ul></div>
 <script src="/mutate.js"></script></body></html>)", "text/html"));
-  f.http->route("/mutate.js", protocol::http_response(200, R"JS(
-(function () {
-  let seed = 20261121;
-  function rnd(n) { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; }
-  const root = document.getElementById('root');
-  const tags = ['div', 'span', 'p', 'b', 'i', 'ul', 'li', 'section', 'img', 'br', 'input', 'em', 'a'];
-  const voids = new Set(['IMG', 'BR', 'INPUT']);
-  const texts = ['plain', 'a & b', '<tag>', 'quote " and \'', 'nbsp\u00a0here', 'x > y', ' ', '\n  '];
-  const attrs = ['data-k', 'title', 'class', 'id', 'href', 'style'];
-  function elements() { return Array.from(root.querySelectorAll('*')); }
-  function anyElement() { const a = elements(); return a.length && rnd(5) ? a[rnd(a.length)] : root; }
-  function container() { let e = anyElement(); while (voids.has(e.tagName)) e = e.parentNode; return e; }
-  function textNodes() {
-    const out = []; const w = document.createTreeWalker(root, NodeFilter.SHOW_TEXT | NodeFilter.SHOW_COMMENT);
-    while (w.nextNode()) out.push(w.currentNode);
-    return out;
-  }
-  function make(depth) {
-    const t = tags[rnd(tags.length)];
-    const el = document.createElement(t);
-    if (rnd(2)) el.setAttribute(attrs[rnd(attrs.length)], texts[rnd(texts.length)]);
-    if (!voids.has(el.tagName)) {
-      const n = rnd(depth > 0 ? 4 : 2);
-      for (let i = 0; i < n; i++) {
-        const k = rnd(6);
-        if (k < 2) el.appendChild(document.createTextNode(texts[rnd(texts.length)]));
-        else if (k == 2) el.appendChild(document.createComment('c' + rnd(100)));
-        else if (depth > 0) el.appendChild(make(depth - 1));
-      }
-    }
-    return el;
-  }
-  let steps = 0;
-  const total = 4000;
-  function step() {
-    for (let k = 0; k < 40 && steps < total; k++, steps++) {
-      const count = elements().length;
-      let op = rnd(11);
-      if (count > 300 && op < 3) op = 3;
-      switch (op) {
-        case 0: case 1: case 2: {  // insert a new subtree somewhere
-          const p = container();
-          const kids = p.childNodes;
-          p.insertBefore(make(2), kids[rnd(kids.length + 1)] || null);
-          break;
-        }
-        case 3: {  // remove
-          const e = anyElement();
-          if (e !== root) e.remove();
-          break;
-        }
-        case 4: {  // move an existing node elsewhere
-          const n = anyElement(); const p = container();
-          if (n !== root && !n.contains(p)) p.insertBefore(n, p.firstChild && rnd(2) ? p.firstChild : null);
-          break;
-        }
-        case 5: {  // re-attribute
-          const e = anyElement();
-          e.setAttribute(attrs[rnd(attrs.length)], texts[rnd(texts.length)] + rnd(1000));
-          break;
-        }
-        case 6: {  // remove an attribute
-          const e = anyElement();
-          if (e.attributes.length) e.removeAttribute(e.attributes[rnd(e.attributes.length)].name);
-          break;
-        }
-        case 7: {  // re-text
-          const t = textNodes();
-          if (t.length) t[rnd(t.length)].data = texts[rnd(texts.length)] + rnd(1000);
-          break;
-        }
-        case 8: {  // replace all children through textContent or innerHTML
-          const e = container();
-          if (e === root) break;
-          if (rnd(2)) e.textContent = texts[rnd(texts.length)];
-          else e.innerHTML = '<i>in</i> ner <b title="t&quot;">html</b><!--x-->';
-          break;
-        }
-        case 9: {  // split and append text nodes
-          const e = container();
-          e.appendChild(document.createTextNode(texts[rnd(texts.length)]));
-          const t = textNodes().filter(n => n.nodeType === 3 && n.data.length > 2);
-          if (t.length) t[rnd(t.length)].splitText(1);
-          break;
-        }
-        case 10: {  // restyle through CSSOM: Chromium reports inlineStyleInvalidated, not the value
-          const e = anyElement();
-          if (e !== root) e.style.setProperty(['color', 'margin-left', 'opacity'][rnd(3)], ['red', '3px', '0.5'][rnd(3)]);
-          break;
-        }
-      }
-    }
-    if (steps < total) setTimeout(step, rnd(3));
-    else window.__mutationsDone = true;
-  }
-  setTimeout(step, 20);
-})();
-)JS", "application/javascript"));
+  f.http->route("/mutate.js", protocol::http_response(200, test::mutation_burst_js(true), "application/javascript"));
 
   // The mirror is started on about:blank and follows the navigation (documentUpdated).
   dom d = dom::start(f.sched, f.page);
@@ -216,7 +112,7 @@ TEST_CASE("thousands of timed mutations: the mirror ends equal to outerHTML", "[
   REQUIRE(f.run(d.settle(200ms, rt::deadline(30s))));
   auto mirror = f.run(d.html());
   REQUIRE(mirror);
-  INFO(first_difference(*mirror, browser->as_string()));
+  INFO(test::first_difference(*mirror, browser->as_string()));
   CHECK(*mirror == browser->as_string());
 
   auto stats = f.run(d.stats());

@@ -161,6 +161,7 @@ class console {
                                                                    rt::deadline d = std::chrono::seconds(10)) const;
   void stop() const;
 
+  /// The CDP actor (only for a handle made by start()).
   const rt::actor_ref<console_actor>& ref() const noexcept { return owner_->ref; }
 
  private:

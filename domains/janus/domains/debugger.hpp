@@ -193,6 +193,7 @@ class debugger {
   rt::task<rt::result<void>> step_out(rt::deadline d = std::chrono::seconds(10)) const;
 
   void stop() const;
+  /// The CDP actor (only for a handle made by start()).
   const rt::actor_ref<debugger_actor>& ref() const noexcept { return owner_->ref; }
 
  private:

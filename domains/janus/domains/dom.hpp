@@ -266,6 +266,7 @@ class dom {
   rt::task<rt::result<dom_stats>> stats(rt::deadline d = std::chrono::seconds(10)) const;
 
   void stop() const;
+  /// The CDP actor (only for a handle made by start()).
   const rt::actor_ref<dom_actor>& ref() const noexcept { return owner_->ref; }
 
  private:

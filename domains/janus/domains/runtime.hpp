@@ -196,6 +196,7 @@ class js_runtime {
   rt::task<rt::result<void>> release(std::string object_id, rt::deadline d = std::chrono::seconds(10)) const;
 
   void stop() const;
+  /// The CDP actor (only for a handle made by start()).
   const rt::actor_ref<js_runtime_actor>& ref() const noexcept { return owner_->ref; }
 
  private:
