@@ -285,6 +285,24 @@ TEMPLATE_TEST_CASE("both: screenshots of the viewport and the full page are PNGs
   CHECK(std::abs(static_cast<double>(ws->height) - scroll_h) <= 2 * dpr);
   CHECK(ws->width > 100);
   CHECK(whole->size() > view->size());
+
+  // One element: its border box, 200 x 100 CSS pixels.
+  must_eval(f, "const b = document.createElement('div'); b.id = 'box';"
+               "b.style.cssText = 'position:absolute;left:30px;top:40px;width:200px;height:100px;background:green';"
+               "document.body.appendChild(b); 1");
+  screenshot_options one;
+  one.selector = "#box";
+  auto box = f.sched.block_on(f.tab.screenshot(one, rt::deadline(20s)));
+  REQUIRE_OK(box);
+  auto bs = png_dimensions(*box);
+  REQUIRE(bs);
+  CHECK(std::abs(static_cast<double>(bs->width) - 200 * dpr) <= 1);
+  CHECK(std::abs(static_cast<double>(bs->height) - 100 * dpr) <= 1);
+  screenshot_options nothing;
+  nothing.selector = "#no-such-element";
+  auto none = f.sched.block_on(f.tab.screenshot(nothing, rt::deadline(20s)));
+  REQUIRE_FALSE(none);
+  CHECK(none.err().code == rt::errc::not_found);
 }
 
 TEMPLATE_TEST_CASE("both: console entries of each level arrive in order with their text", "[both][browser]",
