@@ -110,11 +110,13 @@ rt::result<void> read_member(std::string_view key, od::value v, seen_fields& see
   } else if (key == "method") {
     if (seen.method) return duplicate(key);
     seen.method = true;
-    if (auto e = routing_string(v, method_store, m.method)) return parse_error("CDP message: \"method\" is not a string", e);
+    if (auto e = routing_string(v, method_store, m.method))
+      return parse_error("CDP message: \"method\" is not a string", e);
   } else if (key == "sessionId") {
     if (seen.session) return duplicate(key);
     seen.session = true;
-    if (auto e = routing_string(v, session_store, m.session_id)) return parse_error("CDP message: \"sessionId\" is not a string", e);
+    if (auto e = routing_string(v, session_store, m.session_id))
+      return parse_error("CDP message: \"sessionId\" is not a string", e);
   } else if (key == "result" || key == "params") {
     bool& flag = key == "result" ? seen.result : seen.params;
     if (flag) return duplicate(key);

@@ -262,7 +262,8 @@ TEST_CASE("events and replies decode from the codec's own parse of the message",
 
   // Errors name the member path, as from text.
   REQUIRE(decoder.decode(R"({"method":"Network.responseReceived","params":{"requestId":"1","loaderId":"2",)"
-                         R"("timestamp":1.5,"type":"Document","hasExtraInfo":false,"response":{"url":"u","status":"200"}}})"));
+                         R"("timestamp":1.5,"type":"Document","hasExtraInfo":false,)"
+                         R"("response":{"url":"u","status":"200"}}})"));
   cdp::network::response_received ev;
   auto bad = cdp::decode_event(decoder, ev);
   REQUIRE_FALSE(bad);
