@@ -222,6 +222,8 @@ cdp_decoder& cdp_decoder::operator=(cdp_decoder&&) noexcept = default;
 const cdp_decoder_options& cdp_decoder::options() const noexcept { return impl_->options; }
 
 rt::result<cdp_message> cdp_decoder::decode(std::string_view text) {
+  // Whatever happens next, the previous message's parse is gone for typed decoding.
+  impl_->last_ok = false;
   if (auto r = impl_->check_size(text.size()); !r) return std::move(r).err();
   detail::trim_parser(impl_->parser, text.size(), impl_->options.keep_capacity_bytes);
   return impl_->decode(impl_->buffer.assign(text, '}', impl_->options.keep_capacity_bytes));

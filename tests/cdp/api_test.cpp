@@ -283,6 +283,15 @@ TEST_CASE("events and replies decode from the codec's own parse of the message",
   REQUIRE(decoder.decode(R"({"id":9,"error":{"code":-32000,"message":"no"}})"));
   CHECK(cdp::decode_result(decoder, r).code() == errc::invalid_argument);
 
+  // A message refused before parsing (too large) also ends the previous one's parse.
+  janus::protocol::cdp_decoder_options limits;
+  limits.max_message_bytes = 200;
+  janus::protocol::cdp_decoder small(limits);
+  REQUIRE(small.decode(R"({"id":1,"result":{"frameId":"F"}})"));
+  REQUIRE(cdp::decode_result(small, r));
+  REQUIRE_FALSE(small.decode(R"({"id":2,"result":{"frameId":")" + std::string(300, 'x') + R"("}})"));
+  CHECK(cdp::decode_result(small, r).code() == errc::invalid_argument);
+
   // An event without params reads as `{}`.
   REQUIRE(decoder.decode(R"({"method":"Page.frameResized"})"));
   cdp::page::frame_resized resized;
