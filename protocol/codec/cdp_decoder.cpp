@@ -1,5 +1,9 @@
 #include <fmt/format.h>
 
+#include <cstring>
+#include <string>
+
+#include "cdp_decoder_impl.hpp"
 #include "janus/protocol/cdp_codec.hpp"
 #include "ondemand_support.hpp"
 
@@ -69,7 +73,35 @@ rt::result<void> read_object_text(od::value v, std::string_view name, std::strin
   return rt::ok;
 }
 
-rt::result<void> read_member(std::string_view key, od::value v, seen_fields& seen, cdp_message& m) {
+// A routing string (method, sessionId), viewed in place in the input when it has no escapes, else
+// unescaped into `store`: never left in the parser's string buffer, which a typed decode of the
+// payload from the same parse reuses (see cdp_decoder_impl.hpp). Stage 1 has validated the UTF-8
+// of every string and guarantees each one is closed, so the view is what get_string would return.
+simdjson::error_code routing_string(od::value& v, std::string& store, std::string_view& out) noexcept {
+  const std::string_view token = v.raw_json_token();  // peeks; runs up to the next structural
+  if (token.size() >= 2 && token[0] == '"') {
+    const char* first = token.data() + 1;
+    const auto* close = static_cast<const char*>(std::memchr(first, '"', token.size() - 1));
+    if (close && !std::memchr(first, '\\', static_cast<std::size_t>(close - first))) {
+      od::raw_json_string unused;
+      if (auto e = v.get_raw_json_string().get(unused)) return e;  // consumes the value
+      out = std::string_view(first, static_cast<std::size_t>(close - first));
+      return simdjson::SUCCESS;
+    }
+  }
+  std::string_view unescaped;
+  if (auto e = v.get_string().get(unescaped)) return e;
+  try {
+    store.assign(unescaped);
+  } catch (...) {
+    return simdjson::MEMALLOC;
+  }
+  out = store;
+  return simdjson::SUCCESS;
+}
+
+rt::result<void> read_member(std::string_view key, od::value v, seen_fields& seen, cdp_message& m,
+                             std::string& method_store, std::string& session_store) {
   // Members are dispatched on their name once; unknown ones are skipped by the object iterator.
   if (key == "id") {
     if (seen.id) return duplicate(key);
@@ -78,11 +110,13 @@ rt::result<void> read_member(std::string_view key, od::value v, seen_fields& see
   } else if (key == "method") {
     if (seen.method) return duplicate(key);
     seen.method = true;
-    if (auto e = v.get_string().get(m.method)) return parse_error("CDP message: \"method\" is not a string", e);
+    if (auto e = routing_string(v, method_store, m.method))
+      return parse_error("CDP message: \"method\" is not a string", e);
   } else if (key == "sessionId") {
     if (seen.session) return duplicate(key);
     seen.session = true;
-    if (auto e = v.get_string().get(m.session_id)) return parse_error("CDP message: \"sessionId\" is not a string", e);
+    if (auto e = routing_string(v, session_store, m.session_id))
+      return parse_error("CDP message: \"sessionId\" is not a string", e);
   } else if (key == "result" || key == "params") {
     bool& flag = key == "result" ? seen.result : seen.params;
     if (flag) return duplicate(key);
@@ -120,41 +154,65 @@ rt::result<void> classify(const seen_fields& seen, cdp_message& m) {
 
 }  // namespace
 
-struct cdp_decoder::impl {
-  explicit impl(cdp_decoder_options o) : options(o) {}
+rt::result<cdp_message> cdp_decoder::impl::decode(simdjson::padded_string_view in) {
+  last_ok = false;
+  // The document is kept (not a local) so that a typed decode can rewind it to the payload.
+  if (auto e = parser.iterate(in).get(doc)) return parse_error("CDP message is not valid JSON", e);
+  od::object root;
+  if (auto e = doc.get_object().get(root)) return parse_error("CDP message is not a JSON object", e);
+  cdp_message m;
+  seen_fields seen;
+  for (auto member : root) {
+    od::field field;
+    if (auto e = std::move(member).get(field)) return parse_error("CDP message is not valid JSON", e);
+    std::string_view key;
+    if (auto e = detail::key_of(field, key)) return parse_error("CDP message is not valid JSON", e);
+    od::value v = field.value();
+    if (auto r = read_member(key, v, seen, m, method_store, session_store); !r) return std::move(r).err();
+  }
+  // Ending anywhere but at the end of the input means bytes follow the object.
+  if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
+    return parse_error("CDP message has trailing content after its JSON object");
+  if (auto r = classify(seen, m); !r) return std::move(r).err();
+  last = m;
+  last_ok = true;
+  // The buffer is the decoder's own memory; see payload().
+  padding_byte = const_cast<char*>(in.data()) + in.size();
+  return m;
+}
 
-  rt::result<cdp_message> decode(simdjson::padded_string_view in) {
-    od::document doc;
-    if (auto e = parser.iterate(in).get(doc)) return parse_error("CDP message is not valid JSON", e);
-    od::object root;
-    if (auto e = doc.get_object().get(root)) return parse_error("CDP message is not a JSON object", e);
-    cdp_message m;
-    seen_fields seen;
-    for (auto member : root) {
-      od::field field;
-      if (auto e = std::move(member).get(field)) return parse_error("CDP message is not valid JSON", e);
-      std::string_view key;
-      if (auto e = detail::key_of(field, key)) return parse_error("CDP message is not valid JSON", e);
-      od::value v = field.value();
-      if (auto r = read_member(key, v, seen, m); !r) return std::move(r).err();
+simdjson::error_code cdp_decoder::impl::payload(od::value& out, bool& found) noexcept {
+  found = false;
+  // The message is known valid, so this walk only skips to the member: Chromium puts `params` and
+  // `result` second, and rewind() keeps stage 1's index, so this costs a few tokens.
+  // simdjson checks that the whole document's brackets balance, a scan of every structural, each
+  // time the root object is started while the first padding byte is `}` — which padded_buffer puts
+  // there to make the first pass check it. The message has passed that check, so the byte is
+  // blanked for the walks that follow: the scan was most of this function's cost.
+  *padding_byte = ' ';
+  doc.rewind();
+  od::object root;
+  if (auto e = doc.get_object().get(root)) return e;
+  const std::string_view want = last.kind == cdp_kind::reply ? "result" : "params";
+  for (auto member : root) {
+    od::field field;
+    if (auto e = std::move(member).get(field)) return e;
+    std::string_view key;
+    if (auto e = detail::key_of(field, key)) return e;
+    if (key == want) {
+      out = field.value();
+      found = true;
+      return simdjson::SUCCESS;
     }
-    // Ending anywhere but at the end of the input means bytes follow the object.
-    if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
-      return parse_error("CDP message has trailing content after its JSON object");
-    if (auto r = classify(seen, m); !r) return std::move(r).err();
-    return m;
   }
+  return simdjson::SUCCESS;
+}
 
-  rt::result<void> check_size(std::size_t n) const {
-    if (n <= options.max_message_bytes) return rt::ok;
-    return rt::error(rt::errc::message_too_large,
-                     fmt::format("CDP message of {} bytes exceeds the limit of {} bytes", n, options.max_message_bytes));
-  }
-
-  cdp_decoder_options options;
-  od::parser parser;
-  detail::padded_buffer buffer;
-};
+rt::result<void> cdp_decoder::impl::check_size(std::size_t n) const {
+  if (n <= options.max_message_bytes) return rt::ok;
+  return rt::error(rt::errc::message_too_large,
+                   fmt::format("CDP message of {} bytes exceeds the limit of {} bytes", n, options.max_message_bytes));
+}
 
 cdp_decoder::cdp_decoder(cdp_decoder_options options) : impl_(std::make_unique<impl>(options)) {}
 cdp_decoder::~cdp_decoder() = default;
@@ -164,6 +222,8 @@ cdp_decoder& cdp_decoder::operator=(cdp_decoder&&) noexcept = default;
 const cdp_decoder_options& cdp_decoder::options() const noexcept { return impl_->options; }
 
 rt::result<cdp_message> cdp_decoder::decode(std::string_view text) {
+  // Whatever happens next, the previous message's parse is gone for typed decoding.
+  impl_->last_ok = false;
   if (auto r = impl_->check_size(text.size()); !r) return std::move(r).err();
   detail::trim_parser(impl_->parser, text.size(), impl_->options.keep_capacity_bytes);
   return impl_->decode(impl_->buffer.assign(text, '}', impl_->options.keep_capacity_bytes));

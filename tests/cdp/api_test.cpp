@@ -12,6 +12,7 @@
 #include "janus/cdp/page.hpp"
 #include "janus/cdp/runtime.hpp"
 #include "janus/cdp/security.hpp"
+#include "janus/protocol/cdp_codec.hpp"
 #include "janus/protocol/json_writer.hpp"
 
 namespace cdp = janus::cdp;
@@ -227,4 +228,72 @@ TEST_CASE("names: keywords and the struct's own members are escaped", "[cdp]") {
   cdp::fetch::continue_request c{.request_id = "r", .method_ = "POST"};
   CHECK(json_difference(to_json(c), R"({"requestId":"r","method":"POST"})") == "");
   static_assert(cdp::fetch::continue_request::method == "Fetch.continueRequest");
+}
+
+TEST_CASE("events and replies decode from the codec's own parse of the message", "[cdp]") {
+  janus::protocol::cdp_decoder decoder;
+  // A string with escapes in the payload is unescaped into the parser's string buffer after the
+  // rewind; the message's method and (escaped) session id must survive that.
+  auto m = decoder.decode(
+      R"({"method":"Runtime.consoleAPICalled","params":{"type":"log","args":[{"type":"string","value":"a\"b"},)"
+      R"({"type":"number","value":3,"description":"3"},{"type":"string","value":"\u00e9"}],)"
+      R"("executionContextId":1,"timestamp":12,"stackTrace":{"callFrames":[]}},"sessionId":"S\u0031"})");
+  REQUIRE(m);
+  cdp::runtime::console_api_called called;
+  REQUIRE(cdp::decode_event(decoder, called));
+  CHECK(m->method == "Runtime.consoleAPICalled");
+  CHECK(m->session_id == "S1");
+  REQUIRE(called.args.size() == 3);
+  CHECK(called.args[0].value->json == R"("a\"b")");
+  CHECK(called.args[2].value->json == R"("\u00e9")");
+  CHECK(called.timestamp == 12.0);
+  REQUIRE(called.stack_trace.has_value());
+
+  // The same struct again, with less in it: nothing of the previous event stays.
+  REQUIRE(decoder.decode(R"({"method":"Runtime.consoleAPICalled","params":{"type":"warning","args":)"
+                         R"([{"type":"undefined"}],"executionContextId":2,"timestamp":13}})"));
+  REQUIRE(cdp::decode_event(decoder, called));
+  REQUIRE(called.args.size() == 1);
+  CHECK(called.args[0].type == cdp::runtime::remote_object_type::undefined);
+  CHECK_FALSE(called.args[0].value.has_value());
+  CHECK_FALSE(called.args[0].description.has_value());
+  CHECK_FALSE(called.stack_trace.has_value());
+  CHECK(called.execution_context_id == 2);
+
+  // Errors name the member path, as from text.
+  REQUIRE(decoder.decode(R"({"method":"Network.responseReceived","params":{"requestId":"1","loaderId":"2",)"
+                         R"("timestamp":1.5,"type":"Document","hasExtraInfo":false,)"
+                         R"("response":{"url":"u","status":"200"}}})"));
+  cdp::network::response_received ev;
+  auto bad = cdp::decode_event(decoder, ev);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.code() == errc::parse);
+  CHECK(bad.err().message == "Network.responseReceived: response.status: expected an integer");
+
+  // The decoder's last message must be what is asked for.
+  CHECK(cdp::decode_event(decoder, called).code() == errc::invalid_argument);
+  REQUIRE(decoder.decode(R"({"id":7,"result":{"frameId":"F","loaderId":"L"},"sessionId":"S"})"));
+  CHECK(cdp::decode_event(decoder, called).code() == errc::invalid_argument);
+  cdp::page::navigate_result r;
+  REQUIRE(cdp::decode_result(decoder, r));
+  CHECK(r.frame_id == "F");
+  CHECK(r.loader_id == "L");
+  REQUIRE_FALSE(decoder.decode(R"({"id":8,"result":{"frameId":"F"})"));
+  CHECK(cdp::decode_result(decoder, r).code() == errc::invalid_argument);
+  REQUIRE(decoder.decode(R"({"id":9,"error":{"code":-32000,"message":"no"}})"));
+  CHECK(cdp::decode_result(decoder, r).code() == errc::invalid_argument);
+
+  // A message refused before parsing (too large) also ends the previous one's parse.
+  janus::protocol::cdp_decoder_options limits;
+  limits.max_message_bytes = 200;
+  janus::protocol::cdp_decoder small(limits);
+  REQUIRE(small.decode(R"({"id":1,"result":{"frameId":"F"}})"));
+  REQUIRE(cdp::decode_result(small, r));
+  REQUIRE_FALSE(small.decode(R"({"id":2,"result":{"frameId":")" + std::string(300, 'x') + R"("}})"));
+  CHECK(cdp::decode_result(small, r).code() == errc::invalid_argument);
+
+  // An event without params reads as `{}`.
+  REQUIRE(decoder.decode(R"({"method":"Page.frameResized"})"));
+  cdp::page::frame_resized resized;
+  CHECK(cdp::decode_event(decoder, resized));
 }

@@ -1,15 +1,19 @@
 // Traffic recorded from the installed Chromium (tests/cdp/captures/*.jsonl, made by
-// tests/cdp/capture/record.js) decodes into the typed structs and encodes back to the same JSON.
+// tests/cdp/capture/record.js) decodes into the typed structs and encodes back to the same JSON, both
+// from the payload text and from a cdp_decoder's own parse of the wire message.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 
 #include "cdp_cases.hpp"
+#include "janus/protocol/cdp_codec.hpp"
 #include "janus/protocol/json_value.hpp"
+#include "janus/protocol/json_writer.hpp"
 
 using janus::cdp::test::cdp_case;
 using janus::cdp::test::find_case;
@@ -81,5 +85,63 @@ TEST_CASE("captured browser traffic decodes and re-encodes to the same JSON", "[
   for (const char* domain : {"Page", "Network", "DOM", "CSS", "Runtime", "Log", "Target"}) {
     INFO(domain);
     CHECK(per_domain[domain] > 0);
+  }
+}
+
+namespace {
+
+using janus::cdp::detail::type_desc;
+using value_ptr = std::unique_ptr<void, void (*)(void*) noexcept>;
+
+std::string encoded(const type_desc& type, const void* value) {
+  janus::protocol::json_writer w;
+  janus::cdp::detail::encode(w, type, value);
+  REQUIRE(w.ok());
+  return w.take();
+}
+
+}  // namespace
+
+TEST_CASE("captured traffic decodes the same from the codec's own parse as from the payload text", "[cdp]") {
+  // The wire message as Chromium sends it (params or result second, sessionId last), decoded by a
+  // cdp_decoder, then typed from that decoder's parse: into a fresh value, and into one value per
+  // type that is reused across all messages of that type (which must not keep anything stale).
+  const auto captures = load_captures();
+  janus::protocol::cdp_decoder decoder;
+  std::map<std::string, value_ptr> reused;
+  std::int64_t id = 0;
+  for (const recorded& r : captures) {
+    const cdp_case* c = find_case(r.method);
+    INFO(r.where << " " << r.method);
+    REQUIRE(c != nullptr);
+    const bool is_event = r.result.empty();
+    const type_desc& type = is_event ? c->params_type() : c->result_type();
+    const std::string payload = is_event ? r.params : r.result;
+    const std::string wire = is_event
+        ? R"({"method":")" + r.method + R"(","params":)" + payload + R"(,"sessionId":"S1"})"
+        : R"({"id":)" + std::to_string(++id) + R"(,"result":)" + payload + R"(,"sessionId":"S1"})";
+    auto m = decoder.decode(wire);
+    REQUIRE(m.has_value());
+
+    value_ptr expected(type.create(), type.destroy);
+    REQUIRE(janus::cdp::detail::decode(m->payload, type, expected.get()));
+    const std::string want = encoded(type, expected.get());
+
+    const std::string_view method = is_event ? std::string_view(r.method) : std::string_view();
+    value_ptr fresh(type.create(), type.destroy);
+    auto typed = janus::cdp::detail::decode_payload(decoder, method, type, fresh.get());
+    if (!typed) FAIL(typed.err().what());
+    CHECK(encoded(type, fresh.get()) == want);
+
+    auto [it, inserted] = reused.try_emplace(std::string(is_event ? "event " : "result ") + r.method,
+                                             value_ptr(type.create(), type.destroy));
+    typed = janus::cdp::detail::decode_payload(decoder, method, type, it->second.get());
+    if (!typed) FAIL(typed.err().what());
+    CHECK(encoded(type, it->second.get()) == want);
+
+    // Decoding the payload (twice) left the message's views alone.
+    CHECK(m->method == (is_event ? std::string_view(r.method) : std::string_view()));
+    CHECK(m->session_id == "S1");
+    CHECK(m->payload == payload);
   }
 }

@@ -18,6 +18,10 @@
 
 namespace janus::protocol {
 
+namespace detail {
+struct cdp_decoder_access;
+}
+
 /// What a message from the browser is.
 enum class cdp_kind : std::uint8_t {
   reply,           ///< `{"id":N,"result":{…}}`: the answer to our command N
@@ -133,11 +137,17 @@ class cdp_decoder {
   /// padded buffer (a memcpy, cheap next to parsing), which lets the decoder control the padding
   /// bytes: that is what makes simdjson reject unbalanced documents (see ondemand_support.hpp).
   /// So `text` need not outlive the call.
+  ///
+  /// The decoder keeps its parse of the message until the next call: cdp::decode_event(decoder, ev)
+  /// and cdp::decode_result(decoder, r) (<janus/protocol/cdp/common.hpp>) read the payload into a
+  /// generated struct from it, without parsing the payload text again.
   rt::result<cdp_message> decode(std::string_view text);
 
   const cdp_decoder_options& options() const noexcept;
 
  private:
+  // The typed CDP decoder (cdp::decode_event(cdp_decoder&, E&)) walks the decoder's parse.
+  friend struct detail::cdp_decoder_access;
   struct impl;
   std::unique_ptr<impl> impl_;
 };

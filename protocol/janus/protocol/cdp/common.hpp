@@ -26,6 +26,9 @@
 //   rt::result<void> decode(std::string_view json, T&)        any generated struct from object text
 //   rt::result<void> decode_result(std::string_view json, typename C::result_type&)
 //   rt::result<void> decode_event(std::string_view json, E&)  an event's `params` object
+//   rt::result<void> decode_event(protocol::cdp_decoder&, E&) the same, from the decoder's parse of
+//                                                             the message it decoded last
+//   rt::result<void> decode_result(protocol::cdp_decoder&, R&)
 //   std::string_view to_string(E)                             an enumerator's wire string
 //
 // Decoding ignores members the schema does not know (newer browsers add them), keeps enumeration
@@ -49,6 +52,7 @@
 
 namespace janus::protocol {
 class json_writer;
+class cdp_decoder;
 }
 
 namespace janus::cdp {
@@ -182,6 +186,10 @@ concept event = typed_object<E> && !requires { typename E::result_type; } && req
 namespace detail {
 void encode(protocol::json_writer& w, const type_desc& type, const void* value);
 rt::result<void> decode(std::string_view json, const type_desc& type, void* out);
+/// The payload of `decoder`'s last message, from its own parse: an event's `params` when `method`
+/// is its method, a reply's `result` when `method` is empty.
+rt::result<void> decode_payload(protocol::cdp_decoder& decoder, std::string_view method, const type_desc& type,
+                                void* out);
 std::string_view enum_name(const type_desc& type, std::size_t index) noexcept;
 }  // namespace detail
 
@@ -214,6 +222,34 @@ rt::result<void> decode_result(std::string_view json, R& result) {
 template <event E>
 rt::result<void> decode_event(std::string_view json, E& ev) {
   return decode(json, ev);
+}
+
+/// Reads the event that `decoder` decoded last into `ev`, from the decoder's own parse of the
+/// message: the same outcome as decode_event(message.payload, ev), without parsing the payload text
+/// a second time (simdjson's stage 1, the padded copy). Use it where the wire message is decoded:
+///
+///   auto m = decoder.decode(text);
+///   if (m && m->kind == protocol::cdp_kind::event && m->method == E::method) decode_event(decoder, ev);
+///
+/// errc::invalid_argument when the decoder's last decode failed or was not an event of E's method;
+/// errc::parse as for the text. The views of the decoded cdp_message stay valid.
+///
+/// @par Thread Safety
+/// Uses `decoder` as its decode() does: one thread at a time.
+template <event E>
+rt::result<void> decode_event(protocol::cdp_decoder& decoder, E& ev) {
+  return detail::decode_payload(decoder, E::method, cdp_describe(&ev), &ev);
+}
+
+/// Reads the `result` of the reply that `decoder` decoded last, from the decoder's own parse; see
+/// decode_event(protocol::cdp_decoder&, E&). errc::invalid_argument when the last message is not a
+/// reply (nothing checks that it answers the command R belongs to).
+///
+/// @par Thread Safety
+/// Uses `decoder` as its decode() does: one thread at a time.
+template <typed_object R>
+rt::result<void> decode_result(protocol::cdp_decoder& decoder, R& result) {
+  return detail::decode_payload(decoder, {}, cdp_describe(&result), &result);
 }
 
 /// The wire string of an enumerator ("" for E::unknown).

@@ -92,8 +92,10 @@ struct container_traits {
   static constexpr bool is_array = std::is_same_v<C, std::vector<element>>;
   /// The element count (an optional has 0 or 1) and, when not 0, the address of the first.
   static std::size_t view(const void* c, const void*& first) noexcept;
-  /// Replaces the content with `count` default elements (0 or 1 for an optional) and returns the
-  /// address of the first.
+  /// Makes the container hold `count` elements (0 or 1 for an optional) and returns the address of
+  /// the first. Elements already there are kept as they are, new ones are default: the decoder
+  /// overwrites every member of each, and keeping them is what lets decoding into a reused struct
+  /// keep their strings' and vectors' storage instead of allocating it again for every message.
   static void* reset(void* c, std::size_t count);
 };
 
@@ -114,14 +116,14 @@ template <class C>
 void* container_traits<C>::reset(void* c, std::size_t count) {
   C& container = *static_cast<C*>(c);
   if constexpr (is_array) {
-    container = C(count);
+    container.resize(count);
     return container.data();
   } else {
     if (count == 0) {
       container.reset();
       return nullptr;
     }
-    return &container.emplace();
+    return container.has_value() ? &*container : &container.emplace();
   }
 }
 
