@@ -200,9 +200,9 @@ class actor_cell final : public actor_cell_base {
   }
 
   bool dispatch_next() override {
-    // Messages are taken from the mailbox in small batches, one lock per batch, but never more
-    // than the handlers the actor may still start: a taken message frees its mailbox slot, and
-    // the mailbox's bound must keep meaning "messages waiting".
+    // Messages are taken from the mailbox in small batches (the mailbox publishes its head once
+    // per batch), but never more than the handlers the actor may still start: a taken message
+    // frees its mailbox slot, and the mailbox's bound must keep meaning "messages waiting".
     if (batch_pos_ == batch_len_) {
       batch_pos_ = 0;
       batch_len_ = mb_.pop_batch(batch_.data(), std::min<std::size_t>(batch_.size(), free_handler_slots()));

@@ -11,16 +11,28 @@
 //
 // Storage is a ring allocated once at construction: pushing and popping never allocate.
 //
+// How it stays cheap: a push with room and nobody waiting takes no lock. It reserves a position
+// with one compare-exchange on the tail, fills the slot and marks it ready with the position (per
+// slot sequence numbers, as in Vyukov's bounded queue), so producers racing each other fill their
+// slots in parallel and the consumer reads each slot only once it is ready. The tail word also
+// carries two flags, "closed" and "senders are waiting": a producer's compare-exchange fails once
+// either is set, so a newcomer can never slip in ahead of a parked sender or after a close. Only
+// the slow paths (parking, hand-off, removing a waiter, close) take the mutex.
+//
 // @par Thread Safety
-// push/try_push/remove_waiter/close/size from any thread; pop from the single consumer.
+// push_or_wait/try_push/remove_waiter/size/high_water/closed from any thread; pop/pop_batch/close
+// from the single consumer only.
 #pragma once
 
 #include <atomic>
 #include <bit>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <optional>
+#include <thread>
 #include <utility>
 
 
@@ -48,35 +60,70 @@ class mailbox {
   explicit mailbox(std::size_t capacity)
       : cap_(capacity == 0 ? 1 : capacity),
         mask_(std::bit_ceil(cap_) - 1),
-        slots_(std::make_unique<std::optional<T>[]>(mask_ + 1)) {}
+        slots_(std::make_unique<slot[]>(mask_ + 1)) {}
+  mailbox(const mailbox&) = delete;
+  mailbox& operator=(const mailbox&) = delete;
+  ~mailbox() {
+    const std::uint64_t end = tail_.load(std::memory_order_acquire) & pos_mask;
+    for (std::uint64_t h = head_.load(std::memory_order_relaxed); h != end; ++h) {
+      slot& s = slots_[h & mask_];
+      if (s.seq.load(std::memory_order_acquire) == h + 1) s.item()->~T();
+    }
+  }
 
   std::size_t capacity() const noexcept { return cap_; }
-  std::size_t size() const noexcept { return size_.load(std::memory_order_acquire); }
+  std::size_t size() const noexcept {
+    // Head first: it never passes the tail, so the difference cannot go negative. Both loads are
+    // seq_cst because the owner's end-of-turn check relies on seeing a racing push (see fill()).
+    const std::uint64_t h = head_.load(std::memory_order_seq_cst);
+    const std::uint64_t t = tail_.load(std::memory_order_seq_cst) & pos_mask;
+    return static_cast<std::size_t>(t - h);
+  }
   std::size_t high_water() const noexcept { return hwm_.load(std::memory_order_relaxed); }
-  bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
+  bool closed() const noexcept { return (tail_.load(std::memory_order_acquire) & closed_bit) != 0; }
 
   /// Queue `v` if there is room. On full or closed, `v` is left untouched.
   push_status try_push(T& v) {
-    std::lock_guard lk(mu_);
-    if (closed_.load(std::memory_order_relaxed)) return push_status::closed;
-    if (count_ == cap_ || head_waiter_) return push_status::full;
-    return enqueue(v);
+    std::uint64_t t = tail_.load(std::memory_order_relaxed);
+    for (;;) {
+      if (t & closed_bit) return push_status::closed;
+      if (t & waiters_bit) return push_status::full;  // behind the parked senders
+      const std::uint64_t h = head_.load(std::memory_order_seq_cst);
+      // Signed: a stale tail may lag a fresh head; the compare-exchange then fails and reloads.
+      if (static_cast<std::int64_t>(t - h) >= static_cast<std::int64_t>(cap_)) return push_status::full;
+      if (tail_.compare_exchange_weak(t, t + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
+        return fill(t, v);
+    }
   }
 
   /// Queue `*w.item`, or park `w` until there is room (then status waiting is returned; the
   /// consumer moves the item in later and calls w.on_settled).
   push_status push_or_wait(waiter& w) {
+    if (const push_status s = try_push(*w.item); s != push_status::full) return s;
     std::lock_guard lk(mu_);
-    if (closed_.load(std::memory_order_relaxed)) return push_status::closed;
-    if (count_ < cap_ && !head_waiter_) return enqueue(*w.item);
-    w.linked = true;
-    w.outcome = push_status::waiting;
-    w.next = nullptr;
-    w.prev = tail_waiter_;
-    if (tail_waiter_) tail_waiter_->next = &w;
-    else head_waiter_ = &w;
-    tail_waiter_ = &w;
-    return push_status::waiting;
+    std::uint64_t t = tail_.load(std::memory_order_seq_cst);
+    for (;;) {
+      if (t & closed_bit) return push_status::closed;
+      if (t & waiters_bit) return park(w);
+      const std::uint64_t h = head_.load(std::memory_order_seq_cst);
+      if (static_cast<std::int64_t>(t - h) < static_cast<std::int64_t>(cap_)) {
+        if (tail_.compare_exchange_weak(t, t + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
+          return fill(t, *w.item);
+        continue;
+      }
+      if (!tail_.compare_exchange_weak(t, t | waiters_bit, std::memory_order_seq_cst, std::memory_order_relaxed))
+        continue;
+      // The flag is up: producers now queue behind us. But the consumer may have freed a slot
+      // after our check and, not seeing the flag yet, will not hand off: look once more. (Either
+      // it sees the flag after its pop, or we see its pop here.)
+      if (t - head_.load(std::memory_order_seq_cst) < cap_) {
+        // Nobody else waits (the flag was down), and while it is up only the lock holder moves
+        // the tail: take the slot and drop the flag in one store.
+        tail_.store(t + 1, std::memory_order_seq_cst);
+        return fill(t, *w.item);
+      }
+      return park(w);
+    }
   }
 
   /// Unpark a waiter that gave up (its coroutine was destroyed, or its ask timed out). Returns the
@@ -85,6 +132,7 @@ class mailbox {
     std::lock_guard lk(mu_);
     if (!w.linked) return w.outcome;
     unlink(w);
+    if (!head_waiter_) tail_.fetch_and(~waiters_bit, std::memory_order_seq_cst);
     return push_status::waiting;
   }
 
@@ -95,61 +143,118 @@ class mailbox {
     return out;
   }
 
-  /// Consumer: take up to `max` of the oldest items into out[0..n) under one lock (each freed slot
-  /// may hand off a waiting sender's item). Returns n.
+  /// Consumer: take up to `max` of the oldest items into out[0..n) (the freed slots may hand off
+  /// waiting senders' items). Returns n. A slot reserved by a producer that has not finished
+  /// filling it ends the batch: the owner's end-of-turn check sees it counted in size() and
+  /// schedules another turn.
   std::size_t pop_batch(std::optional<T>* out, std::size_t max) {
-    std::lock_guard lk(mu_);
+    std::uint64_t h = head_.load(std::memory_order_relaxed);  // only the consumer moves it
     std::size_t n = 0;
-    while (n < max && count_ > 0) {
-      out[n++] = std::move(slots_[head_]);
-      slots_[head_].reset();
-      head_ = (head_ + 1) & mask_;
-      --count_;
-      if (head_waiter_ && !closed_.load(std::memory_order_relaxed)) {
-        waiter* w = head_waiter_;
-        unlink(*w);
-        enqueue(*w->item);
-        w->outcome = push_status::queued;
-        if (w->on_settled) w->on_settled(*w);
-      }
+    while (n < max) {
+      slot& s = slots_[h & mask_];
+      if (s.seq.load(std::memory_order_acquire) != h + 1) break;
+      T* item = s.item();
+      out[n++].emplace(std::move(*item));
+      item->~T();
+      ++h;
     }
-    size_.store(count_, std::memory_order_release);
+    if (n == 0) return 0;
+    // One publication per batch. seq_cst pairs with the parking sender's flag-then-recheck.
+    head_.store(h, std::memory_order_seq_cst);
+    if (tail_.load(std::memory_order_seq_cst) & waiters_bit) hand_off();
     return n;
   }
 
-  /// Refuse all further pushes. Waiting senders are settled as closed and resumed; the queued
-  /// items are passed to `drain` one by one (outside the lock) so the owner can fail them.
+  /// Consumer: refuse all further pushes. Waiting senders are settled as closed and resumed; the
+  /// queued items are passed to `drain` one by one (outside the lock) so the owner can fail them.
   template <class F>
   void close(F&& drain) {
-    std::unique_lock lk(mu_);
-    closed_.store(true, std::memory_order_release);
-    while (head_waiter_) {
-      waiter* w = head_waiter_;
-      unlink(*w);
-      w->outcome = push_status::closed;
-      if (w->on_settled) w->on_settled(*w);
+    std::uint64_t end;
+    {
+      std::lock_guard lk(mu_);
+      end = tail_.fetch_or(closed_bit, std::memory_order_seq_cst) & pos_mask;
+      while (head_waiter_) {
+        waiter* w = head_waiter_;
+        unlink(*w);
+        w->outcome = push_status::closed;
+        if (w->on_settled) w->on_settled(*w);
+      }
     }
-    auto slots = std::move(slots_);
-    std::size_t head = head_, count = count_;
-    count_ = 0;
-    size_.store(0, std::memory_order_release);
-    lk.unlock();
-    for (std::size_t i = 0; i < count; ++i) {
-      auto& s = slots[(head + i) & mask_];
-      if (s) drain(*s);
+    std::uint64_t h = head_.load(std::memory_order_relaxed);
+    for (; h != end; ++h) {
+      slot& s = slots_[h & mask_];
+      // A producer that reserved this slot before the close is still filling it: a few
+      // instructions away, unless it was preempted in between.
+      while (s.seq.load(std::memory_order_acquire) != h + 1) std::this_thread::yield();
+      T* item = s.item();
+      drain(*item);
+      item->~T();
     }
+    head_.store(end, std::memory_order_seq_cst);
   }
 
  private:
-  push_status enqueue(T& v) {
-    const std::size_t tail = (head_ + count_) & mask_;
-    slots_[tail].emplace(std::move(v));
-    const bool was_empty = count_ == 0;
-    ++count_;
-    size_.store(count_, std::memory_order_release);
-    if (count_ > hwm_.load(std::memory_order_relaxed)) hwm_.store(count_, std::memory_order_relaxed);
-    return was_empty ? push_status::queued_woke : push_status::queued;
+  struct slot {
+    std::atomic<std::uint64_t> seq{0};  // position + 1 once the item for that position is in
+    alignas(T) unsigned char bytes[sizeof(T)];
+    T* item() noexcept { return std::launder(reinterpret_cast<T*>(bytes)); }
+  };
+
+  // Positions count up forever (2^62 pushes outlast any process); the top bits are flags.
+  static constexpr std::uint64_t closed_bit = std::uint64_t{1} << 63;
+  static constexpr std::uint64_t waiters_bit = std::uint64_t{1} << 62;
+  static constexpr std::uint64_t pos_mask = waiters_bit - 1;
+
+  /// Put `v` in the slot reserved at position `pos` and make it visible to the consumer.
+  ///
+  /// Reports queued_woke when the consumer had taken everything before `pos`. The head is read
+  /// after the (seq_cst) reservation, and the owner's end-of-turn check clears its scheduled flag
+  /// and then reads size() (seq_cst): so either this push sees the consumer caught up and
+  /// schedules it, or that check sees this push and schedules another turn. Nothing is stranded.
+  push_status fill(std::uint64_t pos, T& v) {
+    slot& s = slots_[pos & mask_];
+    ::new (static_cast<void*>(s.bytes)) T(std::move(v));
+    s.seq.store(pos + 1, std::memory_order_release);
+    const std::uint64_t h = head_.load(std::memory_order_seq_cst);
+    if (h > pos) return push_status::queued;  // already taken
+    const std::size_t depth = static_cast<std::size_t>(pos + 1 - h);
+    std::size_t hw = hwm_.load(std::memory_order_relaxed);
+    while (depth > hw && !hwm_.compare_exchange_weak(hw, depth, std::memory_order_relaxed)) {
+    }
+    return h == pos ? push_status::queued_woke : push_status::queued;
   }
+
+  /// Under the lock, with the waiters flag up: only the lock holder moves the tail now.
+  push_status park(waiter& w) noexcept {
+    w.linked = true;
+    w.outcome = push_status::waiting;
+    w.next = nullptr;
+    w.prev = tail_waiter_;
+    if (tail_waiter_) tail_waiter_->next = &w;
+    else head_waiter_ = &w;
+    tail_waiter_ = &w;
+    return push_status::waiting;
+  }
+
+  /// Consumer, after freeing slots while the waiters flag was up: move waiters' items into the
+  /// freed slots in FIFO order, and drop the flag once nobody waits.
+  void hand_off() {
+    std::lock_guard lk(mu_);
+    std::uint64_t t = tail_.load(std::memory_order_seq_cst);
+    const std::uint64_t h = head_.load(std::memory_order_relaxed);
+    while (head_waiter_ && !(t & closed_bit) && (t & pos_mask) - h < cap_) {
+      waiter* w = head_waiter_;
+      unlink(*w);
+      tail_.store(t + 1, std::memory_order_seq_cst);  // the flag stays up: it is in t
+      // Not woken: the consumer is inside its turn and will see the item.
+      (void)fill(t & pos_mask, *w->item);
+      ++t;
+      w->outcome = push_status::queued;
+      if (w->on_settled) w->on_settled(*w);
+    }
+    if (!head_waiter_ && (t & waiters_bit)) tail_.fetch_and(~waiters_bit, std::memory_order_seq_cst);
+  }
+
   void unlink(waiter& w) noexcept {
     if (w.prev) w.prev->next = w.next;
     else head_waiter_ = w.next;
@@ -159,17 +264,17 @@ class mailbox {
     w.linked = false;
   }
 
-  std::mutex mu_;
+  // The producers' word and the consumer's word on separate cache lines: across threads they
+  // would otherwise bounce one line between every push and every pop.
+  alignas(64) std::atomic<std::uint64_t> tail_{0};  // next position to reserve | flags
+  alignas(64) std::atomic<std::uint64_t> head_{0};  // next position to take (consumer writes)
+  std::atomic<std::size_t> hwm_{0};
   const std::size_t cap_;   // the bound: at most this many items queued
   const std::size_t mask_;  // the ring is a power of two so indexing needs no division
-  std::unique_ptr<std::optional<T>[]> slots_;
-  std::size_t head_ = 0;
-  std::size_t count_ = 0;
+  std::unique_ptr<slot[]> slots_;
+  std::mutex mu_;  // the slow paths: the wait list, hand-off, close
   waiter* head_waiter_ = nullptr;
   waiter* tail_waiter_ = nullptr;
-  std::atomic<std::size_t> size_{0};
-  std::atomic<std::size_t> hwm_{0};
-  std::atomic<bool> closed_{false};
 };
 
 }  // namespace janus::rt
