@@ -223,24 +223,11 @@ bool decode_integer(od::value& v, std::int64_t& out, failure& f) {
   return false;
 }
 
-// A string value's text. Strings without escapes (nearly all of CDP's) are viewed in place in the
-// input, which saves get_string's copy into the parser's string buffer (the caller copies anyway);
-// others are unescaped. Stage 1 has validated the UTF-8 and the control characters of every string
-// and guarantees that each one is closed, so the in-place view holds exactly what get_string would
-// return. Valid until the next parse.
+// A string value's text, viewed in place when it has no escapes (the caller copies anyway).
+// Valid until the next parse.
 simdjson::error_code string_of(od::value& v, std::string_view& out) noexcept {
-  const std::string_view token = v.raw_json_token();  // peeks; runs up to the next structural
-  if (token.size() >= 2 && token[0] == '"') {
-    const char* first = token.data() + 1;
-    const auto* close = static_cast<const char*>(std::memchr(first, '"', token.size() - 1));
-    if (close && !std::memchr(first, '\\', static_cast<std::size_t>(close - first))) {
-      od::raw_json_string unused;
-      if (auto e = v.get_raw_json_string().get(unused)) return e;  // consumes the value
-      out = std::string_view(first, static_cast<std::size_t>(close - first));
-      return simdjson::SUCCESS;
-    }
-  }
-  return v.get_string().get(out);
+  bool in_place = false;
+  return protocol::detail::string_in_place(v, out, in_place);
 }
 
 bool decode_value(od::value& v, const type_desc& type, void* out, failure& f) {

@@ -75,24 +75,13 @@ rt::result<void> read_object_text(od::value v, std::string_view name, std::strin
 
 // A routing string (method, sessionId), viewed in place in the input when it has no escapes, else
 // unescaped into `store`: never left in the parser's string buffer, which a typed decode of the
-// payload from the same parse reuses (see cdp_decoder_impl.hpp). Stage 1 has validated the UTF-8
-// of every string and guarantees each one is closed, so the view is what get_string would return.
+// payload from the same parse reuses (see cdp_decoder_impl.hpp).
 simdjson::error_code routing_string(od::value& v, std::string& store, std::string_view& out) noexcept {
-  const std::string_view token = v.raw_json_token();  // peeks; runs up to the next structural
-  if (token.size() >= 2 && token[0] == '"') {
-    const char* first = token.data() + 1;
-    const auto* close = static_cast<const char*>(std::memchr(first, '"', token.size() - 1));
-    if (close && !std::memchr(first, '\\', static_cast<std::size_t>(close - first))) {
-      od::raw_json_string unused;
-      if (auto e = v.get_raw_json_string().get(unused)) return e;  // consumes the value
-      out = std::string_view(first, static_cast<std::size_t>(close - first));
-      return simdjson::SUCCESS;
-    }
-  }
-  std::string_view unescaped;
-  if (auto e = v.get_string().get(unescaped)) return e;
+  bool in_place = false;
+  if (auto e = detail::string_in_place(v, out, in_place)) return e;
+  if (in_place) return simdjson::SUCCESS;
   try {
-    store.assign(unescaped);
+    store.assign(out);
   } catch (...) {
     return simdjson::MEMALLOC;
   }

@@ -88,6 +88,28 @@ inline simdjson::error_code key_of(od::field& field, std::string_view& out) noex
   return field.unescaped_key().get(out);
 }
 
+/// A string value's text. Strings without escapes (nearly all of CDP's) are viewed in place in
+/// the input (`in_place` set), which saves get_string's copy into the parser's string buffer;
+/// others are unescaped into that buffer, valid until the next string is read. Stage 1 has
+/// validated the UTF-8 and the control characters of every string and guarantees that each one
+/// is closed, so the in-place view holds exactly what get_string would return.
+inline simdjson::error_code string_in_place(od::value& v, std::string_view& out, bool& in_place) noexcept {
+  const std::string_view token = v.raw_json_token();  // peeks; runs up to the next structural
+  if (token.size() >= 2 && token[0] == '"') {
+    const char* first = token.data() + 1;
+    const auto* close = static_cast<const char*>(std::memchr(first, '"', token.size() - 1));
+    if (close && !std::memchr(first, '\\', static_cast<std::size_t>(close - first))) {
+      od::raw_json_string unused;
+      if (auto e = v.get_raw_json_string().get(unused)) return e;  // consumes the value
+      out = std::string_view(first, static_cast<std::size_t>(close - first));
+      in_place = true;
+      return simdjson::SUCCESS;
+    }
+  }
+  in_place = false;
+  return v.get_string().get(out);
+}
+
 /// "<what>: <simdjson's description>" as a parse error.
 inline rt::error parse_error(std::string_view what, simdjson::error_code e) {
   std::string msg(what);
