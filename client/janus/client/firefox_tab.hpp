@@ -1,6 +1,6 @@
 // One Firefox tab over the Remote Debugging Protocol: navigate, evaluate, and read what the page
 // printed and fetched. The Firefox counterpart of client::page (same method names, signatures,
-// wait kinds and result types), so that a unified page can sit on top of both.
+// wait kinds and result types): client::page with browser_product::firefox forwards to it.
 //
 //   auto ff  = co_await launch_firefox(sched);
 //   auto tab = co_await firefox_tab::open(sched, (*ff)->connection(), "about:blank", rt::deadline(30s));
@@ -40,11 +40,11 @@
 // `gBrowser.addTab` / `removeTab` in the parent process's console (needs devtools.chrome.enabled,
 // which launch_firefox sets).
 //
-// What page.hpp has and this does not: the CDP session and the typed domain handles (network(),
-// console(), dom(), css(), runtime()). The console buffer and network table are offered here as
-// snapshots (console_entries(), network_requests()) in the domains' own types. The DOM mirror is
-// client::firefox_dom (firefox_dom.hpp), started on a tab; CSS is firefox_css.hpp (fed by this
-// tab's `stylesheet` resources), response bodies and headers firefox_network.hpp.
+// Most users want client::page (launch_options::product = browser_product::firefox), whose
+// domain handles (network(), console(), dom(), css(), runtime()) are built on this tab: the
+// console buffer and network table kept here (console_entries(), network_requests(), in the
+// domains' own types), the DOM mirror client::firefox_dom (firefox_dom.hpp), CSS firefox_css.hpp
+// (fed by this tab's `stylesheet` resources), response bodies and headers firefox_network.hpp.
 //
 // @par Thread Safety
 // firefox_tab is a handle: copies may be used from any threads at once, and calls on one tab may
