@@ -226,3 +226,38 @@ TEST_CASE("close racing senders hands back every accepted item once", "[mailbox]
   CHECK(taken + drained == accepted.load());
   CHECK_FALSE(mb.pop());
 }
+
+TEST_CASE("size() seen from a third thread never exceeds capacity", "[mailbox][concurrency]") {
+  // A metrics reader loads head and tail separately; between them the consumer may take and the
+  // sender refill many times. The depth it reports must still be a depth the mailbox had.
+  constexpr std::uint64_t total = 200000;
+  mailbox<std::uint64_t> mb(16);
+  std::atomic<bool> done{false};
+  std::atomic<std::uint64_t> over_capacity{0}, reads{0};
+  std::thread reader([&] {
+    while (!done.load(std::memory_order_relaxed)) {
+      if (mb.size() > mb.capacity()) over_capacity.fetch_add(1);
+      reads.fetch_add(1, std::memory_order_relaxed);
+    }
+  });
+  std::thread sender([&] {
+    for (std::uint64_t i = 0; i < total; ++i) {
+      std::uint64_t v = i;
+      while (mb.try_push(v) == push_status::full) std::this_thread::yield();
+    }
+  });
+  std::uint64_t received = 0;
+  std::optional<std::uint64_t> batch[4];
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(40);
+  while (received < total && std::chrono::steady_clock::now() < give_up) {
+    const std::size_t n = mb.pop_batch(batch, 4);
+    received += n;
+    if (n == 0) std::this_thread::yield();
+  }
+  sender.join();
+  done = true;
+  reader.join();
+  CHECK(received == total);
+  CHECK(reads.load() > 0);
+  CHECK(over_capacity.load() == 0);
+}

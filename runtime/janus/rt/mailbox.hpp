@@ -24,6 +24,7 @@
 // from the single consumer only.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cstddef>
@@ -75,9 +76,18 @@ class mailbox {
   std::size_t size() const noexcept {
     // Head first: it never passes the tail, so the difference cannot go negative. Both loads are
     // seq_cst because the owner's end-of-turn check relies on seeing a racing push (see fill()).
-    const std::uint64_t h = head_.load(std::memory_order_seq_cst);
-    const std::uint64_t t = tail_.load(std::memory_order_seq_cst) & pos_mask;
-    return static_cast<std::size_t>(t - h);
+    // Another thread (a metrics reader) can see the head go stale while the consumer takes and
+    // senders refill between the two loads, which would overstate the depth beyond capacity:
+    // re-read the head until it held still across the tail's load, then trust the difference.
+    std::uint64_t h = head_.load(std::memory_order_seq_cst);
+    for (int attempt = 0;; ++attempt) {
+      const std::uint64_t t = tail_.load(std::memory_order_seq_cst) & pos_mask;
+      const std::uint64_t h2 = head_.load(std::memory_order_seq_cst);
+      if (h2 == h) return static_cast<std::size_t>(t - h);
+      // Under sustained churn, give up on an exact snapshot; the depth never exceeds capacity.
+      if (attempt == 8) return std::min(static_cast<std::size_t>(t - h), cap_);
+      h = h2;
+    }
   }
   std::size_t high_water() const noexcept { return hwm_.load(std::memory_order_relaxed); }
   bool closed() const noexcept { return (tail_.load(std::memory_order_acquire) & closed_bit) != 0; }
