@@ -169,16 +169,14 @@ void actor_cell_base::run_turn() noexcept {
     }
     if (failure_) apply_failure();
     if (stopped_.load(std::memory_order_relaxed)) return;
-    while (!paused_ && suspended_ < max_suspended_ && budget > 0 &&
-           control_.load(std::memory_order_relaxed) == 0) {
-      if (!dispatch_next()) break;
-      ++handled.n;
-      --budget;
-      progressed = true;
-      if (failure_) {
-        apply_failure();
-        if (stopped_.load(std::memory_order_relaxed)) return;
-      }
+    while (budget > 0 && may_dispatch()) {
+      const unsigned n = dispatch_some(budget);
+      handled.n += n;
+      budget -= n;
+      if (n > 0) progressed = true;
+      if (!failure_) break;  // empty mailbox, budget spent, or may_dispatch() turned false
+      apply_failure();
+      if (stopped_.load(std::memory_order_relaxed)) return;
     }
     if (!progressed || budget == 0) break;
   }

@@ -7,6 +7,7 @@
 #include "../support/thread_safe_check.hpp"
 #include <map>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -146,6 +147,58 @@ TEST_CASE("try_tell on a full mailbox returns mailbox_full", "[actor]") {
     co_return (co_await r.ask(slow::total{}, std::chrono::seconds(5))).value();
   }(a));
   TS_CHECK(total == 4);
+}
+
+namespace {
+// Messages that own memory: what a tell builds in the mailbox slot must be the sender's message.
+struct words : actor<words> {
+  struct word {
+    std::string text;
+  };
+  struct all {};
+  using message = std::variant<word, all>;
+  static constexpr std::size_t mailbox_capacity = 2;
+  std::vector<std::string> seen;
+  void handle(word w) { seen.push_back(std::move(w.text)); }
+  std::vector<std::string> handle(all) { return seen; }
+};
+}  // namespace
+
+TEST_CASE("a refused try_tell leaves the message with the caller", "[actor]") {
+  scheduler s;  // poll mode: nothing is taken until we poll
+  auto a = spawn<words>(s, {.name = "words"});
+  words::word first{std::string(100, 'a')}, second{std::string(100, 'b')}, third{std::string(100, 'c')};
+  TS_CHECK(a.try_tell(std::move(first)));
+  TS_CHECK(a.try_tell(std::move(second)));
+  auto refused = a.try_tell(std::move(third));
+  TS_REQUIRE_FALSE(refused);
+  TS_CHECK(refused.code() == errc::mailbox_full);
+  TS_CHECK(third.text == std::string(100, 'c'));  // not moved from: it can be sent again later
+  auto seen = s.block_on([](actor_ref<words> r, words::word again) -> task<std::vector<std::string>> {
+    auto sent = co_await r.tell(std::move(again));
+    if (!sent) co_return std::vector<std::string>{};
+    co_return (co_await r.ask(words::all{}, std::chrono::seconds(5))).value();
+  }(a, std::move(third)));
+  TS_REQUIRE(seen.size() == 3);
+  TS_CHECK(seen[0] == std::string(100, 'a'));
+  TS_CHECK(seen[1] == std::string(100, 'b'));
+  TS_CHECK(seen[2] == std::string(100, 'c'));
+}
+
+TEST_CASE("tells that wait for room deliver their messages whole and in order", "[actor]") {
+  scheduler s;  // poll mode: the sender fills the mailbox (capacity 2), parks, and is handed on
+  auto a = spawn<words>(s, {.name = "words"});
+  auto seen = s.block_on([](actor_ref<words> r) -> task<std::vector<std::string>> {
+    for (int i = 0; i < 50; ++i) {
+      words::word w{std::to_string(i) + std::string(64, 'x')};
+      auto sent = co_await r.tell(std::move(w));
+      if (!sent) co_return std::vector<std::string>{};
+    }
+    co_return (co_await r.ask(words::all{}, std::chrono::seconds(5))).value();
+  }(a));
+  TS_REQUIRE(seen.size() == 50);
+  for (int i = 0; i < 50; ++i) TS_CHECK(seen[static_cast<std::size_t>(i)] == std::to_string(i) + std::string(64, 'x'));
+  TS_CHECK(a.metrics().mailbox_high_water == 2);
 }
 
 TEST_CASE("tell suspends the sender while the mailbox is full, then resumes", "[actor]") {

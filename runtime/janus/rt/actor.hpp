@@ -156,6 +156,11 @@ template <class D>
 struct envelope {
   typename D::message msg;
   reply_cell_base* reply = nullptr;  // holds one reference while set
+
+  envelope(typename D::message m, reply_cell_base* r) : msg(std::move(m)), reply(r) {}
+  /// A tell's envelope, its message built straight from one of the variant's alternatives.
+  template <class M>
+  envelope(std::in_place_t, M&& m) : msg(std::forward<M>(m)) {}
 };
 
 /// The result type of ask() for message M: result<V> where V is the handler's value type.
@@ -199,27 +204,23 @@ class actor_cell final : public actor_cell_base {
     behavior_.reset();
   }
 
-  bool dispatch_next() override {
-    // Messages are taken from the mailbox in small batches (the mailbox publishes its head once
-    // per batch), but never more than the handlers the actor may still start: a taken message
-    // frees its mailbox slot, and the mailbox's bound must keep meaning "messages waiting".
-    if (batch_pos_ == batch_len_) {
-      batch_pos_ = 0;
-      batch_len_ = mb_.pop_batch(batch_.data(), std::min<std::size_t>(batch_.size(), free_handler_slots()));
-      if (batch_len_ == 0) return false;
+  unsigned dispatch_some(unsigned budget) override {
+    unsigned handled = 0;
+    while (handled < budget && may_dispatch()) {
+      // Messages are taken from the mailbox in small batches (the mailbox publishes its head
+      // once per batch), but never more than the handlers the actor may still start: a taken
+      // message frees its mailbox slot, and the mailbox's bound must keep meaning "messages
+      // waiting".
+      if (batch_pos_ == batch_len_) {
+        batch_pos_ = 0;
+        batch_len_ = mb_.pop_batch(batch_.data(), std::min<std::size_t>(batch_.size(), free_handler_slots()));
+        if (batch_len_ == 0) break;
+      }
+      dispatch_taken();
+      ++handled;
+      if (failed_in_turn()) break;
     }
-    auto& slot = batch_[batch_pos_++];
-    envelope<D>& env = *slot;
-    reply_cell_base* reply = env.reply;
-    std::visit(
-        [&](auto& m) {
-          using M = std::decay_t<decltype(m)>;
-          if constexpr (detail::is_async_v<D, M>) start_handler(run_async<M>(this, std::move(m), reply));
-          else handle_sync<M>(m, reply);
-        },
-        env.msg);
-    slot.reset();
-    return true;
+    return handled;
   }
 
   std::size_t mailbox_size() const noexcept override { return mb_.size(); }
@@ -244,6 +245,21 @@ class actor_cell final : public actor_cell_base {
   }
 
  private:
+  /// Handle the next taken message.
+  void dispatch_taken() {
+    auto& slot = batch_[batch_pos_++];
+    envelope<D>& env = *slot;
+    reply_cell_base* reply = env.reply;
+    std::visit(
+        [&](auto& m) {
+          using M = std::decay_t<decltype(m)>;
+          if constexpr (detail::is_async_v<D, M>) start_handler(run_async<M>(this, std::move(m), reply));
+          else handle_sync<M>(m, reply);
+        },
+        env.msg);
+    slot.reset();
+  }
+
   static std::size_t capacity_of(const spawn_options& o) {
     return o.mailbox_capacity ? o.mailbox_capacity : detail::declared_capacity<D>();
   }
@@ -366,10 +382,13 @@ class actor_cell final : public actor_cell_base {
 };
 
 /// Awaitable of `co_await ref.tell(m)`: result<void>, errc::actor_stopped if the actor is gone.
-template <class D>
+/// It keeps the message as sent (M, not yet the actor's variant): with room in the mailbox the
+/// envelope is built once, in its mailbox slot.
+template <class D, class M>
 class tell_awaiter {
  public:
-  tell_awaiter(actor_cell<D>* c, typename D::message m) : cell_(c), env_{std::move(m), nullptr} {}
+  template <class A>
+  tell_awaiter(actor_cell<D>* c, A&& m) : cell_(c), msg_(std::forward<A>(m)) {}
   tell_awaiter(const tell_awaiter&) = delete;
   tell_awaiter& operator=(const tell_awaiter&) = delete;
   ~tell_awaiter() {
@@ -381,14 +400,14 @@ class tell_awaiter {
   // find the mailbox empty needs no notify either: whoever made it non-empty scheduled the actor,
   // and a turn that ends with messages left schedules the next one (CAF's rule).
   bool await_ready() {
-    switch (cell_->mail().try_push(env_)) {
+    switch (cell_->mail().try_emplace(std::in_place, std::move(msg_))) {
       case push_status::queued_woke:
         cell_->notify();
         return true;
       case push_status::queued:
         return true;
       default:
-        return false;  // full, or closed: await_suspend parks or reports
+        return false;  // full, or closed (msg_ untouched): await_suspend parks or reports
     }
   }
   bool await_suspend(std::coroutine_handle<> h) {
@@ -396,7 +415,8 @@ class tell_awaiter {
     ex_ = current_executor();
     if (!ex_) ex_ = &cell->sched();
     resume_.handle = h;
-    waiter_.item = &env_;
+    env_.emplace(std::in_place, std::move(msg_));
+    waiter_.item = &*env_;
     waiter_.owner = this;
     waiter_.on_settled = &on_settled;
     waiter_.outcome = push_status::queued;
@@ -433,7 +453,8 @@ class tell_awaiter {
   }
 
   actor_cell<D>* cell_;
-  envelope<D> env_;
+  M msg_;
+  std::optional<envelope<D>> env_;  // only on the slow path: what a parked sender hands over
   typename mailbox<envelope<D>>::waiter waiter_;
   executor* ex_ = nullptr;
   resumption resume_;
@@ -551,8 +572,7 @@ class actor_ref {
   /// Queue a message from plain (non-coroutine) code: mailbox_full or actor_stopped as values.
   template <class M>
   result<void> try_tell(M&& m) const {
-    envelope<D> env{typename D::message(std::forward<M>(m)), nullptr};
-    switch (cell_->mail().try_push(env)) {
+    switch (cell_->mail().try_emplace(std::in_place, std::forward<M>(m))) {
       case push_status::queued_woke:
         cell_->notify();
         return {};
@@ -567,8 +587,8 @@ class actor_ref {
 
   /// `co_await ref.tell(m)`: queue m, suspending while the mailbox is full.
   template <class M>
-  tell_awaiter<D> tell(M&& m) const {
-    return tell_awaiter<D>(cell_, typename D::message(std::forward<M>(m)));
+  tell_awaiter<D, std::decay_t<M>> tell(M&& m) const {
+    return tell_awaiter<D, std::decay_t<M>>(cell_, std::forward<M>(m));
   }
 
   /// `co_await ref.ask(m, deadline)`: the handler's reply as a result.

@@ -120,9 +120,11 @@ class actor_cell_base : public executor {
   virtual void create_behavior() = 0;
   /// Call on_stop and destroy the behaviour.
   virtual void destroy_behavior() noexcept = 0;
-  /// Take one message and handle it (synchronously, or by starting a handler coroutine).
-  /// Returns false when the mailbox is empty.
-  virtual bool dispatch_next() = 0;
+  /// Take messages and handle them (synchronously, or by starting handler coroutines), at most
+  /// `budget`, while may_dispatch() holds; stop early after a handler that failed (failure_ set)
+  /// or when the mailbox is empty. Returns how many were handled. One virtual call per batch, not
+  /// per message: the loop lives in the typed cell, where handlers can be inlined.
+  virtual unsigned dispatch_some(unsigned budget) = 0;
   /// Messages waiting in the mailbox (safe from any thread).
   virtual std::size_t mailbox_size() const noexcept = 0;
   /// Messages already taken from the mailbox but not yet handled (inside the turn only).
@@ -131,6 +133,14 @@ class actor_cell_base : public executor {
   virtual std::size_t mailbox_high_water() const noexcept = 0;
   /// Refuse further messages; fail queued asks with `cancelled` and wake blocked senders.
   virtual void close_mailbox() noexcept = 0;
+
+  /// Whether the turn may take another message: not paused, under the suspension bound, and no
+  /// stop/restart/resume request waiting to be applied.
+  bool may_dispatch() const noexcept {
+    return !paused_ && suspended_ < max_suspended_ && control_.load(std::memory_order_relaxed) == 0;
+  }
+  /// A handler of this turn failed; the turn applies the failure before taking more messages.
+  bool failed_in_turn() const noexcept { return failure_.has_value(); }
 
   /// How many more handlers this turn may start before the suspension bound is reached.
   unsigned free_handler_slots() const noexcept { return suspended_ < max_suspended_ ? max_suspended_ - suspended_ : 0; }

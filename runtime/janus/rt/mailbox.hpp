@@ -93,7 +93,14 @@ class mailbox {
   bool closed() const noexcept { return (tail_.load(std::memory_order_acquire) & closed_bit) != 0; }
 
   /// Queue `v` if there is room. On full or closed, `v` is left untouched.
-  push_status try_push(T& v) {
+  push_status try_push(T& v) { return try_emplace(std::move(v)); }
+
+  /// Construct the item in its slot from `args` if there is room; on full or closed nothing is
+  /// constructed (so rvalue arguments are left untouched). Building the item straight in the
+  /// ring spares the sender a copy through its own frame, where a message written field by field
+  /// and read back whole stalls store-to-load forwarding.
+  template <class... A>
+  push_status try_emplace(A&&... args) {
     std::uint64_t t = tail_.load(std::memory_order_relaxed);
     for (;;) {
       if (t & closed_bit) return push_status::closed;
@@ -102,7 +109,7 @@ class mailbox {
       // Signed: a stale tail may lag a fresh head; the compare-exchange then fails and reloads.
       if (static_cast<std::int64_t>(t - h) >= static_cast<std::int64_t>(cap_)) return push_status::full;
       if (tail_.compare_exchange_weak(t, t + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
-        return fill(t, v);
+        return fill(t, std::forward<A>(args)...);
     }
   }
 
@@ -118,7 +125,7 @@ class mailbox {
       const std::uint64_t h = head_.load(std::memory_order_seq_cst);
       if (static_cast<std::int64_t>(t - h) < static_cast<std::int64_t>(cap_)) {
         if (tail_.compare_exchange_weak(t, t + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
-          return fill(t, *w.item);
+          return fill(t, std::move(*w.item));
         continue;
       }
       if (!tail_.compare_exchange_weak(t, t | waiters_bit, std::memory_order_seq_cst, std::memory_order_relaxed))
@@ -130,7 +137,7 @@ class mailbox {
         // Nobody else waits (the flag was down), and while it is up only the lock holder moves
         // the tail: take the slot and drop the flag in one store.
         tail_.store(t + 1, std::memory_order_seq_cst);
-        return fill(t, *w.item);
+        return fill(t, std::move(*w.item));
       }
       return park(w);
     }
@@ -221,9 +228,10 @@ class mailbox {
   /// after the (seq_cst) reservation, and the owner's end-of-turn check clears its scheduled flag
   /// and then reads size() (seq_cst): so either this push sees the consumer caught up and
   /// schedules it, or that check sees this push and schedules another turn. Nothing is stranded.
-  push_status fill(std::uint64_t pos, T& v) {
+  template <class... A>
+  push_status fill(std::uint64_t pos, A&&... args) {
     slot& s = slots_[pos & mask_];
-    ::new (static_cast<void*>(s.bytes)) T(std::move(v));
+    ::new (static_cast<void*>(s.bytes)) T(std::forward<A>(args)...);
     s.seq.store(pos + 1, std::memory_order_release);
     const std::uint64_t h = head_.load(std::memory_order_seq_cst);
     if (h > pos) return push_status::queued;  // already taken
@@ -257,7 +265,7 @@ class mailbox {
       unlink(*w);
       tail_.store(t + 1, std::memory_order_seq_cst);  // the flag stays up: it is in t
       // Not woken: the consumer is inside its turn and will see the item.
-      (void)fill(t & pos_mask, *w->item);
+      (void)fill(t & pos_mask, std::move(*w->item));
       ++t;
       w->outcome = push_status::queued;
       if (w->on_settled) w->on_settled(*w);
