@@ -14,6 +14,7 @@
 //      typed:    the same + janus::cdp::decode_event(decoder, ev): the event read into the
 //                generated struct from the decoder's own parse of the message (one parse in all),
 //                once into a struct reused across events and once into a fresh struct per event
+//      for reference: the same + json_value::parse of the payload, the untyped way to the values
 //      typed from text: the same + janus::cdp::decode_event(msg.payload, ev), which parses the
 //                payload text again (what a typed subscription does with an owned event)
 // 3. allocations per message after warm-up (global operator new is counted)
@@ -34,6 +35,7 @@
 #include <janus/cdp/page.hpp>
 #include <janus/cdp/runtime.hpp>
 #include <janus/protocol/cdp_codec.hpp>
+#include <janus/protocol/json_value.hpp>
 #include <janus/client/pending_requests.hpp>
 #include <janus/rt/executor.hpp>
 #include <simdjson.h>
@@ -470,6 +472,17 @@ void typed_fresh_pass(cdp_decoder& decoder, const std::vector<std::string>& wire
   }
 }
 
+// The untyped way to the same values: the payload parsed into a generic JSON tree.
+void tree_pass(cdp_decoder& decoder, const std::vector<std::string>& wire) {
+  for (const std::string& s : wire) {
+    auto m = decoder.decode(s);
+    if (!m) die("decode failed: " + m.err().what());
+    auto tree = janus::protocol::json_value::parse(m->payload);
+    if (!tree) die("tree parse failed: " + tree.err().what());
+    g_sink += tree->is_object() ? 1 : 0;
+  }
+}
+
 // Allocations per message of `pass` (over `items` messages), after one warm-up pass.
 template <class F>
 double allocs_per_message(std::size_t items, F&& pass) {
@@ -484,7 +497,7 @@ struct typed_row {
   std::string method;
   std::size_t recorded = 0;
   double mean_bytes = 0;
-  double bare = 0, reused = 0, fresh = 0, text_reused = 0, text_fresh = 0;
+  double bare = 0, reused = 0, fresh = 0, text_reused = 0, text_fresh = 0, tree = 0;
   double allocs_reused = 0, allocs_fresh = 0, allocs_text_reused = 0, allocs_text_fresh = 0;
 };
 
@@ -510,8 +523,9 @@ typed_row typed_case(const std::vector<recorded>& capture, std::string_view sess
   cdp_decoder decoder;
   E ev;
   E text_ev;
-  std::vector<double> bare, reused, fresh, text_reused, text_fresh;
+  std::vector<double> bare, reused, fresh, text_reused, text_fresh, tree;
   for (int r = 0; r < runs; ++r) {
+    tree.push_back(timed(seconds, wire.size(), [&] { tree_pass(decoder, wire); }));
     bare.push_back(timed(seconds, wire.size(), [&] { decode_only_pass<E>(decoder, wire); }));
     reused.push_back(timed(seconds, wire.size(), [&] { same_parse_reused_pass(decoder, ev, wire); }));
     fresh.push_back(timed(seconds, wire.size(), [&] { same_parse_fresh_pass<E>(decoder, wire); }));
@@ -523,6 +537,7 @@ typed_row typed_case(const std::vector<recorded>& capture, std::string_view sess
   row.fresh = median(fresh);
   row.text_reused = median(text_reused);
   row.text_fresh = median(text_fresh);
+  row.tree = median(tree);
   row.allocs_reused = allocs_per_message(wire.size(), [&] { same_parse_reused_pass(decoder, ev, wire); });
   row.allocs_fresh = allocs_per_message(wire.size(), [&] { same_parse_fresh_pass<E>(decoder, wire); });
   row.allocs_text_reused = allocs_per_message(wire.size(), [&] { typed_reused_pass(decoder, text_ev, wire); });
@@ -652,6 +667,12 @@ int main(int argc, char** argv) {
     std::printf("| %s | %.3g | %.2fx | %.3g | %.2fx |\n", r.method.c_str(), r.text_reused, r.text_reused / r.bare,
                 r.text_fresh, r.text_fresh / r.bare);
   }
+  std::printf("\nfor reference, the untyped way to the same values = cdp_decoder::decode + json_value::parse(msg.payload)\n"
+              "(a generic tree; not the goal's baseline)\n\n");
+  std::printf("| event | untyped tree (ev/s) | typed, struct reused / tree | typed, fresh struct / tree |\n");
+  std::printf("|---|---:|---:|---:|\n");
+  for (const typed_row& r : rows)
+    std::printf("| %s | %.3g | %.2fx | %.2fx |\n", r.method.c_str(), r.tree, r.reused / r.tree, r.fresh / r.tree);
   std::printf("\n| allocations per event after warm-up | typed, reused | typed, fresh | from text, reused | from text, fresh |\n");
   std::printf("|---|---:|---:|---:|---:|\n");
   for (const typed_row& r : rows)
