@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -260,4 +261,36 @@ TEST_CASE("size() seen from a third thread never exceeds capacity", "[mailbox][c
   CHECK(received == total);
   CHECK(reads.load() > 0);
   CHECK(over_capacity.load() == 0);
+}
+
+namespace {
+// Copies can throw (on demand): what a throwing copy must not do is leave a reserved slot
+// unfilled, which would stop the consumer at it for good.
+struct fragile {
+  static inline bool fail_copies = false;
+  int v = 0;
+  explicit fragile(int x) : v(x) {}
+  fragile(const fragile& o) : v(o.v) {
+    if (fail_copies) throw std::runtime_error("copy failed");
+  }
+  fragile(fragile&& o) noexcept : v(o.v) {}
+  fragile& operator=(const fragile&) = default;
+  fragile& operator=(fragile&&) noexcept = default;
+};
+}  // namespace
+
+TEST_CASE("a constructor that throws never leaves a slot reserved and unfilled", "[mailbox]") {
+  mailbox<fragile> mb(4);
+  const fragile original(7);
+  CHECK(mb.try_emplace(original) == push_status::queued_woke);  // a copy: built, then moved in
+  fragile::fail_copies = true;
+  CHECK_THROWS_AS(mb.try_emplace(original), std::runtime_error);
+  fragile::fail_copies = false;
+  CHECK(mb.size() == 1);
+  CHECK(mb.try_emplace(fragile(8)) == push_status::queued);  // a move: built in the slot
+  std::optional<fragile> out[4];
+  REQUIRE(mb.pop_batch(out, 4) == 2);
+  CHECK(out[0]->v == 7);
+  CHECK(out[1]->v == 8);
+  CHECK(mb.size() == 0);
 }

@@ -157,10 +157,13 @@ struct envelope {
   typename D::message msg;
   reply_cell_base* reply = nullptr;  // holds one reference while set
 
-  envelope(typename D::message m, reply_cell_base* r) : msg(std::move(m)), reply(r) {}
-  /// A tell's envelope, its message built straight from one of the variant's alternatives.
+  envelope(typename D::message m, reply_cell_base* r) noexcept(std::is_nothrow_move_constructible_v<typename D::message>)
+      : msg(std::move(m)), reply(r) {}
+  /// A tell's envelope, its message built straight from what was sent. noexcept when that
+  /// construction is: only then does the mailbox build it in the slot (see try_emplace).
   template <class M>
-  envelope(std::in_place_t, M&& m) : msg(std::forward<M>(m)) {}
+  envelope(std::in_place_t, M&& m) noexcept(std::is_nothrow_constructible_v<typename D::message, M&&>)
+      : msg(std::forward<M>(m)) {}
 };
 
 /// The result type of ask() for message M: result<V> where V is the handler's value type.

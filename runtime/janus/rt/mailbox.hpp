@@ -34,6 +34,7 @@
 #include <new>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 
@@ -93,23 +94,23 @@ class mailbox {
   bool closed() const noexcept { return (tail_.load(std::memory_order_acquire) & closed_bit) != 0; }
 
   /// Queue `v` if there is room. On full or closed, `v` is left untouched.
-  push_status try_push(T& v) { return try_emplace(std::move(v)); }
+  push_status try_push(T& v) { return reserve_and_fill(std::move(v)); }
 
   /// Construct the item in its slot from `args` if there is room; on full or closed nothing is
   /// constructed (so rvalue arguments are left untouched). Building the item straight in the
   /// ring spares the sender a copy through its own frame, where a message written field by field
   /// and read back whole stalls store-to-load forwarding.
+  ///
+  /// Only a constructor that cannot throw runs in the slot: a slot reserved and then never
+  /// filled would stop the consumer there for good. Otherwise the item is built first and moved
+  /// in, and a refused push has then used up rvalue arguments.
   template <class... A>
   push_status try_emplace(A&&... args) {
-    std::uint64_t t = tail_.load(std::memory_order_relaxed);
-    for (;;) {
-      if (t & closed_bit) return push_status::closed;
-      if (t & waiters_bit) return push_status::full;  // behind the parked senders
-      const std::uint64_t h = head_.load(std::memory_order_seq_cst);
-      // Signed: a stale tail may lag a fresh head; the compare-exchange then fails and reloads.
-      if (static_cast<std::int64_t>(t - h) >= static_cast<std::int64_t>(cap_)) return push_status::full;
-      if (tail_.compare_exchange_weak(t, t + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
-        return fill(t, std::forward<A>(args)...);
+    if constexpr (std::is_nothrow_constructible_v<T, A&&...>) {
+      return reserve_and_fill(std::forward<A>(args)...);
+    } else {
+      T item(std::forward<A>(args)...);
+      return reserve_and_fill(std::move(item));
     }
   }
 
@@ -221,6 +222,21 @@ class mailbox {
   static constexpr std::uint64_t closed_bit = std::uint64_t{1} << 63;
   static constexpr std::uint64_t waiters_bit = std::uint64_t{1} << 62;
   static constexpr std::uint64_t pos_mask = waiters_bit - 1;
+
+  /// The fast path of every push: reserve a position with one compare-exchange, then fill it.
+  template <class... A>
+  push_status reserve_and_fill(A&&... args) {
+    std::uint64_t t = tail_.load(std::memory_order_relaxed);
+    for (;;) {
+      if (t & closed_bit) return push_status::closed;
+      if (t & waiters_bit) return push_status::full;  // behind the parked senders
+      const std::uint64_t h = head_.load(std::memory_order_seq_cst);
+      // Signed: a stale tail may lag a fresh head; the compare-exchange then fails and reloads.
+      if (static_cast<std::int64_t>(t - h) >= static_cast<std::int64_t>(cap_)) return push_status::full;
+      if (tail_.compare_exchange_weak(t, t + 1, std::memory_order_seq_cst, std::memory_order_relaxed))
+        return fill(t, std::forward<A>(args)...);
+    }
+  }
 
   /// Put `v` in the slot reserved at position `pos` and make it visible to the consumer.
   ///
