@@ -25,8 +25,9 @@
 //    the actor's `static constexpr unsigned max_suspended`); at the bound the actor stops taking
 //    messages until one finishes, and its mailbox fills, pushing back on senders.
 // 3. Bounded mailboxes. `co_await tell(m)` suspends the sender while the mailbox is full;
-//    `try_tell(m)` returns errc::mailbox_full instead; both fail with errc::actor_stopped once
-//    the actor has stopped. A push schedules the actor exactly once however many senders race.
+//    `try_tell(m)` returns errc::mailbox_full instead (a message passed as an rvalue is then
+//    still the caller's, when it moves without throwing); both fail with errc::actor_stopped
+//    once the actor has stopped. A push schedules the actor exactly once however many senders race.
 //    Messages from one sender are handled in the order it sent them.
 // 4. ask(m, deadline) returns result<R>: the handler's value, errc::timeout when the deadline
 //    passes first, errc::cancelled when the actor stops before replying (queued or suspended),
