@@ -719,23 +719,101 @@ def domain_containers(d):
     return used
 
 
+def struct_refs(r, out):
+    """Every generated struct a member of type `r` holds, as (domain ns, cpp name)."""
+    while True:
+        if r.kind == "array":
+            r = r.element
+        elif r.kind == "named" and r.target.kind == "alias":
+            r = r.target.alias
+        else:
+            break
+    if r.kind == "named" and r.target.kind == "struct":
+        out.add((r.target.domain.ns, r.target.cpp))
+
+
+def emit_decoder(w, s):
+    """The struct's decoder: member names compared as constants (grouped by length), each member
+    decoded by the matching detail::decode_into overload, required ones checked at the end."""
+    if not s.fields:
+        w(f"bool cdp_decode(detail::od::value& v, {s.cpp}&, detail::decode_failure& f) {{")
+        w("  return detail::skip_object(v, f);")
+        w("}")
+        w()
+        return
+    w(f"bool cdp_decode(detail::od::value& v, {s.cpp}& o, detail::decode_failure& f) {{")
+    w("  detail::od::object object;")
+    w('  if (auto e = v.get_object().get(object)) return detail::fail(f, "an object", e);')
+    w("  std::uint64_t seen = 0;")
+    w("  for (auto r : object) {")
+    w("    std::string_view key;")
+    w("    detail::od::value* m;")
+    w("    if (!detail::next_member(r, key, m, f)) return false;")
+    by_length = {}
+    for i, f in enumerate(s.fields):
+        by_length.setdefault(len(f.wire.encode()), []).append((i, f))
+    # A member the schema does not know is skipped: browsers add members before schemas catch up.
+    w("    switch (key.size()) {")
+    for length in sorted(by_length):
+        w(f"      case {length}:")
+        for i, f in by_length[length]:
+            wire = json.dumps(f.wire)
+            w(f"        if (detail::key_is(key.data(), {wire})) {{")
+            w(f"          if (!detail::decode_into(*m, o.{f.cpp}, f)) return detail::fail_at(f, {wire});")
+            w(f"          seen |= std::uint64_t{{1}} << {i};")
+            w("          continue;")
+            w("        }")
+        w("        break;")
+    w("    }")
+    w("  }")
+    for i, f in enumerate(s.fields):
+        wire = json.dumps(f.wire)
+        if f.optional:
+            w(f"  if (!(seen & (std::uint64_t{{1}} << {i}))) detail::clear_member(o.{f.cpp});")
+        else:
+            w(f"  if (!(seen & (std::uint64_t{{1}} << {i}))) return detail::fail_missing(f, {wire});")
+    w("  return true;")
+    w("}")
+    w()
+
+
 def emit_descriptors(ctx, d):
-    """The domain's descriptors, included by one of the bundles."""
+    """The domain's descriptors and decoders, included by one of the bundles."""
     w = Writer()
     w(HEADER_BANNER.format(**ctx).rstrip())
     w("//")
-    w(f"// {d.name} domain: the descriptors that drive encoding and decoding (see")
-    w("// protocol/cdp/typed_codec.cpp). Compiled as part of a descriptors_<n>.cpp bundle.")
+    w(f"// {d.name} domain: the descriptors that drive encoding (see protocol/cdp/typed_codec.cpp) and")
+    w("// the decoders (see protocol/cdp/decode_support.hpp). Compiled as part of a descriptors_<n>.cpp")
+    w("// bundle.")
     w("#pragma once")
     w()
-    needs = struct_needs(all_structs(d))
+    structs = all_structs(d)
+    needs = struct_needs(structs)
     includes = [f"janus/cdp/{d.ns}.hpp"] + sorted(
         {f"janus/cdp/{snake(dom)}_types.hpp" for dom, _ in needs if dom != d.name})
     includes.append("janus/protocol/cdp/reflect.hpp")
+    includes.append("cdp/decode_support.hpp")
     for inc in includes:
         w(f'#include "{inc}"')
     w()
+    # Decoders call each other through argument-dependent lookup, which needs a declaration of
+    # every struct's decoder they reach, this domain's and other domains'.
+    refs = set()
+    for s in structs:
+        for f in s.fields:
+            struct_refs(f.ref, refs)
+    foreign = sorted(r for r in refs if r[0] != d.ns)
+    for ns in sorted({ns for ns, _ in foreign}):
+        w(f"namespace janus::cdp::{ns} {{")
+        for _, cpp in (r for r in foreign if r[0] == ns):
+            w(f"bool cdp_decode(detail::od::value& v, {cpp}& o, detail::decode_failure& f);")
+        w("}")
+    if foreign:
+        w()
     w(f"namespace janus::cdp::{d.ns} {{")
+    w()
+    for s in structs:
+        w(f"bool cdp_decode(detail::od::value& v, {s.cpp}& o, detail::decode_failure& f);")
     w()
     for td in d.typedefs:
         if td.kind != "enum":
@@ -747,10 +825,12 @@ def emit_descriptors(ctx, d):
         w("  return type;")
         w("}")
         w()
-    for s in all_structs(d):
+    for s in structs:
+        emit_decoder(w, s)
         w(f"const detail::type_desc& cdp_describe(const {s.cpp}*) noexcept {{")
         if not s.fields:
-            w(f'  static constexpr auto type = detail::object_type<{s.cpp}>("{s.wire_name}");')
+            w(f'  static constexpr auto type = detail::object_type<{s.cpp}>("{s.wire_name}", '
+              f"&detail::erased_decode<{s.cpp}>);")
         else:
             w("  static constexpr detail::field_desc fields[] = {")
             for f in s.fields:
@@ -765,7 +845,7 @@ def emit_descriptors(ctx, d):
                 w(f"      case {i}: return &o.{f.cpp};")
             w("    }")
             w("    return nullptr;")
-            w("  });")
+            w(f"  }}, &detail::erased_decode<{s.cpp}>);")
         w("  return type;")
         w("}")
         w()

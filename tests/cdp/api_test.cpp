@@ -81,6 +81,24 @@ TEST_CASE("decoding into a used value resets what the text leaves out", "[cdp]")
   CHECK_FALSE(r.error_text.has_value());
 }
 
+TEST_CASE("strings and member names read the same wherever an escape or the end falls", "[cdp]") {
+  // Strings without escapes are viewed in place, found eight bytes at a time: check every offset
+  // of an escape and of the closing quote against a word boundary, in values and in names.
+  cdp::page::navigate_result r;
+  for (std::size_t n = 0; n < 20; ++n) {
+    const std::string plain(n, 'a');
+    REQUIRE(cdp::decode_result(R"({"frameId":")" + plain + R"("})", r));
+    CHECK(r.frame_id == plain);
+    REQUIRE(cdp::decode_result(R"({"frameId":")" + plain + R"(\"b"})", r));
+    CHECK(r.frame_id == plain + "\"b");
+    REQUIRE(cdp::decode_result(R"({"frameId":")" + plain + R"(\u00e9"})", r));
+    CHECK(r.frame_id == plain + "\xc3\xa9");
+    // An escaped member name still names the member.
+    REQUIRE(cdp::decode_result(R"({"frame\u0049d":")" + plain + R"("})", r));
+    CHECK(r.frame_id == plain);
+  }
+}
+
 TEST_CASE("decode errors name the message and the member path", "[cdp]") {
   cdp::page::navigate_result r;
   auto missing = cdp::decode_result(R"({"loaderId":"L"})", r);

@@ -1,11 +1,14 @@
-// Descriptors of the generated CDP types: what the generic encoder and decoder walk.
+// Descriptors of the generated CDP types: what the generic encoder walks, and where each struct's
+// decoder is.
 //
-// Generating a hand-rolled encode and decode function per struct would put some 50k lines of
-// near-identical code through the compiler (twice, under sanitizers). Instead each generated struct
-// gets a small constant table (wire name, field type, required flag per member) and an accessor
-// switch, and one hand-written walker in the library does the JSON work for all of them. The
-// generated descriptor sources, the library and code that handles types it knows only by
-// descriptor (tests, registries) include this header; users of the typed API do not need it.
+// Each generated struct gets a small constant table (wire name, field type, required flag per
+// member) and an accessor switch, which one hand-written walker in the library uses to encode all
+// of them, and which code that knows a type only by its descriptor (tests, registries) uses to
+// create and inspect values. Decoding is generated per struct instead (`decode`, built from
+// protocol/cdp/decode_support.hpp): decoding is the hot direction (every event), and a walker over
+// these tables paid indirect calls and a type switch per member, 3-5x simdjson's own walk.
+// The generated descriptor sources, the library and those tests include this header; users of the
+// typed API do not need it.
 #pragma once
 
 #include <cstddef>
@@ -57,6 +60,10 @@ struct type_desc {
   /// only by its descriptor (a method-name registry, the generated tests) hold values of it.
   void* (*create)() = nullptr;
   void (*destroy)(void* object) noexcept = nullptr;
+  /// Decodes a simdjson::ondemand::value (`value`) into the struct at `object`, filling the
+  /// detail::decode_failure at `failure` when it fails: the struct's generated decoder (see
+  /// protocol/cdp/decode_support.hpp). Erased so that this header needs no simdjson.
+  bool (*decode)(void* value, void* object, void* failure) = nullptr;
 
   // kind::enumeration: values[i] is the wire string of enumerator i + 1 (0 is `unknown`).
   const std::string_view* values = nullptr;
@@ -171,23 +178,26 @@ struct object_traits {
 /// The descriptor of generated struct T, whose member i is fields[i], reached through `field`.
 template <class T, std::size_t N>
 constexpr type_desc object_type(std::string_view name, const field_desc (&fields)[N],
-                                void* (*field)(void*, std::size_t) noexcept) noexcept {
+                                void* (*field)(void*, std::size_t) noexcept,
+                                bool (*decode)(void*, void*, void*)) noexcept {
   return {.what = kind::object,
           .name = name,
           .fields = fields,
           .field_count = N,
           .field = field,
           .create = &object_traits<T>::create,
-          .destroy = &object_traits<T>::destroy};
+          .destroy = &object_traits<T>::destroy,
+          .decode = decode};
 }
 
 /// The descriptor of generated struct T without members.
 template <class T>
-constexpr type_desc object_type(std::string_view name) noexcept {
+constexpr type_desc object_type(std::string_view name, bool (*decode)(void*, void*, void*)) noexcept {
   return {.what = kind::object,
           .name = name,
           .create = &object_traits<T>::create,
-          .destroy = &object_traits<T>::destroy};
+          .destroy = &object_traits<T>::destroy,
+          .decode = decode};
 }
 
 template <class E>
