@@ -122,6 +122,19 @@ inline bool decode_into(od::value& v, std::string& out, decode_failure& f) {
 }
 
 inline bool decode_into(od::value& v, protocol::raw_json& out, decode_failure& f) {
+  // Strings without escapes (a RemoteObject's `value` is often one) in one scan: value_text would
+  // unescape them into the parser's buffer to validate them, which stage 1 has done already (see
+  // string_in_place).
+  const std::string_view token = v.raw_json_token();
+  if (token.size() >= 2 && token[0] == '"') {
+    const char* end = protocol::detail::first_quote_or_backslash(token.data() + 1);
+    if (*end == '"') {
+      od::raw_json_string unused;
+      if (auto e = v.get_raw_json_string().get(unused)) return fail(f, "a JSON value", e);
+      out.json.assign(token.data(), static_cast<std::size_t>(end + 1 - token.data()));
+      return true;
+    }
+  }
   std::string_view text;
   if (auto e = protocol::detail::value_text(v, text)) return fail(f, "a JSON value", e);
   out.json.assign(text);

@@ -219,6 +219,31 @@ rt::result<void> decode_payload(protocol::cdp_decoder& decoder, std::string_view
   return rt::ok;
 }
 
+rt::result<protocol::cdp_message> decode_message(protocol::cdp_decoder& decoder, std::string_view text,
+                                                 std::string_view method, const type_desc& type, void* out) {
+  struct context {
+    const type_desc* type;
+    void* out;
+    decode_failure failure;
+  } ctx{&type, out, {}};
+  protocol::payload_reader reader{
+      .method = method,
+      .read = [](void* c, od::value& v) {
+        auto& x = *static_cast<context*>(c);
+        return x.type->decode(&v, x.out, &x.failure);
+      },
+      .context = &ctx};
+  auto m = protocol::detail::cdp_decoder_access::of(decoder).decode_text(text, &reader);
+  if (!m) {
+    if (reader.failed) return rt::error(rt::errc::parse, describe_failure(type, ctx.failure));
+    return m;
+  }
+  if (reader.done || m->kind != protocol::cdp_kind::event || m->method != method) return m;
+  // This event, but not read in passing: its `params` came before its `method`, or it has none.
+  if (auto r = decode_payload(decoder, method, type, out); !r) return std::move(r).err();
+  return m;
+}
+
 }  // namespace detail
 
 bool cdp_decode(detail::od::value& v, no_result&, detail::decode_failure& f) { return detail::skip_object(v, f); }

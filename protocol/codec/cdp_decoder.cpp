@@ -89,8 +89,29 @@ simdjson::error_code routing_string(od::value& v, std::string& store, std::strin
   return simdjson::SUCCESS;
 }
 
+// The payload read by `reader` where it stands, and its text from where it started to where the
+// reader left the document.
+rt::result<void> read_payload(od::value& v, std::string_view name, od::document& doc, payload_reader& reader,
+                              std::string_view& text) {
+  od::json_type type;
+  if (auto e = v.type().get(type)) return parse_error(fmt::format("CDP message: malformed \"{}\"", name), e);
+  if (type != od::json_type::object) return parse_error(fmt::format("CDP message: \"{}\" is not an object", name));
+  const char* start = v.raw_json_token().data();
+  reader.done = true;
+  if (!reader.read(reader.context, v)) {
+    reader.failed = true;
+    return parse_error(fmt::format("CDP message: \"{}\" does not decode", name));
+  }
+  const char* end = nullptr;
+  if (auto e = doc.current_location().get(end)) return parse_error("CDP message is not valid JSON", e);
+  text = detail::trim_trailing_space(std::string_view(start, static_cast<std::size_t>(end - start)));
+  if (text.empty() || text.back() != '}') return parse_error(fmt::format("CDP message: malformed \"{}\"", name));
+  return rt::ok;
+}
+
 rt::result<void> read_member(std::string_view key, od::value v, seen_fields& seen, cdp_message& m,
-                             std::string& method_store, std::string& session_store) {
+                             std::string& method_store, std::string& session_store, od::document& doc,
+                             payload_reader* reader) {
   // Members are dispatched on their name once; unknown ones are skipped by the object iterator.
   if (key == "id") {
     if (seen.id) return duplicate(key);
@@ -110,6 +131,9 @@ rt::result<void> read_member(std::string_view key, od::value v, seen_fields& see
     bool& flag = key == "result" ? seen.result : seen.params;
     if (flag) return duplicate(key);
     flag = true;
+    if (reader && !reader->done && key == "params" && seen.method && m.method == reader->method) {
+      return read_payload(v, key, doc, *reader, m.payload);
+    }
     return read_object_text(v, key, m.payload);
   } else if (key == "error") {
     if (seen.error) return duplicate(key);
@@ -143,7 +167,7 @@ rt::result<void> classify(const seen_fields& seen, cdp_message& m) {
 
 }  // namespace
 
-rt::result<cdp_message> cdp_decoder::impl::decode(simdjson::padded_string_view in) {
+rt::result<cdp_message> cdp_decoder::impl::decode(simdjson::padded_string_view in, payload_reader* reader) {
   last_ok = false;
   // The document is kept (not a local) so that a typed decode can rewind it to the payload.
   if (auto e = parser.iterate(in).get(doc)) return parse_error("CDP message is not valid JSON", e);
@@ -157,7 +181,7 @@ rt::result<cdp_message> cdp_decoder::impl::decode(simdjson::padded_string_view i
     std::string_view key;
     if (auto e = detail::key_of(field, key)) return parse_error("CDP message is not valid JSON", e);
     od::value v = field.value();
-    if (auto r = read_member(key, v, seen, m, method_store, session_store); !r) return std::move(r).err();
+    if (auto r = read_member(key, v, seen, m, method_store, session_store, doc, reader); !r) return std::move(r).err();
   }
   // Ending anywhere but at the end of the input means bytes follow the object.
   if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
@@ -210,12 +234,14 @@ cdp_decoder& cdp_decoder::operator=(cdp_decoder&&) noexcept = default;
 
 const cdp_decoder_options& cdp_decoder::options() const noexcept { return impl_->options; }
 
-rt::result<cdp_message> cdp_decoder::decode(std::string_view text) {
+rt::result<cdp_message> cdp_decoder::impl::decode_text(std::string_view text, payload_reader* reader) {
   // Whatever happens next, the previous message's parse is gone for typed decoding.
-  impl_->last_ok = false;
-  if (auto r = impl_->check_size(text.size()); !r) return std::move(r).err();
-  detail::trim_parser(impl_->parser, text.size(), impl_->options.keep_capacity_bytes);
-  return impl_->decode(impl_->buffer.assign(text, '}', impl_->options.keep_capacity_bytes));
+  last_ok = false;
+  if (auto r = check_size(text.size()); !r) return std::move(r).err();
+  detail::trim_parser(parser, text.size(), options.keep_capacity_bytes);
+  return decode(buffer.assign(text, '}', options.keep_capacity_bytes), reader);
 }
+
+rt::result<cdp_message> cdp_decoder::decode(std::string_view text) { return impl_->decode_text(text, nullptr); }
 
 }  // namespace janus::protocol

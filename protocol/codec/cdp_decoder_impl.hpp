@@ -13,10 +13,28 @@
 
 namespace janus::protocol {
 
+/// Reads a message's payload as the decoder meets it, instead of the decoder skipping over it: what
+/// a typed decode of the whole message uses (janus::cdp::decode_event(decoder, text, ev)), so that
+/// the payload is walked once, not skipped and then rewound to and walked again.
+struct payload_reader {
+  /// The event whose `params` to read. They are read in passing only when the message's `method`
+  /// came before them (Chromium's order); otherwise `done` stays false.
+  std::string_view method;
+  /// Reads the value; false when it failed (the reader keeps why).
+  bool (*read)(void* context, simdjson::ondemand::value& value);
+  void* context;
+  /// Whether `read` ran (and succeeded, if decode() succeeded).
+  bool done = false;
+  /// Whether `read` ran and failed: decode() then fails with a placeholder error.
+  bool failed = false;
+};
+
 struct cdp_decoder::impl {
   explicit impl(cdp_decoder_options o) : options(o) {}
 
-  rt::result<cdp_message> decode(simdjson::padded_string_view in);
+  /// cdp_decoder::decode, optionally reading the payload in passing.
+  rt::result<cdp_message> decode_text(std::string_view text, payload_reader* reader);
+  rt::result<cdp_message> decode(simdjson::padded_string_view in, payload_reader* reader);
   rt::result<void> check_size(std::size_t n) const;
 
   /// Rewinds the last decoded message's document and moves to the value of its `params` (event) or

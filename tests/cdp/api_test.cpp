@@ -99,6 +99,63 @@ TEST_CASE("strings and member names read the same wherever an escape or the end 
   }
 }
 
+TEST_CASE("decode_event(decoder, text, ev) reads the event in the decoder's pass", "[cdp]") {
+  janus::protocol::cdp_decoder decoder;
+  cdp::page::lifecycle_event ev;
+  const std::string wire =
+      R"({"method":"Page.lifecycleEvent","params":{"frameId":"F","loaderId":"L","name":"load","timestamp":2.5},)"
+      R"("sessionId":"S"})";
+  auto m = cdp::decode_event(decoder, wire, ev);
+  REQUIRE(m);
+  CHECK(m->kind == janus::protocol::cdp_kind::event);
+  CHECK(m->method == "Page.lifecycleEvent");
+  CHECK(m->session_id == "S");
+  CHECK(m->payload == R"({"frameId":"F","loaderId":"L","name":"load","timestamp":2.5})");
+  CHECK(ev.frame_id == "F");
+  CHECK(ev.name == "load");
+  CHECK(ev.timestamp == 2.5);
+  // The decoder holds the message as after decode(): the two-pass read gives the same.
+  cdp::page::lifecycle_event again;
+  REQUIRE(cdp::decode_event(decoder, again));
+  CHECK(again.loader_id == "L");
+
+  // Any other message comes back as decode() returns it, and the struct is left alone.
+  auto other = cdp::decode_event(decoder, R"({"method":"Page.loadEventFired","params":{"timestamp":1}})", ev);
+  REQUIRE(other);
+  CHECK(other->method == "Page.loadEventFired");
+  CHECK(other->payload == R"({"timestamp":1})");
+  auto reply = cdp::decode_event(decoder, R"({"id":7,"result":{"frameId":"X"}})", ev);
+  REQUIRE(reply);
+  CHECK(reply->kind == janus::protocol::cdp_kind::reply);
+  CHECK(ev.frame_id == "F");
+
+  // Whitespace around the params stays out of the payload view.
+  auto spaced = cdp::decode_event(
+      decoder, R"({ "method" : "Page.lifecycleEvent" , "params" : { "frameId":"G","loaderId":"L","name":"x","timestamp":1 } })",
+      ev);
+  REQUIRE(spaced);
+  CHECK(spaced->payload == R"({ "frameId":"G","loaderId":"L","name":"x","timestamp":1 })");
+  CHECK(ev.frame_id == "G");
+
+  // An event without params reads as {}.
+  cdp::page::frame_resized resized;
+  REQUIRE(cdp::decode_event(decoder, R"({"method":"Page.frameResized"})", resized));
+
+  // Failures name the member path, as decode_event(text, ev) does.
+  cdp::network::response_received rr;
+  auto bad = cdp::decode_event(decoder,
+                               R"({"method":"Network.responseReceived","params":{"requestId":"1","loaderId":"2",)"
+                               R"("timestamp":1.5,"type":"Document","hasExtraInfo":false,)"
+                               R"("response":{"url":"u","status":"200"}}})",
+                               rr);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.code() == errc::parse);
+  CHECK(bad.err().message == "Network.responseReceived: response.status: expected an integer");
+  // And a broken message fails as decode() fails.
+  CHECK(cdp::decode_event(decoder, R"({"method":"Page.lifecycleEvent","params":{"frameId":"F"})", ev).code() ==
+        errc::parse);
+}
+
 TEST_CASE("decode errors name the message and the member path", "[cdp]") {
   cdp::page::navigate_result r;
   auto missing = cdp::decode_result(R"({"loaderId":"L"})", r);

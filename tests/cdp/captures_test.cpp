@@ -143,5 +143,29 @@ TEST_CASE("captured traffic decodes the same from the codec's own parse as from 
     CHECK(m->method == (is_event ? std::string_view(r.method) : std::string_view()));
     CHECK(m->session_id == "S1");
     CHECK(m->payload == payload);
+
+    if (!is_event) continue;
+    // In one pass, the params read as the decoder meets them: into a fresh value, into one reused
+    // per type, and (params before method, so not in passing) through the rewind.
+    value_ptr one(type.create(), type.destroy);
+    auto whole = janus::cdp::detail::decode_message(decoder, wire, method, type, one.get());
+    if (!whole) FAIL(whole.err().what());
+    CHECK(encoded(type, one.get()) == want);
+    CHECK(whole->kind == janus::protocol::cdp_kind::event);
+    CHECK(whole->method == r.method);
+    CHECK(whole->session_id == "S1");
+    CHECK(whole->payload == payload);
+
+    auto [again, fresh_slot] = reused.try_emplace("one pass " + r.method, value_ptr(type.create(), type.destroy));
+    whole = janus::cdp::detail::decode_message(decoder, wire, method, type, again->second.get());
+    if (!whole) FAIL(whole.err().what());
+    CHECK(encoded(type, again->second.get()) == want);
+
+    const std::string params_first = R"({"params":)" + payload + R"(,"method":")" + r.method + R"(","sessionId":"S1"})";
+    value_ptr late(type.create(), type.destroy);
+    whole = janus::cdp::detail::decode_message(decoder, params_first, method, type, late.get());
+    if (!whole) FAIL(whole.err().what());
+    CHECK(encoded(type, late.get()) == want);
+    CHECK(whole->payload == payload);
   }
 }

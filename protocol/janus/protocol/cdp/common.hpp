@@ -47,13 +47,9 @@
 #include <utility>
 #include <vector>
 
+#include "janus/protocol/cdp_codec.hpp"
 #include "janus/protocol/json_value.hpp"
 #include "janus/rt/result.hpp"
-
-namespace janus::protocol {
-class json_writer;
-class cdp_decoder;
-}
 
 namespace janus::cdp {
 
@@ -188,6 +184,8 @@ void encode(protocol::json_writer& w, const type_desc& type, const void* value);
 rt::result<void> decode(std::string_view json, const type_desc& type, void* out);
 /// The payload of `decoder`'s last message, from its own parse: an event's `params` when `method`
 /// is its method, a reply's `result` when `method` is empty.
+rt::result<protocol::cdp_message> decode_message(protocol::cdp_decoder& decoder, std::string_view text,
+                                                 std::string_view method, const type_desc& type, void* out);
 rt::result<void> decode_payload(protocol::cdp_decoder& decoder, std::string_view method, const type_desc& type,
                                 void* out);
 std::string_view enum_name(const type_desc& type, std::size_t index) noexcept;
@@ -239,6 +237,26 @@ rt::result<void> decode_event(std::string_view json, E& ev) {
 template <event E>
 rt::result<void> decode_event(protocol::cdp_decoder& decoder, E& ev) {
   return detail::decode_payload(decoder, E::method, cdp_describe(&ev), &ev);
+}
+
+/// Decodes the wire message `text` with `decoder` and, when it is event E, reads its `params` into
+/// `ev` in the same pass: the payload is walked once, where decode() followed by
+/// decode_event(decoder, ev) skips over it and then walks it again. This is the fastest way from
+/// wire bytes to a typed event.
+///
+///   auto m = decode_event(decoder, text, ev);
+///   if (m && m->kind == protocol::cdp_kind::event && m->method == E::method) use(ev);
+///
+/// `ev` has been read exactly when the returned message is an event of E's method; any other
+/// message is returned as decode() returns it, and `ev` is left alone. errc::parse when the message
+/// or (for E) its `params` do not decode, naming the member path as decode_event(text, ev) does.
+/// Afterwards the decoder holds this message as after decode().
+///
+/// @par Thread Safety
+/// Uses `decoder` as its decode() does: one thread at a time.
+template <event E>
+rt::result<protocol::cdp_message> decode_event(protocol::cdp_decoder& decoder, std::string_view text, E& ev) {
+  return detail::decode_message(decoder, text, E::method, cdp_describe(&ev), &ev);
 }
 
 /// Reads the `result` of the reply that `decoder` decoded last, from the decoder's own parse; see
