@@ -166,9 +166,10 @@ bool decode_into(od::value& v, T& out, decode_failure& f) {
 }
 
 // Absent and null mean the same for an optional member. A value already there is kept and
-// overwritten, so a reused struct keeps its strings' and vectors' storage.
-template <class T>
-bool decode_into(od::value& v, std::optional<T>& out, decode_failure& f) {
+// overwritten, so a reused struct keeps its strings' and vectors' storage. For std::optional and
+// optional_box alike.
+template <class Optional>
+bool decode_optional(od::value& v, Optional& out, decode_failure& f) {
   bool is_null = false;
   if (auto e = v.is_null().get(is_null)) return fail(f, "a value", e);
   if (is_null) {
@@ -179,14 +180,13 @@ bool decode_into(od::value& v, std::optional<T>& out, decode_failure& f) {
 }
 
 template <class T>
+bool decode_into(od::value& v, std::optional<T>& out, decode_failure& f) {
+  return decode_optional(v, out, f);
+}
+
+template <class T>
 bool decode_into(od::value& v, optional_box<T>& out, decode_failure& f) {
-  bool is_null = false;
-  if (auto e = v.is_null().get(is_null)) return fail(f, "a value", e);
-  if (is_null) {
-    out.reset();
-    return true;
-  }
-  return decode_into(v, out.has_value() ? *out : out.emplace(), f);
+  return decode_optional(v, out, f);
 }
 
 template <class T>

@@ -719,19 +719,6 @@ def domain_containers(d):
     return used
 
 
-def struct_refs(r, out):
-    """Every generated struct a member of type `r` holds, as (domain ns, cpp name)."""
-    while True:
-        if r.kind == "array":
-            r = r.element
-        elif r.kind == "named" and r.target.kind == "alias":
-            r = r.target.alias
-        else:
-            break
-    if r.kind == "named" and r.target.kind == "struct":
-        out.add((r.target.domain.ns, r.target.cpp))
-
-
 def emit_decoder(w, s):
     """The struct's decoder: member names compared as constants (grouped by length), each member
     decoded by the matching detail::decode_into overload, required ones checked at the end."""
@@ -801,7 +788,9 @@ def emit_descriptors(ctx, d):
     refs = set()
     for s in structs:
         for f in s.fields:
-            struct_refs(f.ref, refs)
+            target, _ = struct_target(f.ref)
+            if target:
+                refs.add((target.domain.ns, target.cpp))
     foreign = sorted(r for r in refs if r[0] != d.ns)
     for ns in sorted({ns for ns, _ in foreign}):
         w(f"namespace janus::cdp::{ns} {{")
