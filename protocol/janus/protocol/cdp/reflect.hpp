@@ -75,7 +75,6 @@ struct type_desc {
   type_fn element = nullptr;
   std::size_t stride = 0;
   std::size_t (*view)(const void* c, const void*& first) noexcept = nullptr;
-  void* (*reset)(void* c, std::size_t count) = nullptr;
 };
 
 extern const type_desc boolean_type;
@@ -87,23 +86,16 @@ extern const type_desc json_type;
 template <class T>
 const type_desc& type_of() noexcept;
 
-/// Type-erased access to std::optional<T>, optional_box<T> and std::vector<T>: two functions per
-/// container type, so that few members of std::vector<T> get compiled for each T (filling a vector
-/// through emplace_back would compile its reallocation path for every element type).
+/// Type-erased reading of std::optional<T>, optional_box<T> and std::vector<T>, for the encoder.
 ///
-/// The members are defined out of line, so not inline: each generated bundle instantiates them
-/// only for the containers of its own domains' types and declares the others `extern template`.
+/// The member is defined out of line, so not inline: each generated bundle instantiates it only
+/// for the containers of its own domains' types and declares the others `extern template`.
 template <class C>
 struct container_traits {
   using element = typename C::value_type;
   static constexpr bool is_array = std::is_same_v<C, std::vector<element>>;
   /// The element count (an optional has 0 or 1) and, when not 0, the address of the first.
   static std::size_t view(const void* c, const void*& first) noexcept;
-  /// Makes the container hold `count` elements (0 or 1 for an optional) and returns the address of
-  /// the first. Elements already there are kept as they are, new ones are default: the decoder
-  /// overwrites every member of each, and keeping them is what lets decoding into a reused struct
-  /// keep their strings' and vectors' storage instead of allocating it again for every message.
-  static void* reset(void* c, std::size_t count);
 };
 
 template <class C>
@@ -120,27 +112,11 @@ std::size_t container_traits<C>::view(const void* c, const void*& first) noexcep
 }
 
 template <class C>
-void* container_traits<C>::reset(void* c, std::size_t count) {
-  C& container = *static_cast<C*>(c);
-  if constexpr (is_array) {
-    container.resize(count);
-    return container.data();
-  } else {
-    if (count == 0) {
-      container.reset();
-      return nullptr;
-    }
-    return container.has_value() ? &*container : &container.emplace();
-  }
-}
-
-template <class C>
 inline constexpr type_desc container_type{
     .what = container_traits<C>::is_array ? kind::array : kind::optional,
     .element = &type_of<typename container_traits<C>::element>,
     .stride = sizeof(typename container_traits<C>::element),
     .view = &container_traits<C>::view,
-    .reset = &container_traits<C>::reset,
 };
 
 template <class T>
