@@ -41,35 +41,12 @@ struct decode_failure {
 [[gnu::cold]] bool fail_missing(decode_failure& f, std::string_view member);
 [[gnu::cold]] bool fail_at(decode_failure& f, std::string_view member);
 [[gnu::cold]] bool fail_at_index(decode_failure& f, std::size_t index);
-/// Integers that are not plain int64 text: 3.0, values out of range, non-numbers (for the error).
-bool decode_integer_slow(od::value& v, std::int64_t& out, decode_failure& f);
-/// Numbers simdjson's get_double refused, to word the error.
-bool decode_number_slow(od::value& v, double& out, decode_failure& f);
 
 /// Whether the `N - 1` bytes at `key` spell `name` (a string literal); the caller has checked the
 /// length. A compile-time size lets the compiler turn this into one or two integer compares.
 template <std::size_t N>
 inline bool key_is(const char* key, const char (&name)[N]) noexcept {
   return std::memcmp(key, name, N - 1) == 0;
-}
-
-/// Whether two short strings (enumeration values) are equal: inline, because a call to memcmp for
-/// 3 to 20 bytes costs more than the comparison.
-inline bool equal_short(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  const char* x = a.data();
-  const char* y = b.data();
-  std::size_t n = a.size();
-  for (; n >= 8; x += 8, y += 8, n -= 8) {
-    std::uint64_t p, q;
-    std::memcpy(&p, x, 8);
-    std::memcpy(&q, y, 8);
-    if (p != q) return false;
-  }
-  for (; n > 0; ++x, ++y, --n) {
-    if (*x != *y) return false;
-  }
-  return true;
 }
 
 /// The next member of an object being iterated: its name (viewed in place when unescaped) and
@@ -97,65 +74,28 @@ inline bool skip_object(od::value& v, decode_failure& f) {
   return true;
 }
 
-inline bool decode_into(od::value& v, bool& out, decode_failure& f) {
-  if (auto e = v.get_bool().get(out)) return fail(f, "a boolean", e);
-  return true;
-}
-
-inline bool decode_into(od::value& v, std::int64_t& out, decode_failure& f) {
-  // The common case in one step; a failed get_int64 consumes nothing.
-  if (!v.get_int64().get(out)) return true;
-  return decode_integer_slow(v, out, f);
-}
-
-inline bool decode_into(od::value& v, double& out, decode_failure& f) {
-  if (!v.get_double().get(out)) return true;
-  return decode_number_slow(v, out, f);
-}
-
-inline bool decode_into(od::value& v, std::string& out, decode_failure& f) {
-  std::string_view s;
-  bool in_place = false;
-  if (auto e = protocol::detail::string_in_place(v, s, in_place)) return fail(f, "a string", e);
-  out.assign(s);
-  return true;
-}
-
-inline bool decode_into(od::value& v, protocol::raw_json& out, decode_failure& f) {
-  // Strings without escapes (a RemoteObject's `value` is often one) in one scan: value_text would
-  // unescape them into the parser's buffer to validate them, which stage 1 has done already (see
-  // string_in_place).
-  const std::string_view token = v.raw_json_token();
-  if (token.size() >= 2 && token[0] == '"') {
-    const char* end = protocol::detail::first_quote_or_backslash(token.data() + 1);
-    if (*end == '"') {
-      od::raw_json_string unused;
-      if (auto e = v.get_raw_json_string().get(unused)) return fail(f, "a JSON value", e);
-      out.json.assign(token.data(), static_cast<std::size_t>(end + 1 - token.data()));
-      return true;
-    }
-  }
-  std::string_view text;
-  if (auto e = protocol::detail::value_text(v, text)) return fail(f, "a JSON value", e);
-  out.json.assign(text);
-  return true;
-}
+// The members' own values, out of line (typed_codec.cpp): each is some hundred instructions of
+// simdjson once inlined, and inlining them into every member of some 2000 generated structs made the
+// bundles slow to compile (half an hour under the sanitizers) for little speed.
+bool decode_into(od::value& v, bool& out, decode_failure& f);
+bool decode_into(od::value& v, std::int64_t& out, decode_failure& f);
+bool decode_into(od::value& v, double& out, decode_failure& f);
+bool decode_into(od::value& v, std::string& out, decode_failure& f);
+bool decode_into(od::value& v, protocol::raw_json& out, decode_failure& f);
+/// An enumeration string: `index` is its enumerator in `type` (0, with the string in `raw`, when
+/// the schema does not list it). `raw` is valid until the next string is read.
+bool decode_enum(od::value& v, const type_desc& type, std::size_t& index, std::string_view& raw, decode_failure& f);
+/// Whether the value is null (consumed if so).
+bool decode_null(od::value& v, bool& is_null, decode_failure& f);
 
 template <class E>
 bool decode_into(od::value& v, open_enum<E>& out, decode_failure& f) {
-  std::string_view s;
-  bool in_place = false;
-  if (auto e = protocol::detail::string_in_place(v, s, in_place)) return fail(f, "a string", e);
-  const type_desc& type = cdp_describe(E{});
-  for (std::size_t i = 0; i < type.value_count; ++i) {
-    if (equal_short(type.values[i], s)) {
-      out.value = static_cast<E>(i + 1);
-      out.raw.clear();
-      return true;
-    }
-  }
-  out.value = E{};
-  out.raw.assign(s);
+  std::size_t index = 0;
+  std::string_view raw;
+  if (!decode_enum(v, cdp_describe(E{}), index, raw, f)) return false;
+  out.value = static_cast<E>(index);
+  if (index == 0) out.raw.assign(raw);
+  else out.raw.clear();
   return true;
 }
 
@@ -171,7 +111,7 @@ bool decode_into(od::value& v, T& out, decode_failure& f) {
 template <class Optional>
 bool decode_optional(od::value& v, Optional& out, decode_failure& f) {
   bool is_null = false;
-  if (auto e = v.is_null().get(is_null)) return fail(f, "a value", e);
+  if (!decode_null(v, is_null, f)) return false;
   if (is_null) {
     out.reset();
     return true;

@@ -126,9 +126,35 @@ bool is_number(od::value& v) noexcept {
   return !v.type().get(type) && type == od::json_type::number;
 }
 
+/// Whether two short strings (enumeration values) are equal: inline, because a call to memcmp for
+/// 3 to 20 bytes costs more than the comparison.
+bool equal_short(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  std::size_t n = a.size();
+  for (; n >= 8; x += 8, y += 8, n -= 8) {
+    std::uint64_t p, q;
+    std::memcpy(&p, x, 8);
+    std::memcpy(&q, y, 8);
+    if (p != q) return false;
+  }
+  for (; n > 0; ++x, ++y, --n) {
+    if (*x != *y) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
-bool decode_integer_slow(od::value& v, std::int64_t& out, decode_failure& f) {
+bool decode_into(od::value& v, bool& out, decode_failure& f) {
+  if (auto e = v.get_bool().get(out)) return fail(f, "a boolean", e);
+  return true;
+}
+
+bool decode_into(od::value& v, std::int64_t& out, decode_failure& f) {
+  // The common case in one step; a failed get_int64 consumes nothing.
+  if (!v.get_int64().get(out)) return true;
   if (!is_number(v)) return fail(f, "an integer", simdjson::INCORRECT_TYPE);
   od::number n;
   if (auto e = v.get_number().get(n)) return fail(f, "an integer", e);
@@ -149,9 +175,56 @@ bool decode_integer_slow(od::value& v, std::int64_t& out, decode_failure& f) {
   return false;
 }
 
-bool decode_number_slow(od::value& v, double& out, decode_failure& f) {
+bool decode_into(od::value& v, double& out, decode_failure& f) {
+  if (!v.get_double().get(out)) return true;
   if (!is_number(v)) return fail(f, "a number", simdjson::INCORRECT_TYPE);
   if (auto e = v.get_double().get(out)) return fail(f, "a number", e);
+  return true;
+}
+
+bool decode_into(od::value& v, std::string& out, decode_failure& f) {
+  std::string_view s;
+  bool in_place = false;
+  if (auto e = protocol::detail::string_in_place(v, s, in_place)) return fail(f, "a string", e);
+  out.assign(s);
+  return true;
+}
+
+bool decode_into(od::value& v, protocol::raw_json& out, decode_failure& f) {
+  // Strings without escapes (a RemoteObject's `value` is often one) in one scan: value_text would
+  // unescape them into the parser's buffer to validate them, which stage 1 has done already (see
+  // string_in_place).
+  const std::string_view token = v.raw_json_token();
+  if (token.size() >= 2 && token[0] == '"') {
+    const char* end = protocol::detail::first_quote_or_backslash(token.data() + 1);
+    if (*end == '"') {
+      od::raw_json_string unused;
+      if (auto e = v.get_raw_json_string().get(unused)) return fail(f, "a JSON value", e);
+      out.json.assign(token.data(), static_cast<std::size_t>(end + 1 - token.data()));
+      return true;
+    }
+  }
+  std::string_view text;
+  if (auto e = protocol::detail::value_text(v, text)) return fail(f, "a JSON value", e);
+  out.json.assign(text);
+  return true;
+}
+
+bool decode_enum(od::value& v, const type_desc& type, std::size_t& index, std::string_view& raw, decode_failure& f) {
+  bool in_place = false;
+  if (auto e = protocol::detail::string_in_place(v, raw, in_place)) return fail(f, "a string", e);
+  for (std::size_t i = 0; i < type.value_count; ++i) {
+    if (equal_short(type.values[i], raw)) {
+      index = i + 1;
+      return true;
+    }
+  }
+  index = 0;
+  return true;
+}
+
+bool decode_null(od::value& v, bool& is_null, decode_failure& f) {
+  if (auto e = v.is_null().get(is_null)) return fail(f, "a value", e);
   return true;
 }
 
