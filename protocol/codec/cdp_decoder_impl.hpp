@@ -25,7 +25,8 @@ struct payload_reader {
   void* context;
   /// Whether `read` ran (and succeeded, if decode() succeeded).
   bool done = false;
-  /// Whether `read` ran and failed: decode() then fails with a placeholder error.
+  /// Whether `read` ran and failed: decode() then fails with errc::parse naming the member, and the
+  /// caller, which holds the reader's account of why, reports that instead.
   bool failed = false;
 };
 
