@@ -151,7 +151,8 @@ class cdp_session {
                                                                               event_options options) const {
     rt::result<typed_subscription<E>> sub = co_await on<E>(std::move(options));
     if (!sub) co_return std::move(sub).err();
-    rt::result<typename C::result_type> sent = co_await send(command, call_options{.deadline = wait_deadline, .cancel = {}});
+    call_options call_opts{.deadline = wait_deadline, .cancel = {}};
+    rt::result<typename C::result_type> sent = co_await send(command, std::move(call_opts));
     if (!sent) co_return std::move(sent).err();
     rt::result<E> ev = co_await sub->next(wait_deadline);
     if (!ev) {

@@ -1,16 +1,23 @@
 #!/usr/bin/env python3
-"""Fails when a coroutine takes a defaulted parameter of class type.
+"""Fails when code takes a shape that GCC 12's coroutine lowering miscompiles.
 
-GCC 12 miscompiles such a parameter when the coroutine is called from another coroutine: the
-default argument is copied into the frame bit for bit and destroyed twice (it crashed
-cdp_connection::connect with `munmap_chunk(): invalid pointer`). The rule this check enforces is
-wider than the bug, so that it needs no type information: no function whose return type is a
-coroutine type (one that declares a promise_type) and no function whose body uses co_await,
-co_return or co_yield may have a defaulted parameter, unless the parameter's type is plainly a
-scalar (a built-in arithmetic type, a pointer, or an enum declared in the scanned sources).
-Write an overload instead:  task<T> f(deadline d);  task<T> f() { return f(seconds(10)); }
+GCC 12 destroys some temporaries of a co_await expression twice, or copies them into the frame
+bit for bit (a std::string member then frees a pointer into another object: `munmap_chunk():
+invalid pointer`, `double free`). Two shapes crashed `janus inspect --connect`:
 
-Usage: coroutine_defaults.py [PATH...]   (default: the project's source folders)
+1. A defaulted parameter of class type of a coroutine (the default argument is such a temporary
+   whenever a coroutine calls it). The rule is wider than the bug so that it needs no type
+   information: no function whose return type is a coroutine type (one that declares a
+   promise_type) and no function whose body uses co_await, co_return or co_yield may have a
+   defaulted parameter, unless the parameter's type is plainly a scalar (a built-in arithmetic
+   type, a pointer, or an enum declared in the scanned sources). Write an overload instead:
+       task<T> f(deadline d);  task<T> f() { return f(seconds(10)); }
+2. Inside a co_await expression: a conditional operator whose branches are more than names,
+   literals and arithmetic (`co_await f(x ? "a" + s : s)`), or a braced temporary of a struct of
+   the scanned sources that owns a member with a destructor (`co_await f(options{.name = n})`).
+   Build the value in a statement of its own and pass it in (rule 7 in runtime/janus/rt/actor.hpp).
+
+Usage: coroutine_hazards.py [PATH...]   (default: the project's source folders)
 Exit status: 0 clean, 1 violations found (one line each: file:line: message), 2 usage error.
 """
 import os
@@ -148,6 +155,7 @@ def scan(files, context_files=()):
             names = re.findall(r"\b(?:struct|class)\s+(?:\[\[[^\]]*\]\]\s*)*([A-Za-z_]\w*)", head)
             if names:
                 coroutine_types.add(names[-1])
+    owning = owning_structs(list(texts.values()) + list(context.values()))
     coroutine_re = re.compile(r"\b(?:%s)\b" % "|".join(sorted(coroutine_types))) if coroutine_types else None
 
     findings = []
@@ -190,6 +198,87 @@ def scan(files, context_files=()):
                 findings.append(f"{path}:{line}: coroutine '{name}' has a defaulted parameter of class type "
                                 f"'{' '.join(decl.split())} = {' '.join(default.split())}': write an overload instead "
                                 f"(GCC 12 miscompiles it)")
+        findings += temporaries_in_co_await(path, text, owning)
+    return findings
+
+
+OWNING_MEMBER = re.compile(r"\bstd::(?:string|function|vector|shared_ptr|unique_ptr|map|unordered_map|set|"
+                           r"unordered_set|deque|list|any|variant|optional\s*<\s*std::)|\bjson_value\b")
+
+
+def owning_structs(texts):
+    """Names of structs whose members have destructors (a std::string, a container, another such struct)."""
+    bodies = {}
+    for text in texts:
+        for m in re.finditer(r"\b(?:struct|class)\s+(?:\[\[[^\]]*\]\]\s*)*([A-Za-z_]\w*)\s*(?::[^{;]*)?\{", text):
+            end = matching(text, m.end() - 1, "{", "}")
+            if end < 0:
+                continue
+            body = text[m.end():end - 1]
+            # Members only: nested braces (function bodies, nested types, initializers) left out.
+            flat, depth = [], 0
+            for ch in body:
+                if ch == "{":
+                    depth += 1
+                elif ch == "}":
+                    depth -= 1
+                elif depth == 0:
+                    flat.append(ch)
+            bodies.setdefault(m.group(1), []).append("".join(flat))
+    owning = {name for name, flats in bodies.items() if any(OWNING_MEMBER.search(f) for f in flats)}
+    changed = True
+    while changed:  # a struct that holds an owning struct owns too
+        changed = False
+        for name, flats in bodies.items():
+            if name not in owning and any(re.search(r"\b(?:%s)\s+\w+\s*[;=]" % "|".join(owning), f) for f in flats if owning):
+                owning.add(name)
+                changed = True
+    return owning
+
+
+SIMPLE_BRANCH = re.compile(r"^[\s\w.:+\-*/%()\"]*$")
+
+
+def temporaries_in_co_await(path, text, owning):
+    findings = []
+    for m in re.finditer(r"\bco_await\b", text):
+        j, depth = m.end(), 0
+        while j < len(text):
+            ch = text[j]
+            if ch in "([{":
+                depth += 1
+            elif ch in ")]}":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif ch == ";" and depth == 0:
+                break
+            j += 1
+        expr = text[m.end():j]
+        line = text.count("\n", 0, m.start()) + 1
+        shown = " ".join(expr.split())[:100]
+        for q in re.finditer(r"\?", expr):
+            colon = expr.find(":", q.end())
+            while colon >= 0 and expr[colon:colon + 2] == "::":
+                colon = expr.find(":", colon + 2)
+            if colon < 0:
+                continue
+            first = expr[q.end():colon]
+            second = re.split(r"[,)]", expr[colon + 1:], maxsplit=1)[0]
+            # A call or a braced value in a branch makes a temporary; a string literal plus a
+            # string makes a std::string.
+            if not (SIMPLE_BRANCH.match(first) and SIMPLE_BRANCH.match(second)) or \
+                    ("\"" in first + second and "+" in first + second):
+                findings.append(f"{path}:{line}: a conditional operator inside a co_await expression "
+                                f"('co_await {shown}'): build the value in a statement of its own (GCC 12 "
+                                f"destroys its temporaries twice)")
+                break
+        if owning:
+            for b in re.finditer(r"(?<![\w:])((?:[A-Za-z_]\w*::)*([A-Za-z_]\w*))\s*\{", expr):
+                if b.group(2) in owning:
+                    findings.append(f"{path}:{line}: a braced temporary of '{b.group(1)}', which owns members "
+                                    f"with destructors, inside a co_await expression ('co_await {shown}'): build "
+                                    f"it in a statement of its own (GCC 12 destroys it twice)")
     return findings
 
 
@@ -212,7 +301,7 @@ def main(argv):
     paths = argv or [d for d in SOURCE_DIRS if os.path.isdir(d)]
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
-        print(f"coroutine_defaults.py: no such path: {missing[0]}", file=sys.stderr)
+        print(f"coroutine_hazards.py: no such path: {missing[0]}", file=sys.stderr)
         return 2
     # Coroutine types and enums come from the whole project even when a few paths are checked.
     context = [d for d in SOURCE_DIRS if os.path.isdir(d)]
@@ -220,7 +309,7 @@ def main(argv):
     for f in findings:
         print(f)
     if findings:
-        print(f"coroutine_defaults.py: {len(findings)} defaulted class-type parameter(s) of coroutines", file=sys.stderr)
+        print(f"coroutine_hazards.py: {len(findings)} shape(s) that GCC 12 miscompiles", file=sys.stderr)
         return 1
     return 0
 

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Tests of coroutine_defaults.py: it finds the shapes that crashed Janus, and only those."""
+"""Tests of coroutine_hazards.py: it finds the shapes that crashed Janus, and only those."""
 import os
 import subprocess
 import sys
 import tempfile
 import unittest
 
-CHECK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "coroutine_defaults.py")
+CHECK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "coroutine_hazards.py")
 
 # A coroutine type of its own, so the fixtures do not depend on the project's sources.
 TASK = """
@@ -77,6 +77,25 @@ class cdp_connection {
     def test_qualified_class_type(self):
         self.assert_found("rt::task<void> settle(std::chrono::milliseconds quiet = std::chrono::milliseconds(100));")
 
+    def test_conditional_making_a_string_in_co_await(self):  # janus --connect: open_page
+        self.assert_found("""rt::task<void> open(bool firefox, std::string connect) {
+  auto b = co_await connect_to(firefox ? "rdp://" + connect : connect, 1);
+}""")
+
+    def test_conditional_with_a_call_in_co_await(self):
+        self.assert_found("""rt::task<void> f(bool busy) {
+  co_await wake.next(rt::deadline(busy ? std::min(a, b) : a));
+}""")
+
+    def test_braced_owning_aggregate_in_co_await(self):  # connection_options{} in open_page
+        self.assert_found("""struct connection_options { std::string name = "cdp"; };
+struct call_options { rt::deadline deadline; token cancel; };
+class token { std::shared_ptr<int> s_; };
+rt::task<void> f() {
+  co_await connect(sched, url, connection_options{});
+  co_await s.call("x", "{}", call_options{.deadline = d, .cancel = {}});
+}""", count=2)
+
 
 class allows(unittest.TestCase):
     def assert_clean(self, source):
@@ -106,6 +125,24 @@ const char* doc = "rt::task<void> g(std::string s = {});";""")
         self.assert_clean("""rt::task<void> f(std::string s) {
   if (s == std::string()) co_return;
   co_await g(s.size() >= 1, s != "x");
+}""")
+
+
+    def test_simple_conditional_and_trivial_aggregates_in_co_await(self):
+        self.assert_clean("""struct get_stats {};
+struct node_ref { long id; int generation; };
+rt::task<void> f(bool element, int depth) {
+  co_await walk(dom, node_ref{c, g}, element ? depth + 1 : depth);
+  co_await ref.ask(get_stats{}, d);
+  co_await tab.evaluate(std::string(back ? "history.back()" : "history.forward()"), d);
+}""")
+
+    def test_values_built_before_the_co_await(self):
+        self.assert_clean("""struct connection_options { std::string name = "cdp"; };
+rt::task<void> f(bool firefox, std::string c) {
+  std::string url = firefox ? "rdp://" + c : c;
+  connection_options options{};
+  co_await connect(sched, std::move(url), std::move(options));
 }""")
 
 
