@@ -58,7 +58,7 @@ TEST_CASE("mock: requests are echoed; Mock.delay answers late without holding up
   // Both requests are in flight together: rt::task is lazy, so the slow one is spawned (started)
   // first and the fast one sent only once the mock has received it. The fast one must then come
   // back while the slow one is still pending; a mock or a client that answered in order would
-  // finish the slow one first. The order is checked, not a time: the delay is long enough (1.5 s)
+  // deliver the slow reply first. The order is checked, not a time: the delay is long enough (1.5 s)
   // that a round trip on a slow day or under a sanitizer still fits in it many times over.
   auto run = [](cdp_connection conn, testing::mock_browser& mock) -> rt::task<void> {
     struct slow_state {
@@ -81,7 +81,10 @@ TEST_CASE("mock: requests are echoed; Mock.delay answers late without holding up
     auto fast = co_await call(conn.browser(), "Some.method", R"({"k":"v"})", rt::deadline(30s));
     TS_REQUIRE(fast);
     TS_CHECK(fast->payload() == R"({"k":"v"})");
-    TS_CHECK_FALSE(slow->done.load());  // answered while the slow one is still pending
+    // Answered while the slow one is still pending: its reply has not even reached the connection
+    // (the reader takes replies in order, so one sent before the fast reply would be counted here).
+    TS_CHECK(conn.stats().pending == 1);
+    TS_CHECK_FALSE(slow->done.load());
 
     for (int i = 0; i < 2000 && !slow->done; ++i) co_await rt::sleep_for(conn.actor().sched(), 5ms);
     TS_REQUIRE(slow->done.load());
