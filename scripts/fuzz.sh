@@ -4,7 +4,8 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #   SECONDS_PER_TARGET  default 20 (or $JANUS_FUZZ_SECONDS)
-#   TARGET              cdp_decoder rdp_framer rdp_decoder json_value json_writer (default: all)
+#   TARGET              cdp_decoder rdp_framer rdp_decoder json_value json_writer cdp_typed
+#                       pipe_framer http_request base64 (default: all)
 # Environment: JANUS_FUZZ_BUILD_DIR (default build-fuzz/), JANUS_FUZZ_JOBS (ninja -j, default 1).
 #
 # New inputs found while running go to a scratch corpus, not the committed seeds. A crash leaves its
@@ -17,7 +18,7 @@ seconds=${1:-${JANUS_FUZZ_SECONDS:-20}}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(cdp_decoder rdp_framer rdp_decoder json_value json_writer)
+  targets=(cdp_decoder rdp_framer rdp_decoder json_value json_writer cdp_typed pipe_framer http_request base64)
 fi
 build=${JANUS_FUZZ_BUILD_DIR:-$root/build-fuzz}
 jobs=${JANUS_FUZZ_JOBS:-1}
@@ -38,8 +39,9 @@ scratch="$build/fuzz-scratch"
 mkdir -p "$artifacts"
 failed=()
 for t in "${targets[@]}"; do
-  dict="$root/fuzz/dict/json.dict"
-  [ "$t" = rdp_framer ] && dict="$root/fuzz/dict/rdp_framer.dict"
+  # A target's own dictionary (fuzz/dict/<target>.dict) when it has one, else the JSON one.
+  dict="$root/fuzz/dict/$t.dict"
+  [ -f "$dict" ] || dict="$root/fuzz/dict/json.dict"
   rm -rf "${scratch:?}/$t"
   mkdir -p "$scratch/$t"
   echo "== fuzz_$t: ${seconds}s"

@@ -289,6 +289,18 @@ rt::result<void> decode_payload(protocol::cdp_decoder& decoder, std::string_view
   if (!found) return decode(d.last.payload, type, out);
   decode_failure f;
   if (!type.decode(&v, out, &f)) return rt::error(rt::errc::parse, describe_failure(type, f));
+  // The walk must end where the payload's text does. The decoder found that text by bracket depth,
+  // and simdjson's on-demand reader checks what it reads but not what it skips: in
+  // {"result":{"type":"","":}} the member "" has no value, skipping it throws the walk's depth
+  // off, and the walk reads a struct yet ends elsewhere (found by fuzz_cdp_typed). The text path
+  // fails on the same payload (trailing content).
+  const char* end = nullptr;
+  const char* start = d.last.payload.data();
+  if (d.doc.current_location().get(end) || end < start ||
+      protocol::detail::trim_trailing_space(std::string_view(start, static_cast<std::size_t>(end - start))) !=
+          d.last.payload) {
+    return protocol::detail::parse_error(std::string(type.name) + ": malformed JSON: the object does not end where its text does");
+  }
   return rt::ok;
 }
 

@@ -147,6 +147,9 @@ rt::result<void> classify(const seen_fields& seen, cdp_message& m) {
   if (seen.id) {
     if (seen.method) return parse_error(fmt::format("CDP message with id {} has a \"method\": the browser sent a command", m.id));
     if (seen.result && seen.error) return parse_error(fmt::format("CDP reply {} has both \"result\" and \"error\"", m.id));
+    // Only the member of the message's kind may set the payload view (found by fuzz_cdp_typed:
+    // {"id":6,"result":{},"params":{...}} had the params as its payload).
+    if (seen.params) return parse_error(fmt::format("CDP reply {} has \"params\"", m.id));
     if (seen.result) m.kind = cdp_kind::reply;
     else if (seen.error) m.kind = cdp_kind::error_reply;
     else return parse_error(fmt::format("CDP reply {} has neither \"result\" nor \"error\"", m.id));
@@ -159,6 +162,7 @@ rt::result<void> classify(const seen_fields& seen, cdp_message& m) {
     return rt::ok;
   }
   if (seen.error) {
+    if (seen.result || seen.params) return parse_error("CDP error without an id has a \"result\" or \"params\"");
     m.kind = cdp_kind::protocol_error;
     return rt::ok;
   }

@@ -1,5 +1,7 @@
 #include <janus/protocol/http_server.hpp>
 
+#include "http_request_parser.hpp"
+
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
@@ -20,17 +22,11 @@ namespace janus::protocol {
 
 namespace {
 
-constexpr std::size_t max_head_bytes = 64 * 1024;
-constexpr std::size_t max_body_bytes = 16 * 1024 * 1024;
+using detail::max_request_body_bytes;
+using detail::max_request_head_bytes;
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
 }
 
@@ -50,30 +46,6 @@ const char* reason_phrase(int status) {
     case 503: return "Service Unavailable";
     default: return "Status";
   }
-}
-
-/// Parses a request head (up to and excluding the blank line). False when it is not HTTP.
-bool parse_head(std::string_view head, http_request& out) {
-  const auto line_end = head.find("\r\n");
-  std::string_view line = head.substr(0, line_end);
-  const auto sp1 = line.find(' ');
-  const auto sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
-  if (sp1 == std::string_view::npos || sp2 == std::string_view::npos) return false;
-  if (line.substr(sp2 + 1).rfind("HTTP/1.", 0) != 0) return false;
-  out.method = std::string(line.substr(0, sp1));
-  out.resource = std::string(line.substr(sp1 + 1, sp2 - sp1 - 1));
-  out.headers.clear();
-  std::size_t pos = line_end == std::string_view::npos ? head.size() : line_end + 2;
-  while (pos < head.size()) {
-    auto end = head.find("\r\n", pos);
-    if (end == std::string_view::npos) end = head.size();
-    std::string_view h = head.substr(pos, end - pos);
-    pos = end + 2;
-    const auto colon = h.find(':');
-    if (colon == std::string_view::npos) continue;
-    out.headers.emplace_back(lower(std::string(trim(h.substr(0, colon)))), std::string(trim(h.substr(colon + 1))));
-  }
-  return true;
 }
 
 std::string path_of(const std::string& resource) { return resource.substr(0, resource.find_first_of("?#")); }
@@ -106,7 +78,7 @@ struct http_server::state {
       s.set_option(asio::ip::tcp::no_delay(true), ignored);
       auto sock = std::make_shared<asio::ip::tcp::socket>(std::move(s));
       self->sockets.insert(sock);
-      self->read_request(sock, std::make_shared<asio::streambuf>(max_head_bytes + max_body_bytes));
+      self->read_request(sock, std::make_shared<asio::streambuf>(max_request_head_bytes + max_request_body_bytes));
       self->accept();
     });
   }
@@ -121,25 +93,13 @@ struct http_server::state {
   void read_request(std::shared_ptr<asio::ip::tcp::socket> sock, std::shared_ptr<asio::streambuf> buf) {
     asio::async_read_until(*sock, *buf, "\r\n\r\n",
                            [self = this, sock, buf](const asio::error_code& ec, std::size_t head_len) {
-                             if (ec || head_len > max_head_bytes) return self->drop(sock);
+                             if (ec || head_len > max_request_head_bytes) return self->drop(sock);
                              auto req = std::make_shared<http_request>();
-                             {
-                               std::string_view data(static_cast<const char*>(buf->data().data()), head_len - 4);
-                               if (!parse_head(data, *req)) return self->drop(sock);
-                             }
+                             const auto body_len = detail::parse_request_head(
+                                 std::string_view(static_cast<const char*>(buf->data().data()), head_len - 4), *req);
+                             if (!body_len) return self->drop(sock);
                              buf->consume(head_len);
-                             std::size_t body_len = 0;
-                             if (std::string_view cl = req->header("content-length"); !cl.empty()) {
-                               try {
-                                 body_len = std::stoul(std::string(cl));
-                               } catch (...) {
-                                 return self->drop(sock);
-                               }
-                             } else if (!req->header("transfer-encoding").empty()) {
-                               return self->drop(sock);  // chunked uploads: not needed by any page we serve
-                             }
-                             if (body_len > max_body_bytes) return self->drop(sock);
-                             self->read_body(sock, buf, req, body_len);
+                             self->read_body(sock, buf, req, *body_len);
                            });
   }
 

@@ -6,9 +6,6 @@
 #include <asio/dispatch.hpp>
 #include <asio/post.hpp>
 
-#include <algorithm>
-#include <cctype>
-
 namespace janus::protocol {
 namespace {
 
@@ -16,19 +13,7 @@ http_request to_public(detail::ws_http_request&& r) {
   return {std::move(r.method), std::move(r.resource), std::move(r.body), std::move(r.headers)};
 }
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  return std::ranges::equal(a, b, [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
 }  // namespace
-
-std::string_view http_request::header(std::string_view name) const noexcept {
-  for (const auto& [key, value] : headers)
-    if (iequals(key, name)) return value;
-  return {};
-}
 
 // The websocketpp reply is released on the io_context's thread (releasing it may destroy the
 // connection), whichever thread lets go of the responder.

@@ -8,9 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "../../fuzz/targets/base64_target.hpp"
 #include "../../fuzz/targets/cdp_decoder_target.hpp"
+#include "../../fuzz/targets/cdp_typed_target.hpp"
+#include "../../fuzz/targets/http_request_target.hpp"
 #include "../../fuzz/targets/json_value_target.hpp"
 #include "../../fuzz/targets/json_writer_target.hpp"
+#include "../../fuzz/targets/pipe_framer_target.hpp"
 #include "../../fuzz/targets/rdp_decoder_target.hpp"
 #include "../../fuzz/targets/rdp_framer_target.hpp"
 
@@ -42,3 +46,7 @@ TEST_CASE("fuzz corpus replay: rdp_framer", "[fuzz]") { CHECK(replay("rdp_framer
 TEST_CASE("fuzz corpus replay: rdp_decoder", "[fuzz]") { CHECK(replay("rdp_decoder", janus::fuzz::rdp_decoder_one_input) > 10); }
 TEST_CASE("fuzz corpus replay: json_value", "[fuzz]") { CHECK(replay("json_value", janus::fuzz::json_value_one_input) > 10); }
 TEST_CASE("fuzz corpus replay: json_writer", "[fuzz]") { CHECK(replay("json_writer", janus::fuzz::json_writer_one_input) > 3); }
+TEST_CASE("fuzz corpus replay: cdp_typed", "[fuzz]") { CHECK(replay("cdp_typed", janus::fuzz::cdp_typed_one_input) > 10); }
+TEST_CASE("fuzz corpus replay: pipe_framer", "[fuzz]") { CHECK(replay("pipe_framer", janus::fuzz::pipe_framer_one_input) > 3); }
+TEST_CASE("fuzz corpus replay: http_request", "[fuzz]") { CHECK(replay("http_request", janus::fuzz::http_request_one_input) > 3); }
+TEST_CASE("fuzz corpus replay: base64", "[fuzz]") { CHECK(replay("base64", janus::fuzz::base64_one_input) > 3); }
