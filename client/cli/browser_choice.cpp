@@ -90,8 +90,11 @@ rt::task<rt::result<opened_page>> open_page(rt::scheduler& sched, browser_choice
     if (!b) co_return std::move(b).err();
     out.browser = std::move(*b);
   } else {
-    auto b = co_await client::browser::connect(sched, firefox ? "rdp://" + choice.connect : choice.connect,
-                                               client::connection_options{});
+    // Arguments built before the co_await: GCC 12 destroys some temporaries of a co_await
+    // expression twice (a conditional's, an aggregate's), see scripts/checks/coroutine_hazards.py.
+    std::string url = firefox ? "rdp://" + choice.connect : choice.connect;
+    client::connection_options options;
+    auto b = co_await client::browser::connect(sched, std::move(url), std::move(options));
     if (!b) co_return std::move(b).err();
     out.browser = std::move(*b);
   }

@@ -672,8 +672,9 @@ rt::task<rt::result<browser>> browser::connect(rt::scheduler& sched, std::string
     // A Firefox debugger server on a Unix domain socket (what launch_firefox starts).
     rdp_connection_options ro;
     ro.connect_timeout = options.connect_timeout;
+    std::string path = url.substr(11);  // a local, not a temporary in the co_await (rule 7, actor.hpp)
     rt::result<std::shared_ptr<detail::firefox_browser>> fb =
-        co_await detail::connect_firefox_browser_unix(sched, url.substr(11), std::move(ro));
+        co_await detail::connect_firefox_browser_unix(sched, std::move(path), std::move(ro));
     if (!fb) co_return in_context(std::move(fb).err(), "connect to " + url);
     co_return browser(std::move(*fb));
   }
