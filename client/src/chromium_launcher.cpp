@@ -13,6 +13,8 @@
 #include <cstring>
 #include <filesystem>
 
+extern char** environ;
+
 namespace janus::client {
 
 namespace {
@@ -138,7 +140,13 @@ rt::task<rt::result<std::unique_ptr<browser_process>>> launch_chromium(rt::sched
   detail::spawn_fds fds;
   fds.stderr_write = err_w;
   if (options.use_pipe) fds.extra = {to_r, from_w};  // the browser reads fd 3 and writes fd 4
-  rt::result<pid_t> spawned = detail::spawn_in_group(argv, fds);
+  // Chromium's own temporary directories (org.chromium.Chromium.*) go inside the profile, so
+  // that removing the profile removes them too instead of leaving one in /tmp per launch.
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e)
+    if (std::string_view(*e).rfind("TMPDIR=", 0) != 0) env.emplace_back(*e);
+  env.push_back("TMPDIR=" + profile);
+  rt::result<pid_t> spawned = detail::spawn_in_group(argv, fds, env);
   if (!spawned) {
     rt::error e = std::move(spawned).err();
     for (int* fd : {&err_r, &err_w, &to_r, &to_w, &from_r, &from_w}) detail::close_fd(*fd);

@@ -81,7 +81,8 @@ std::vector<std::string> janus_dirs(const fs::path& dir) {
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
-    if (name.starts_with("janus-")) out.push_back(name);
+    // Chromium's own temporary directories count too: they belong inside the profile.
+    if (name.starts_with("janus-") || name.starts_with("org.chromium.")) out.push_back(name);
   }
   return out;
 }
