@@ -5,7 +5,7 @@ namespace janus::cli {
 const char* const browser_options_help =
     "  --browser B      chromium (default) or firefox: the browser to launch\n"
     "  --connect URL    use a running browser: chromium: ws://… (its DevTools WebSocket) or\n"
-    "                   http://host:port; firefox: host:port of its debugger server\n"
+    "                   http://host:port; firefox: host:port or unix:/path of its debugger server\n"
     "  --wait W         commit, domcontentloaded, load (default) or network-idle (no request in\n"
     "                   flight for 500 ms after load)\n"
     "  --timeout MS     deadline of the launch and of the navigation, each (default 30000)\n";
@@ -51,8 +51,9 @@ std::optional<browser_choice> read_browser_choice(const parsed_args& args, std::
     error = "--connect takes ws://… or http://host:port with chromium, not '" + c.connect + "'";
     return std::nullopt;
   }
-  if (c.browser == "firefox" && !c.connect.empty() && !split_host_port(c.connect)) {
-    error = "--connect takes host:port (a debugger server) with firefox, not '" + c.connect + "'";
+  if (c.browser == "firefox" && !c.connect.empty() && !split_host_port(c.connect) &&
+      !(c.connect.rfind("unix:", 0) == 0 && c.connect.size() > 5)) {
+    error = "--connect takes host:port or unix:/path (a debugger server) with firefox, not '" + c.connect + "'";
     return std::nullopt;
   }
   const std::string wait = args.value_or("--wait", "load");

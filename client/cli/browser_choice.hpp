@@ -1,6 +1,6 @@
 // How the page commands (inspect, eval, dom, screenshot) get a browser and a page: launch a
 // headless Chromium or Firefox, or connect to a running one (--connect ws://… or http://host:port;
-// Firefox: host:port of its debugger server), then open a page and navigate it with the requested
+// Firefox: host:port or unix:/path of its debugger server), then open a page and navigate it with the requested
 // wait. Both browsers give the same client::browser and client::page.
 #pragma once
 

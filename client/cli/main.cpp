@@ -1,6 +1,7 @@
 // janus: drive a headless browser from the command line, or measure the protocol's throughput.
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "signals.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -30,6 +31,8 @@ constexpr std::string_view usage_text =
 
 int main(int argc, char** argv) {
   using namespace janus::cli;
+  // Before any thread exists, so that every thread inherits the blocked signals.
+  install_signal_handling();
   if (argc < 2) {
     std::fputs(usage_text.data(), stderr);
     return exit_usage;

@@ -668,6 +668,16 @@ rt::task<rt::result<browser>> browser::attach(rt::scheduler& sched, cdp_connecti
 }
 
 rt::task<rt::result<browser>> browser::connect(rt::scheduler& sched, std::string url, connection_options options) {
+  if (url.rfind("rdp://unix:", 0) == 0) {
+    // A Firefox debugger server on a Unix domain socket (what launch_firefox starts).
+    rdp_connection_options ro;
+    ro.connect_timeout = options.connect_timeout;
+    std::string path = url.substr(11);  // a local, not a temporary in the co_await (rule 7, actor.hpp)
+    rt::result<std::shared_ptr<detail::firefox_browser>> fb =
+        co_await detail::connect_firefox_browser_unix(sched, std::move(path), std::move(ro));
+    if (!fb) co_return in_context(std::move(fb).err(), "connect to " + url);
+    co_return browser(std::move(*fb));
+  }
   if (url.rfind("rdp://", 0) == 0) {
     const std::string hostport = url.substr(6);
     const std::size_t colon = hostport.rfind(':');

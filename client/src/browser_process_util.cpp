@@ -1,12 +1,10 @@
 #include "browser_process_util.hpp"
 
-#include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,7 +15,6 @@
 #include <filesystem>
 #include <thread>
 
-extern char** environ;
 
 namespace janus::client::detail {
 
@@ -77,28 +74,6 @@ rt::result<std::string> find_browser(const std::string& explicit_path, std::stri
                    std::string("tried: $") + env_var + " (unset), then " + tried + " on PATH (" + path + ")"};
 }
 
-rt::result<std::string> make_temp_dir(std::string_view stem) {
-  std::error_code ec;
-  fs::path base = fs::temp_directory_path(ec);
-  if (ec) base = "/tmp";
-  std::string dir = (base / (std::string(stem) + "-XXXXXX")).string();
-  if (::mkdtemp(dir.data()) == nullptr)
-    return rt::error{rt::errc::launch_failed, "mkdtemp " + dir + " failed: " + std::strerror(errno)};
-  return dir;
-}
-
-rt::result<std::uint16_t> pick_free_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor a(io);
-  std::error_code ec;
-  a.open(asio::ip::tcp::v4(), ec);
-  if (!ec) a.bind(asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), 0), ec);
-  if (ec) return rt::error{rt::errc::launch_failed, "no free loopback port: " + ec.message()};
-  const std::uint16_t port = a.local_endpoint(ec).port();
-  if (ec) return rt::error{rt::errc::launch_failed, "no free loopback port: " + ec.message()};
-  return port;
-}
-
 bool high_pipe(int& r, int& w) {
   int p[2];
   if (::pipe2(p, O_CLOEXEC) != 0) return false;
@@ -120,49 +95,12 @@ void close_fd(int& fd) {
   fd = -1;
 }
 
-rt::result<pid_t> spawn_in_group(const std::vector<std::string>& argv, const spawn_fds& fds,
-                                 const std::vector<std::string>& env) {
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  if (fds.stderr_write >= 0) posix_spawn_file_actions_adddup2(&actions, fds.stderr_write, 2);
-  for (std::size_t i = 0; i < fds.extra.size(); ++i)
-    posix_spawn_file_actions_adddup2(&actions, fds.extra[i], static_cast<int>(3 + i));
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // Its own group, so that closing reaches every helper process the browser forks.
-  posix_spawnattr_setpgroup(&attr, 0);
-  // Default dispositions and no blocked signals, whatever this process's threads have set.
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  sigaddset(&defaults, SIGPIPE);
-  sigaddset(&defaults, SIGTERM);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-  std::vector<std::string> args_copy(argv);
-  std::vector<char*> args;
-  for (auto& a : args_copy) args.push_back(a.data());
-  args.push_back(nullptr);
-  std::vector<std::string> env_copy(env);
-  std::vector<char*> envp;
-  for (auto& e : env_copy) envp.push_back(e.data());
-  envp.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = ::posix_spawn(&pid, argv.at(0).c_str(), &actions, &attr, args.data(), env.empty() ? environ : envp.data());
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return rt::error{rt::errc::launch_failed, "posix_spawn " + argv.at(0) + ": " + std::strerror(rc)};
-  return pid;
-}
-
 // --- process_state -----------------------------------------------------------------------------------
 
 process_state::process_state(rt::scheduler& s, pid_t p, std::string profile, std::string name)
-    : sched(s), strand(asio::make_strand(s.io())), pid(p), profile_dir(std::move(profile)), browser_name(std::move(name)) {}
+    : sched(s), strand(asio::make_strand(s.io())), pid(p), profile_dir(std::move(profile)), browser_name(std::move(name)) {
+  registry_slot = register_launched(pid, profile_dir);
+}
 
 void process_state::start(int err_read) {
   err_pipe = std::make_unique<asio::posix::stream_descriptor>(strand, err_read);
@@ -258,6 +196,8 @@ void process_state::reap_once() {
   std::lock_guard lk(mu);
   if (reaped) return;
   ::kill(-pid, SIGKILL);
+  // Out of the table before the reap frees the pid (the group id) for reuse.
+  unregister_launched(std::exchange(registry_slot, -1));
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }

@@ -20,6 +20,7 @@
 #include <initializer_list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,12 +33,18 @@ namespace janus::client::detail {
 rt::result<std::string> find_browser(const std::string& explicit_path, std::string_view option, const char* env_var,
                                      std::initializer_list<const char*> names);
 
-/// A fresh private directory under the temp dir, named `<stem>-XXXXXX`.
+/// A fresh private (0700) directory under the temp dir, named `<stem>-XXXXXX`, holding an owner
+/// file (this process's pid and start time). Reclaims stale profiles first (profile_dirs.cpp).
 rt::result<std::string> make_temp_dir(std::string_view stem);
 
-/// A free loopback TCP port: bound with port 0 and released. Another process may take it before
-/// the browser binds it; callers retry with a new one.
-rt::result<std::uint16_t> pick_free_port();
+/// Removes the profile directories in the temp dir that Janus made for an owner that is gone.
+void reclaim_stale_profiles();
+
+/// Field 22 of /proc/<pid>/stat (clock ticks since boot); nullopt when unreadable.
+std::optional<unsigned long long> process_start_time(long pid);
+
+/// Writes `content` to a new or truncated 0600 file, opened close-on-exec. False on any error.
+bool write_file(const std::string& path, std::string_view content);
 
 /// The child's standard descriptors and extra ones to dup onto fds 3, 4, … (may be empty).
 ///
@@ -49,10 +56,16 @@ struct spawn_fds {
 };
 
 /// Spawns `argv` (argv[0] is the path) in a new process group with default signal dispositions,
-/// stdin/stdout on /dev/null, and `env` as its environment (empty: this process's). Fails with
-/// errc::launch_failed.
+/// stdin/stdout on /dev/null, no other descriptor than 0-2 and `fds.extra`, SIGKILL on this
+/// process's death, and `env` as its environment (empty: this process's). Fails with
+/// errc::launch_failed. See browser_spawn.cpp.
 rt::result<pid_t> spawn_in_group(const std::vector<std::string>& argv, const spawn_fds& fds,
                                  const std::vector<std::string>& env = {});
+
+/// The table behind terminate_launched_browsers() (launched_registry.cpp): a slot index, or -1
+/// when the table is full (the browser then is not reached by it, but still dies with this process).
+int register_launched(pid_t group, const std::string& profile);
+void unregister_launched(int index);
 
 /// A close-on-exec pipe with both ends at fd 10 or above, so that the child's dup2 onto 2, 3 and 4
 /// cannot overwrite an end it still has to duplicate.
@@ -79,6 +92,7 @@ struct process_state : std::enable_shared_from_this<process_state> {
   /// A stderr line containing this marks what follows it on the line (Chromium's "DevTools
   /// listening on "); empty: nothing is looked for. Set before start().
   std::string stderr_marker;
+  int registry_slot = -1;  // in the launched-browsers table until reaped
   int pidfd = -1;  // owned by exit_watch when set; read by the exit probe
   std::unique_ptr<asio::posix::stream_descriptor> exit_watch;
   std::unique_ptr<asio::steady_timer> exit_poll;  // when pidfd_open is unavailable

@@ -5,10 +5,15 @@
 #include <janus/cdp/browser.hpp>
 #include <janus/rt/sleep.hpp>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+
+extern char** environ;
 
 namespace janus::client {
 
@@ -18,6 +23,30 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 constexpr std::string_view listening_prefix = "DevTools listening on ";
+
+// The first line of a small /proc/sys file, or "" when it is missing.
+std::string read_sysctl(const char* path) {
+  std::string line;
+  if (FILE* f = std::fopen(path, "re")) {
+    char buf[64];
+    if (std::fgets(buf, sizeof buf, f)) line = buf;
+    std::fclose(f);
+  }
+  while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.pop_back();
+  return line;
+}
+
+// Why Chromium's sandbox cannot work here, or "" when it can. It needs unprivileged user
+// namespaces (Debian's Chromium has no setuid helper), and Chromium refuses to start sandboxed as
+// root. Everywhere else the sandbox stays on: a compromised renderer must not reach the host.
+std::string sandbox_unavailable() {
+  if (::geteuid() == 0) return "running as root";
+  if (read_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == "0")
+    return "unprivileged user namespaces are disabled (kernel.unprivileged_userns_clone = 0)";
+  if (read_sysctl("/proc/sys/user/max_user_namespaces") == "0")
+    return "user namespaces are disabled (user.max_user_namespaces = 0)";
+  return {};
+}
 
 }  // namespace
 
@@ -78,9 +107,11 @@ rt::task<rt::result<std::unique_ptr<browser_process>>> launch_chromium(rt::sched
   if (!made) co_return std::move(made).err();
   const std::string profile = std::move(*made);
 
+  const std::string no_sandbox_why = sandbox_unavailable();
+  const std::string sandbox_note =
+      no_sandbox_why.empty() ? " (sandbox: on)" : " (sandbox: off, " + no_sandbox_why + ")";
   std::vector<std::string> argv{*exe,
                                 "--headless",
-                                "--no-sandbox",
                                 "--disable-gpu",
                                 "--disable-quic",
                                 "--no-first-run",
@@ -89,6 +120,9 @@ rt::task<rt::result<std::unique_ptr<browser_process>>> launch_chromium(rt::sched
                                 "--disable-sync",
                                 "--user-data-dir=" + profile,
                                 options.use_pipe ? "--remote-debugging-pipe" : "--remote-debugging-port=0"};
+  if (!no_sandbox_why.empty()) argv.emplace_back("--no-sandbox");
+  // Port mode: loopback only (it is Chromium's default, said explicitly so that it stays so).
+  if (!options.use_pipe) argv.emplace_back("--remote-debugging-address=127.0.0.1");
   for (auto& a : options.extra_args) argv.push_back(a);
   argv.emplace_back("about:blank");
 
@@ -106,7 +140,13 @@ rt::task<rt::result<std::unique_ptr<browser_process>>> launch_chromium(rt::sched
   detail::spawn_fds fds;
   fds.stderr_write = err_w;
   if (options.use_pipe) fds.extra = {to_r, from_w};  // the browser reads fd 3 and writes fd 4
-  rt::result<pid_t> spawned = detail::spawn_in_group(argv, fds);
+  // Chromium's own temporary directories (org.chromium.Chromium.*) go inside the profile, so
+  // that removing the profile removes them too instead of leaving one in /tmp per launch.
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e)
+    if (std::string_view(*e).rfind("TMPDIR=", 0) != 0) env.emplace_back(*e);
+  env.push_back("TMPDIR=" + profile);
+  rt::result<pid_t> spawned = detail::spawn_in_group(argv, fds, env);
   if (!spawned) {
     rt::error e = std::move(spawned).err();
     for (int* fd : {&err_r, &err_w, &to_r, &to_w, &from_r, &from_w}) detail::close_fd(*fd);
@@ -127,7 +167,7 @@ rt::task<rt::result<std::unique_ptr<browser_process>>> launch_chromium(rt::sched
     state->closed.store(true, std::memory_order_release);
     const bool exited = state->has_exited();
     state->terminate();
-    return rt::error{code, (exited ? "the browser exited during launch: " : "") + what + state->stderr_tail()};
+    return rt::error{code, (exited ? "the browser exited during launch: " : "") + what + sandbox_note + state->stderr_tail()};
   };
   const auto deadline = rt::clock::now() + options.launch_timeout;
   auto remaining = [&] {

@@ -61,6 +61,14 @@ rt::task<rt::result<std::shared_ptr<firefox_browser>>> connect_firefox_browser(r
   co_return std::make_shared<firefox_browser>(sched, nullptr, std::move(*c));
 }
 
+rt::task<rt::result<std::shared_ptr<firefox_browser>>> connect_firefox_browser_unix(rt::scheduler& sched,
+                                                                                     std::string unix_path,
+                                                                                     rdp_connection_options options) {
+  rt::result<rdp_connection> c = co_await rdp_connection::connect_unix(sched, std::move(unix_path), std::move(options));
+  if (!c) co_return std::move(c).err();
+  co_return std::make_shared<firefox_browser>(sched, nullptr, std::move(*c));
+}
+
 namespace {
 
 rt::result<void> check_open(const firefox_browser& fb) {

@@ -51,6 +51,10 @@ rt::task<rt::result<std::shared_ptr<firefox_browser>>> launch_firefox_browser(rt
 rt::task<rt::result<std::shared_ptr<firefox_browser>>> connect_firefox_browser(rt::scheduler& sched, std::string host,
                                                                                 std::uint16_t port,
                                                                                 rdp_connection_options options);
+/// `host` empty: `port` unused, and `unix_path` is the debugger server's Unix domain socket.
+rt::task<rt::result<std::shared_ptr<firefox_browser>>> connect_firefox_browser_unix(rt::scheduler& sched,
+                                                                                     std::string unix_path,
+                                                                                     rdp_connection_options options);
 
 rt::task<rt::result<browser_version>> firefox_version(std::shared_ptr<firefox_browser> fb, rt::deadline d);
 rt::task<rt::result<std::vector<target_info>>> firefox_targets(std::shared_ptr<firefox_browser> fb, rt::deadline d);

@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 extern char** environ;
 
@@ -91,11 +90,11 @@ constexpr std::pair<const char*, const char*> base_prefs[] = {
 };
 
 rt::result<void> write_user_js(const std::string& profile, const firefox_launch_options& options) {
-  std::ofstream out(profile + "/user.js");
-  for (const auto& [name, value] : base_prefs) out << "user_pref(\"" << name << "\", " << value << ");\n";
-  for (const auto& [name, value] : options.prefs) out << "user_pref(\"" << name << "\", " << value << ");\n";
-  out.close();
-  if (!out) return rt::error{rt::errc::launch_failed, "writing " + profile + "/user.js failed"};
+  std::string text;
+  for (const auto& [name, value] : base_prefs) text += std::string("user_pref(\"") + name + "\", " + value + ");\n";
+  for (const auto& [name, value] : options.prefs) text += "user_pref(\"" + name + "\", " + value + ");\n";
+  if (!detail::write_file(profile + "/user.js", text))
+    return rt::error{rt::errc::launch_failed, "writing " + profile + "/user.js failed"};
   return rt::ok;
 }
 
@@ -117,7 +116,7 @@ std::chrono::milliseconds left(rt::time_point deadline) {
 
 struct attempt_failure {
   rt::error why;
-  bool port_taken = false;  // worth another attempt on a fresh port
+  bool port_taken = false;  // the explicit port is held by another process
 };
 
 }  // namespace
@@ -125,8 +124,12 @@ struct attempt_failure {
 // --- firefox_process ------------------------------------------------------------------------------
 
 firefox_process::firefox_process(std::shared_ptr<detail::process_state> state, rdp_connection connection,
-                                 std::uint16_t port, std::chrono::milliseconds grace)
-    : state_(std::move(state)), connection_(std::move(connection)), port_(port), grace_(grace) {
+                                 std::uint16_t port, std::string socket_path, std::chrono::milliseconds grace)
+    : state_(std::move(state)),
+      connection_(std::move(connection)),
+      port_(port),
+      socket_path_(std::move(socket_path)),
+      grace_(grace) {
   connection_.set_exit_probe(state_->exit_probe());
   {
     auto fail = connection_.failer();
@@ -167,9 +170,12 @@ struct started {
   std::shared_ptr<detail::process_state> state;
   rdp_connection connection;
   std::uint16_t port = 0;
+  std::string socket_path;
 };
 
-// One launch on one port: the process, and a connection once the greeting came.
+// One launch: the process, and a connection once the greeting came. The debugger server listens
+// on a Unix domain socket inside the 0700 profile (Firefox then opens no TCP port, so no other
+// local user can drive it), or on the loopback port the caller asked for.
 rt::task<rt::result<started>> launch_once(rt::scheduler& sched, const std::string& exe,
                                           const firefox_launch_options& options, rt::time_point deadline,
                                           attempt_failure& failure) {
@@ -177,8 +183,7 @@ rt::task<rt::result<started>> launch_once(rt::scheduler& sched, const std::strin
     failure.why = e;
     return e;
   };
-  rt::result<std::uint16_t> port = options.port != 0 ? rt::result<std::uint16_t>(options.port) : detail::pick_free_port();
-  if (!port) co_return fail_early(std::move(port).err());
+  const bool tcp = options.port != 0;
   rt::result<std::string> profile = detail::make_temp_dir("janus-firefox");
   if (!profile) co_return fail_early(std::move(profile).err());
   if (rt::result<void> w = write_user_js(*profile, options); !w) {
@@ -187,8 +192,17 @@ rt::task<rt::result<started>> launch_once(rt::scheduler& sched, const std::strin
     co_return fail_early(std::move(w).err());
   }
 
+  const std::string socket_path = tcp ? std::string() : *profile + "/debugger.sock";
+  // A socket address holds 107 bytes: a long $TMPDIR does not fit.
+  if (socket_path.size() > 107) {
+    std::error_code ignored;
+    std::filesystem::remove_all(*profile, ignored);
+    co_return fail_early(rt::error{rt::errc::launch_failed, "the debugger socket path " + socket_path +
+                                                                " is longer than a Unix socket address allows (107 bytes); "
+                                                                "set TMPDIR to a shorter directory"});
+  }
   std::vector<std::string> argv{exe,       "--headless",     "--profile",   *profile, "--no-remote",
-                                "--new-instance", "--start-debugger-server", std::to_string(*port)};
+                                "--new-instance", "--start-debugger-server", tcp ? std::to_string(options.port) : socket_path};
   for (const auto& a : options.extra_args) argv.push_back(a);
 
   int err_r = -1, err_w = -1;
@@ -221,7 +235,7 @@ rt::task<rt::result<started>> launch_once(rt::scheduler& sched, const std::strin
     return e;
   };
 
-  const std::string where = "127.0.0.1:" + std::to_string(*port);
+  const std::string where = tcp ? "127.0.0.1:" + std::to_string(options.port) : "unix:" + socket_path;
   std::string last;
   for (;;) {
     if (state->has_exited()) {
@@ -236,7 +250,12 @@ rt::task<rt::result<started>> launch_once(rt::scheduler& sched, const std::strin
                      false);
     rdp_connection_options copts = options.connection;
     copts.connect_timeout = std::max(1ms, std::min<std::chrono::milliseconds>(greeting_wait, remaining));
-    rt::result<rdp_connection> conn = co_await rdp_connection::connect(sched, "127.0.0.1", *port, copts);
+    // Two statements, not a conditional expression: GCC 12 mishandles co_await inside ?:.
+    rt::result<rdp_connection> conn = rt::error{rt::errc::transport, "not connected"};
+    if (tcp)
+      conn = co_await rdp_connection::connect(sched, "127.0.0.1", options.port, copts);
+    else
+      conn = co_await rdp_connection::connect_unix(sched, socket_path, copts);
     if (conn) {
       // The server is up before the first window: wait for its tab, so that the caller gets a
       // browser it can use at once.
@@ -250,7 +269,7 @@ rt::task<rt::result<started>> launch_once(rt::scheduler& sched, const std::strin
           last = tabs.err().what();
           break;
         }
-        if (tabs->json().find("\"actor\"") != std::string_view::npos) co_return started{state, std::move(*conn), *port};
+        if (tabs->json().find("\"actor\"") != std::string_view::npos) co_return started{state, std::move(*conn), options.port, socket_path};
         last = "no tab yet";
         co_await rt::sleep_for(sched, retry_pause);
       }
@@ -262,11 +281,14 @@ rt::task<rt::result<started>> launch_once(rt::scheduler& sched, const std::strin
     const rt::errc code = conn.code();
     if ((code == rt::errc::timeout || code == rt::errc::protocol) && !state->has_exited() && left(deadline) > 0ms) {
       // Something accepted the connection but did not greet like our Firefox: the port was taken
-      // between picking it and Firefox binding it, and Firefox runs without a server.
-      co_return fail(rt::errc::launch_failed, "port " + std::to_string(*port) + " was taken by another process (" + last + ")",
-                     true);
+      // by another process, and Firefox runs without a server. (The socket lives in a directory
+      // only this user can enter: no stranger gets there.)
+      co_return fail(rt::errc::launch_failed,
+                     (tcp ? "port " + std::to_string(options.port) + " was taken by another process ("
+                          : "the debugger server at " + where + " did not greet (") + last + ")",
+                     tcp);
     }
-    // Refused: Firefox is still starting up.
+    // Refused, or no socket yet: Firefox is still starting up.
     co_await rt::sleep_for(sched, retry_pause);
   }
 }
@@ -293,19 +315,11 @@ rt::task<rt::result<std::unique_ptr<firefox_process>>> firefox_process::launch(
                                                      "JANUS_FIREFOX", {"firefox-esr", "firefox"});
   if (!exe) co_return std::move(exe).err();
   const rt::time_point deadline = rt::clock::now() + options.launch_timeout;
-  const int attempts = options.port != 0 ? 1 : std::max(1, options.port_attempts);
-  rt::error last;
-  for (int i = 0; i < attempts; ++i) {
-    attempt_failure failure;
-    rt::result<started> s = co_await launch_once(sched, *exe, options, deadline, failure);
-    if (s) {
-      co_return std::unique_ptr<firefox_process>(
-          new firefox_process(std::move(s->state), std::move(s->connection), s->port, options.close_grace));
-    }
-    last = std::move(s).err();
-    if (!failure.port_taken) break;
-  }
-  co_return last;
+  attempt_failure failure;
+  rt::result<started> s = co_await launch_once(sched, *exe, options, deadline, failure);
+  if (!s) co_return std::move(s).err();
+  co_return std::unique_ptr<firefox_process>(new firefox_process(std::move(s->state), std::move(s->connection), s->port,
+                                                                 std::move(s->socket_path), options.close_grace));
 }
 
 }  // namespace janus::client

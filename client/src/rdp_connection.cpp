@@ -686,20 +686,24 @@ struct tcp_connect_args {
   rt::scheduler* sched = nullptr;
   std::string host;
   std::uint16_t port = 0;
+  std::string unix_path;  // set: a Unix domain socket instead of host:port
   std::shared_ptr<protocol::transport_handler> handler;
   protocol::tcp_options options;
 };
 
 void start_tcp_connect(const std::shared_ptr<tcp_connect_args>& a, rt::reply_cell<std::shared_ptr<protocol::transport>>* c) {
-  protocol::connect_tcp(
-      a->sched->io(), a->host, a->port, a->handler,
-      [c](rt::result<std::shared_ptr<protocol::transport>> r) {
-        // Abandoned (the waiting frame is gone): the transport is dropped here, which closes it.
-        if (r) c->complete_value(std::move(*r));
-        else c->complete_error(std::move(r).err());
-        c->release();
-      },
-      a->options, protocol::make_rdp_stream_framer());
+  auto done = [c](rt::result<std::shared_ptr<protocol::transport>> r) {
+    // Abandoned (the waiting frame is gone): the transport is dropped here, which closes it.
+    if (r) c->complete_value(std::move(*r));
+    else c->complete_error(std::move(r).err());
+    c->release();
+  };
+  if (!a->unix_path.empty())
+    protocol::connect_unix(a->sched->io(), a->unix_path, a->handler, std::move(done), a->options,
+                           protocol::make_rdp_stream_framer());
+  else
+    protocol::connect_tcp(a->sched->io(), a->host, a->port, a->handler, std::move(done), a->options,
+                          protocol::make_rdp_stream_framer());
 }
 
 void start_greeting_wait(const std::shared_ptr<rdp_core>& core, reply_cell* c) { core->wait_greeting(c); }
@@ -853,7 +857,16 @@ rdp_connection::rdp_connection(std::shared_ptr<detail::rdp_core> core)
 
 rt::task<rt::result<rdp_connection>> rdp_connection::connect(rt::scheduler& sched, std::string host, std::uint16_t port,
                                                              rdp_connection_options options) {
-  return connect_core(std::make_shared<rdp_core>(sched, std::move(options)), std::move(host), port);
+  return connect_core(std::make_shared<rdp_core>(sched, std::move(options)), std::move(host), port, std::string());
+}
+
+rt::task<rt::result<rdp_connection>> rdp_connection::connect_unix(rt::scheduler& sched, std::string path,
+                                                                  rdp_connection_options options) {
+  return connect_core(std::make_shared<rdp_core>(sched, std::move(options)), std::string(), 0, std::move(path));
+}
+
+rt::task<rt::result<rdp_connection>> rdp_connection::connect_unix(rt::scheduler& sched, std::string path) {
+  return connect_unix(sched, std::move(path), rdp_connection_options{});
 }
 
 rt::task<rt::result<rdp_connection>> rdp_connection::connect(rt::scheduler& sched, std::string host, std::uint16_t port) {
@@ -861,14 +874,15 @@ rt::task<rt::result<rdp_connection>> rdp_connection::connect(rt::scheduler& sche
 }
 
 rt::task<rt::result<rdp_connection>> rdp_connection::connect_core(std::shared_ptr<detail::rdp_core> core, std::string host,
-                                                                  std::uint16_t port) {
+                                                                  std::uint16_t port, std::string unix_path) {
   rt::scheduler& sched = core->sched();
   const rt::deadline d(core->options().connect_timeout);
-  const std::string where = host + ":" + std::to_string(port);
+  const std::string where = unix_path.empty() ? host + ":" + std::to_string(port) : "unix:" + unix_path;
   auto args = std::make_shared<tcp_connect_args>();
   args->sched = &sched;
   args->host = host;
   args->port = port;
+  args->unix_path = unix_path;
   args->handler = std::make_shared<rdp_core::handler>(core);
   args->options.limits = core->options().limits;
   args->options.connect_timeout = core->options().connect_timeout;

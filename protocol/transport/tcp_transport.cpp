@@ -6,18 +6,24 @@
 #include <asio/connect.hpp>
 #include <asio/ip/address.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/local/stream_protocol.hpp>
+#include <asio/post.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <sys/un.h>
 #include <asio/write.hpp>
 
 namespace janus::protocol {
 namespace {
 
-/// The streams policy of stream_session for one socket. asio sends with MSG_NOSIGNAL, so a peer
-/// that went away yields EPIPE rather than SIGPIPE.
-class tcp_streams {
+/// The streams policy of stream_session for one socket (TCP or Unix domain). asio sends with
+/// MSG_NOSIGNAL, so a peer that went away yields EPIPE rather than SIGPIPE.
+template <class Socket>
+class socket_streams {
  public:
-  explicit tcp_streams(asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
+  explicit socket_streams(Socket socket) : socket_(std::move(socket)) {}
 
-  asio::ip::tcp::socket& reader() { return socket_; }
+  Socket& reader() { return socket_; }
 
   template <class Handler>
   void async_write(std::span<const asio::const_buffer> buffers, Handler&& handler) {
@@ -28,13 +34,16 @@ class tcp_streams {
 
   void close() {
     asio::error_code ignored;
-    socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.shutdown(Socket::shutdown_both, ignored);
     socket_.close(ignored);
   }
 
  private:
-  asio::ip::tcp::socket socket_;
+  Socket socket_;
 };
+
+using tcp_streams = socket_streams<asio::ip::tcp::socket>;
+using unix_streams = socket_streams<asio::local::stream_protocol::socket>;
 
 class tcp_connect_op : public std::enable_shared_from_this<tcp_connect_op> {
  public:
@@ -130,7 +139,81 @@ class tcp_connect_op : public std::enable_shared_from_this<tcp_connect_op> {
   bool finished_ = false;
 };
 
+/// Connecting to a Unix domain socket: no resolver, no Nagle; otherwise as tcp_connect_op.
+class unix_connect_op : public std::enable_shared_from_this<unix_connect_op> {
+ public:
+  unix_connect_op(asio::io_context& io, std::string path, std::shared_ptr<transport_handler> handler,
+                  connect_callback done, const tcp_options& options, std::unique_ptr<stream_framer> framer)
+      : io_(io),
+        socket_(io),
+        timer_(io),
+        path_(std::move(path)),
+        handler_(std::move(handler)),
+        done_(std::move(done)),
+        options_(options),
+        framer_(std::move(framer)) {}
+
+  void start() {
+    // sun_path holds 107 bytes and a NUL; asio would throw on a longer one.
+    if (path_.empty() || path_.size() >= sizeof(sockaddr_un{}.sun_path)) {
+      fail({rt::errc::invalid_argument, "Unix socket path '" + path_ + "' is empty or longer than " +
+                                            std::to_string(sizeof(sockaddr_un{}.sun_path) - 1) + " bytes"});
+      return;
+    }
+    timer_.expires_after(options_.connect_timeout);
+    timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
+      if (ec || self->finished_) return;
+      self->fail({rt::errc::timeout, "connect to Unix socket " + self->path_ + " did not complete within " +
+                                         std::to_string(self->options_.connect_timeout.count()) + " ms"});
+      asio::error_code ignored;
+      self->socket_.close(ignored);
+    });
+    socket_.async_connect(asio::local::stream_protocol::endpoint(path_), [self = shared_from_this()](const asio::error_code& ec) {
+      if (self->finished_) return;
+      if (ec) {
+        self->fail({rt::errc::transport, "connect to Unix socket " + self->path_ + " failed: " + ec.message()});
+        return;
+      }
+      self->finished_ = true;
+      self->timer_.cancel();
+      auto session = std::make_shared<detail::stream_session<unix_streams>>(
+          self->io_, unix_streams(std::move(self->socket_)),
+          self->framer_ ? std::move(self->framer_) : make_chunk_framer(), self->options_.limits,
+          self->options_.close_timeout, "unix " + self->path_);
+      session->start(std::move(self->handler_));
+      auto done = std::move(self->done_);
+      done(detail::make_owning(std::move(session)));
+    });
+  }
+
+ private:
+  void fail(rt::error why) {
+    finished_ = true;
+    timer_.cancel();
+    handler_.reset();
+    auto done = std::move(done_);
+    done(std::move(why));
+  }
+
+  asio::io_context& io_;
+  asio::local::stream_protocol::socket socket_;
+  asio::steady_timer timer_;
+  const std::string path_;
+  std::shared_ptr<transport_handler> handler_;
+  connect_callback done_;
+  const tcp_options options_;
+  std::unique_ptr<stream_framer> framer_;
+  bool finished_ = false;
+};
+
 }  // namespace
+
+void connect_unix(asio::io_context& io, std::string path, std::shared_ptr<transport_handler> handler,
+                  connect_callback done, const tcp_options& options, std::unique_ptr<stream_framer> framer) {
+  auto op = std::make_shared<unix_connect_op>(io, std::move(path), std::move(handler), std::move(done), options,
+                                              std::move(framer));
+  asio::post(io, [op] { op->start(); });
+}
 
 void connect_tcp(asio::io_context& io, std::string host, std::uint16_t port,
                  std::shared_ptr<transport_handler> handler, connect_callback done, const tcp_options& options,

@@ -621,9 +621,9 @@ TEST_CASE("firefox: the browser handle, and calls without an RDP equivalent fail
   REQUIRE_FALSE(no_cdp);
   CHECK(no_cdp.err().code == rt::errc::invalid_argument);
 
-  // A second client of the same Firefox, by rdp://host:port.
+  // A second client of the same Firefox, by rdp://unix:<its debugger socket>.
   auto other = f.sched.block_on(browser::connect(
-      f.sched, "rdp://127.0.0.1:" + std::to_string(f.b.firefox_process()->port()), connection_options{}));
+      f.sched, "rdp://unix:" + f.b.firefox_process()->socket_path(), connection_options{}));
   REQUIRE_OK(other);
   CHECK(other->product() == browser_product::firefox);
   CHECK_FALSE(other->firefox_process());

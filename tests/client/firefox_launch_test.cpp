@@ -191,7 +191,7 @@ TEST_CASE("a hung request times out, poisons only its own actor; connect_firefox
     bool poisoned = false;
     rt::result<json_value> second;
   };
-  auto run = [](rdp_connection c, rt::scheduler& s, std::uint16_t port) -> rt::task<outcome> {
+  auto run = [](rdp_connection c, rt::scheduler& s, std::string socket_path) -> rt::task<outcome> {
     outcome out;
     const std::string tab = co_await hang_page(c);
     auto hung = c.request(tab, "evaluateJSAsync", R"({"text":"1"})",
@@ -219,14 +219,14 @@ TEST_CASE("a hung request times out, poisons only its own actor; connect_firefox
     out.poisoned = c.poisoned(tab);
     out.after = co_await c.request(tab, "evaluateJSAsync", R"({"text":"3"})");
 
-    auto second = co_await connect_firefox(s, "127.0.0.1", port);
+    auto second = co_await rdp_connection::connect_unix(s, socket_path);
     TS_REQUIRE(second);
     out.second = co_await second->request_json("root", "getRoot");
     second->close();
     co_return out;
   };
   const auto start = std::chrono::steady_clock::now();
-  outcome out = s.block_on(run(ff->connection(), s, ff->port()));
+  outcome out = s.block_on(run(ff->connection(), s, ff->socket_path()));
   CHECK(std::chrono::steady_clock::now() - start < 10s);
   REQUIRE(out.root);
   if (out.hung) FAIL("navigateTo answered: " << out.hung->json());

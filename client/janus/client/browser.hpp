@@ -54,7 +54,8 @@
 //   are made again by the fresh actors.
 // - page ids: target_id() and session_id() are the new target's.
 //
-// Firefox (launch_options::product = browser_product::firefox, or connect("rdp://host:port")):
+// Firefox (launch_options::product = browser_product::firefox, or connect("rdp://host:port") or
+// connect("rdp://unix:/path/to/socket")):
 // the same handle over Firefox's Remote Debugging Protocol. new_page opens a tab (firefox_tab)
 // and the page and domain handles it returns are the same types as Chromium's (page.hpp);
 // targets() lists the tabs (target_id is the tab descriptor actor); version() asks the parent
@@ -142,7 +143,9 @@ class browser {
   /// Connects to `url`: "http://host:port" (the WebSocket URL is read from /json/version's
   /// webSocketDebuggerUrl) or a "ws://" URL itself. errc::transport / errc::timeout / errc::parse
   /// when the HTTP endpoint cannot be read. "rdp://host:port" connects to a running Firefox's
-  /// debugger server (`--start-debugger-server PORT`); `options.connect_timeout` applies.
+  /// debugger server (`--start-debugger-server PORT`), "rdp://unix:/path/to/socket" one listening
+  /// on a Unix domain socket (as a Firefox launched by Janus does: firefox_process::socket_path());
+  /// `options.connect_timeout` applies.
   static rt::task<rt::result<browser>> connect(rt::scheduler& sched, std::string url, connection_options options);
   static rt::task<rt::result<browser>> connect(rt::scheduler& sched, std::string url) { return connect(sched, std::move(url), connection_options{}); }
 

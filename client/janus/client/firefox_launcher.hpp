@@ -7,9 +7,11 @@
 // Each launch gets its own temporary profile (a user.js that enables the debugger server without
 // a prompt and keeps Firefox quiet and offline: no updates, telemetry, first-run pages or
 // background services) and its own process group, so that closing ends the content processes too
-// and leaves nothing on disk. The debugger server listens on a loopback port picked free just
-// before the launch; if another process takes it first (Firefox then starts without a server, or
-// a stranger answers), the launch is retried on a new port. The exit is watched through a pidfd:
+// and leaves nothing on disk. The debugger server listens on a Unix domain socket inside the
+// profile directory (mode 0700), never on TCP: only this user can connect, and Firefox opens no
+// port (firefox_process::socket_path(); a second client uses rdp_connection::connect_unix or
+// browser::connect("rdp://unix:<path>")). A loopback TCP port is used only when the caller asks
+// for one (firefox_launch_options::port). The exit is watched through a pidfd:
 // when Firefox dies on its own, every pending request fails at once with errc::browser_exited.
 #pragma once
 
@@ -38,10 +40,12 @@ struct firefox_launch_options {
   std::vector<std::pair<std::string, std::string>> prefs;
   /// From spawning until the debugger server's greeting has been read (Firefox takes seconds).
   std::chrono::milliseconds launch_timeout{30000};
-  /// The debugger server's loopback port; 0: a free one is picked.
+  /// 0 (the default): the debugger server listens on a Unix domain socket in the private profile
+  /// directory and Firefox opens no TCP port. Otherwise the loopback TCP port it listens on, which
+  /// every local user can connect to: only for a client that cannot use the socket.
   std::uint16_t port = 0;
-  /// Launches tried on fresh ports when a picked one turns out to be taken (an explicit `port`
-  /// is tried once).
+  /// Unused since the debugger server moved to a private socket (no port is picked any more, so
+  /// none can be taken); kept so that code setting it still compiles.
   int port_attempts = 3;
   /// Grace between SIGTERM and SIGKILL when closing.
   std::chrono::milliseconds close_grace{1000};
@@ -63,7 +67,8 @@ rt::task<rt::result<std::unique_ptr<firefox_process>>> launch_firefox(rt::schedu
 rt::task<rt::result<std::unique_ptr<firefox_process>>> launch_firefox(rt::scheduler& sched);
 
 /// Connects to the debugger server of a Firefox started elsewhere (`--start-debugger-server
-/// PORT`, with devtools.debugger.remote-enabled and no connection prompt).
+/// PORT`, with devtools.debugger.remote-enabled and no connection prompt); for one on a Unix
+/// socket see rdp_connection::connect_unix.
 rt::task<rt::result<rdp_connection>> connect_firefox(rt::scheduler& sched, std::string host, std::uint16_t port,
                                                      rdp_connection_options options);
 rt::task<rt::result<rdp_connection>> connect_firefox(rt::scheduler& sched, std::string host, std::uint16_t port);
@@ -81,7 +86,10 @@ class firefox_process {
 
   const rdp_connection& connection() const noexcept { return connection_; }
   int pid() const noexcept;
+  /// The debugger server's TCP port: 0 unless firefox_launch_options::port asked for one.
   std::uint16_t port() const noexcept { return port_; }
+  /// The debugger server's Unix domain socket (inside profile_dir()); empty in TCP mode.
+  const std::string& socket_path() const noexcept { return socket_path_; }
   const std::string& profile_dir() const noexcept;
   /// False once the process has exited (noticed by the watcher) or was closed.
   bool running() const;
@@ -99,11 +107,12 @@ class firefox_process {
   static rt::task<rt::result<std::unique_ptr<firefox_process>>> launch(rt::scheduler& sched,
                                                                        std::shared_ptr<const firefox_launch_options> options);
   firefox_process(std::shared_ptr<detail::process_state> state, rdp_connection connection, std::uint16_t port,
-                  std::chrono::milliseconds grace);
+                  std::string socket_path, std::chrono::milliseconds grace);
 
   std::shared_ptr<detail::process_state> state_;
   rdp_connection connection_;
   std::uint16_t port_ = 0;
+  std::string socket_path_;
   std::chrono::milliseconds grace_;
 };
 

@@ -153,6 +153,12 @@ class rdp_connection {
   static rt::task<rt::result<rdp_connection>> connect(rt::scheduler& sched, std::string host, std::uint16_t port,
                                                       rdp_connection_options options);
   static rt::task<rt::result<rdp_connection>> connect(rt::scheduler& sched, std::string host, std::uint16_t port);
+  /// connect() to a debugger server on a Unix domain socket (`--start-debugger-server
+  /// /path/to/socket`, as launch_firefox starts it): only who may enter the socket's directory
+  /// can connect. Also errc::invalid_argument when the path does not fit a socket address.
+  static rt::task<rt::result<rdp_connection>> connect_unix(rt::scheduler& sched, std::string path,
+                                                           rdp_connection_options options);
+  static rt::task<rt::result<rdp_connection>> connect_unix(rt::scheduler& sched, std::string path);
 
   rdp_connection() = default;
 
@@ -199,8 +205,9 @@ class rdp_connection {
   // The public calls are plain functions and overloads rather than defaulted parameters: GCC 12
   // miscompiles a defaulted class-type argument (with a std::string inside) of a call made in a
   // coroutine, leaving the callee's copy pointing at the caller frame's SSO buffer.
+  /// `unix_path` set: a Unix domain socket, host and port unused.
   static rt::task<rt::result<rdp_connection>> connect_core(std::shared_ptr<detail::rdp_core> core, std::string host,
-                                                           std::uint16_t port);
+                                                           std::uint16_t port, std::string unix_path);
   /// Fails the connection with `code` (held weakly: it does not keep the connection open).
   std::function<void(std::string why, rt::errc code)> failer() const;
   /// Asked when the transport ends on its own: true when the browser process has exited.

@@ -1,4 +1,4 @@
-// TCP transport, used for Firefox's Remote Debugging Protocol (a listening devtools server).
+// TCP (and Unix domain socket) transport, used for Firefox's Remote Debugging Protocol (a listening devtools server).
 //
 // TCP carries a byte stream, not messages; the framer passed to connect_tcp() cuts it into
 // messages (RDP's "<length>:<json>" packets). Without one, every chunk read is delivered as it
@@ -46,5 +46,15 @@ std::unique_ptr<stream_framer> make_rdp_stream_framer();
 void connect_tcp(asio::io_context& io, std::string host, std::uint16_t port,
                  std::shared_ptr<transport_handler> handler, connect_callback done, const tcp_options& options = {},
                  std::unique_ptr<stream_framer> framer = nullptr);
+
+/// connect_tcp() to a Unix domain stream socket at `path` (Firefox's `--start-debugger-server
+/// /path/to/socket`, which then opens no TCP port): only processes that may enter the directory
+/// holding the socket can connect. Fails with errc::invalid_argument (path empty or longer than
+/// sun_path), errc::transport (refused, missing) or errc::timeout.
+///
+/// @par Thread Safety
+/// May be called from any thread; `io` must outlive the returned transport.
+void connect_unix(asio::io_context& io, std::string path, std::shared_ptr<transport_handler> handler,
+                  connect_callback done, const tcp_options& options, std::unique_ptr<stream_framer> framer);
 
 }  // namespace janus::protocol
