@@ -185,7 +185,8 @@ rt::task<void> pipelined_worker(cdp_session session, std::shared_ptr<pipelined_s
     if (i > st->total) break;
     params = "{\"n\":" + std::to_string(i) + "}";
     rt::result<protocol::cdp_owned_message> r =
-        co_await session.call("Bench.echo", params, call_options{.deadline = rt::deadline(30s), .cancel = {}});
+        call_options call_opts{.deadline = rt::deadline(30s), .cancel = {}};
+        co_await session.call("Bench.echo", params, std::move(call_opts));
     if (r && r->payload() == params) {
       st->ok.fetch_add(1, std::memory_order_relaxed);
     } else {
@@ -263,7 +264,8 @@ rt::task<std::uint64_t> sequential_loop(cdp_session session, std::uint64_t n, st
   for (std::uint64_t i = 1; i <= n; ++i) {
     params = "{\"n\":" + std::to_string(i) + "}";
     rt::result<protocol::cdp_owned_message> r =
-        co_await session.call("Bench.echo", params, call_options{.deadline = rt::deadline(10s), .cancel = {}});
+        call_options call_opts{.deadline = rt::deadline(10s), .cancel = {}};
+        co_await session.call("Bench.echo", params, std::move(call_opts));
     if (!r || r->payload() != params) {
       *error = r ? "reply payload differs from params" : r.err().message;
       break;
@@ -293,7 +295,8 @@ std::optional<double> janus_sequential(rt::scheduler& s, mock_host& host, transp
 // 0: pending, 1: replied as expected, 2: failed.
 rt::task<void> emit_events(cdp_session session, std::string params, std::shared_ptr<std::atomic<int>> state) {
   rt::result<protocol::cdp_owned_message> r =
-      co_await session.call("Mock.emitEvents", params, call_options{.deadline = rt::deadline(120s), .cancel = {}});
+      call_options call_opts{.deadline = rt::deadline(120s), .cancel = {}};
+      co_await session.call("Mock.emitEvents", params, std::move(call_opts));
   state->store(r ? 1 : 2);
 }
 

@@ -11,7 +11,8 @@ source scripts/setup.sh
 install_missing_packages
 build_dir=${JANUS_BUILD_DIR:-build}
 configure "$build_dir"
-meson compile -C "$build_dir" -j "${JANUS_BUILD_JOBS:-$(nproc)}" janus
+# The executable by its path: Debian's meson 1.0.1 finds "janus" ambiguous (libjanus.so, libjanus.a).
+meson compile -C "$build_dir" -j "${JANUS_BUILD_JOBS:-$(nproc)}" client/cli/janus
 if (($# == 0)); then
   set -- inspect
 fi

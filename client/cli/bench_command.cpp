@@ -131,7 +131,8 @@ class mock_target final : public bench_target {
   std::string params(std::uint64_t i) const override { return "{\"n\":" + std::to_string(i) + "}"; }
   rt::task<rt::result<void>> emit(std::uint64_t count) override {
     const std::string p = "{\"count\":" + std::to_string(count) + ",\"method\":\"Bench.event\"}";
-    auto r = co_await conn_.browser().call("Mock.emitEvents", p, call_options{.deadline = rt::deadline(120s), .cancel = {}});
+    call_options call_opts{.deadline = rt::deadline(120s), .cancel = {}};
+    auto r = co_await conn_.browser().call("Mock.emitEvents", p, std::move(call_opts));
     if (!r) co_return std::move(r).err();
     co_return rt::ok;
   }
@@ -175,7 +176,8 @@ class chromium_target final : public bench_target {
     w.key("expression");
     w.string(expr);
     w.end_object();
-    auto r = co_await page_.call("Runtime.evaluate", w.view(), call_options{.deadline = rt::deadline(120s), .cancel = {}});
+    call_options call_opts{.deadline = rt::deadline(120s), .cancel = {}};
+    auto r = co_await page_.call("Runtime.evaluate", w.view(), std::move(call_opts));
     if (!r) co_return std::move(r).err();
     co_return rt::ok;
   }
@@ -230,7 +232,8 @@ rt::task<rt::result<void>> sequential(const bench_target& t, std::uint64_t n, st
   for (std::uint64_t i = 1; i <= n; ++i) {
     const std::string p = t.params(i);
     const auto t0 = clock_type::now();
-    auto r = co_await s.call(t.method(), p, call_options{.deadline = rt::deadline(10s), .cancel = {}});
+    call_options call_opts{.deadline = rt::deadline(10s), .cancel = {}};
+    auto r = co_await s.call(t.method(), p, std::move(call_opts));
     if (!r) co_return std::move(r).err();
     latencies.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
   }
@@ -253,7 +256,8 @@ rt::task<void> pipeline_worker(const bench_target& t, std::shared_ptr<pipeline_s
     const std::uint64_t i = st->next.fetch_add(1, std::memory_order_relaxed);
     if (i > st->total) break;
     const std::string p = t.params(i);
-    auto r = co_await s.call(t.method(), p, call_options{.deadline = rt::deadline(30s), .cancel = {}});
+    call_options call_opts{.deadline = rt::deadline(30s), .cancel = {}};
+    auto r = co_await s.call(t.method(), p, std::move(call_opts));
     if (!r) {
       std::lock_guard lk(st->mu);
       if (!st->first_error) st->first_error = std::move(r).err();
@@ -287,11 +291,9 @@ rt::task<void> collect(rt::task<rt::result<void>> emitter, std::shared_ptr<std::
 }
 
 rt::task<rt::result<double>> events(rt::scheduler& s, bench_target& t, std::uint64_t n) {
-  auto sub = co_await t.events_session().subscribe(std::string(t.event_method()), client::event_options{.capacity = 4096,
-                                                                                                        .policy = rt::overflow::block,
-                                                                                                        .replay_last = 0,
-                                                                                                        .filter = {},
-                                                                                                        .timeout = 5000ms});
+  client::event_options event_opts{
+      .capacity = 4096, .policy = rt::overflow::block, .replay_last = 0, .filter = {}, .timeout = 5000ms};
+  auto sub = co_await t.events_session().subscribe(std::string(t.event_method()), std::move(event_opts));
   if (!sub) co_return std::move(sub).err();
   const auto t0 = clock_type::now();
   // The emitter's reply may come only after every event was taken (the mock is paced by

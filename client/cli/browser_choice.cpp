@@ -196,8 +196,8 @@ rt::task<rt::result<opened_page>> open_page(rt::scheduler& sched, budget_watch& 
   } else {
     client::connection_options co;
     co.connect_timeout = remaining(choice);
-    // Named, not a temporary of a ?: inside the co_await: GCC 12 destroys such a temporary twice
-    // (the double free `janus inspect --connect` aborted with).
+    // Arguments built before the co_await: GCC 12 destroys some temporaries of a co_await
+    // expression twice (a conditional's, an aggregate's), see scripts/checks/coroutine_hazards.py.
     std::string endpoint = firefox ? "rdp://" + choice.connect : choice.connect;
     auto b = co_await client::browser::connect(sched, std::move(endpoint), std::move(co));
     if (!b) co_return std::move(b).err();

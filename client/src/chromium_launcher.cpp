@@ -140,7 +140,8 @@ rt::task<rt::result<std::unique_ptr<browser_process>>> launch_chromium(rt::sched
     if (!opened) co_return fail(rt::errc::launch_failed, "opening the pipe failed: " + opened.err().what());
     conn = std::move(*opened);
     // The pipe is open as soon as the process exists; the first reply says the browser is up.
-    auto version = co_await conn.browser().send(cdp::browser::get_version{}, call_options{.deadline = rt::deadline(remaining()), .cancel = {}});
+    call_options call_opts{.deadline = rt::deadline(remaining()), .cancel = {}};
+    auto version = co_await conn.browser().send(cdp::browser::get_version{}, std::move(call_opts));
     if (!version) {
       conn.close();
       // Let the reader catch the browser's last words before quoting them.

@@ -243,8 +243,9 @@ rt::task<rt::result<started>> launch_once(rt::scheduler& sched, const std::strin
       for (;;) {
         const auto wait = left(deadline);
         if (wait <= 0ms) break;
+        rdp_request_options request_opts{.deadline = rt::deadline(wait), .cancel = {}};
         auto tabs = co_await conn->request("root", "listTabs", {},
-                                           rdp_request_options{.deadline = rt::deadline(wait), .cancel = {}});
+                                           std::move(request_opts));
         if (!tabs) {
           last = tabs.err().what();
           break;

@@ -510,10 +510,11 @@ rt::task<rt::result<page_info>> do_info(std::shared_ptr<page_core> pc, rt::deadl
 namespace {
 
 // A Firefox page's call, made on a copy of its tab: the task must not point into the page handle,
-// which its caller may drop before awaiting it.
-template <auto Method, class... Args>
-auto on_tab(firefox_tab tab, Args... args) -> decltype((tab.*Method)(std::move(args)...)) {
-  co_return co_await (tab.*Method)(std::move(args)...);
+// which its caller may drop before awaiting it. `call` holds the arguments (the tab's calls are
+// overloaded, so a member pointer would not name one).
+template <class Call>
+auto on_tab(firefox_tab tab, Call call) -> decltype(call(tab)) {
+  co_return co_await call(tab);
 }
 
 rt::error firefox_unsupported(const char* call) {
@@ -579,19 +580,19 @@ rt::task<rt::result<navigation>> start_history(std::shared_ptr<page_core> pc, st
 }  // namespace
 
 rt::task<rt::result<navigation>> page::navigate(std::string url, wait_until until, rt::deadline d) const {
-  if (ff_) return on_tab<&firefox_tab::navigate>(ff_->tab, std::move(url), until, d);
+  if (ff_) return on_tab(ff_->tab, [url = std::move(url), until, d](const firefox_tab& t) mutable { return t.navigate(std::move(url), until, d); });
   return settled(core_, until, d, &start_navigate, std::move(url), 0);
 }
 rt::task<rt::result<navigation>> page::reload(wait_until until, rt::deadline d) const {
-  if (ff_) return on_tab<&firefox_tab::reload>(ff_->tab, until, d);
+  if (ff_) return on_tab(ff_->tab, [until, d](const firefox_tab& t) { return t.reload(until, d); });
   return settled(core_, until, d, &start_reload, {}, 0);
 }
 rt::task<rt::result<navigation>> page::go_back(wait_until until, rt::deadline d) const {
-  if (ff_) return on_tab<&firefox_tab::go_back>(ff_->tab, until, d);
+  if (ff_) return on_tab(ff_->tab, [until, d](const firefox_tab& t) { return t.go_back(until, d); });
   return settled(core_, until, d, &start_history, {}, -1);
 }
 rt::task<rt::result<navigation>> page::go_forward(wait_until until, rt::deadline d) const {
-  if (ff_) return on_tab<&firefox_tab::go_forward>(ff_->tab, until, d);
+  if (ff_) return on_tab(ff_->tab, [until, d](const firefox_tab& t) { return t.go_forward(until, d); });
   return settled(core_, until, d, &start_history, {}, +1);
 }
 
@@ -669,15 +670,15 @@ rt::task<rt::result<protocol::json_value>> page::evaluate(std::string expression
   co_return co_await runtime().evaluate_value(std::move(expression), d);
 }
 rt::task<rt::result<void>> page::set_content(std::string html, rt::deadline d) const {
-  if (ff_) return on_tab<&firefox_tab::set_content>(ff_->tab, std::move(html), d);
+  if (ff_) return on_tab(ff_->tab, [html = std::move(html), d](const firefox_tab& t) mutable { return t.set_content(std::move(html), d); });
   return do_set_content(core_, std::move(html), d);
 }
 rt::task<rt::result<std::vector<std::uint8_t>>> page::screenshot(screenshot_options options, rt::deadline d) const {
-  if (ff_) return on_tab<&firefox_tab::screenshot>(ff_->tab, std::move(options), d);
+  if (ff_) return on_tab(ff_->tab, [options = std::move(options), d](const firefox_tab& t) mutable { return t.screenshot(std::move(options), d); });
   return do_screenshot(core_, std::move(options), d);
 }
 rt::task<rt::result<page_info>> page::info(rt::deadline d) const {
-  if (ff_) return on_tab<&firefox_tab::info>(ff_->tab, d);
+  if (ff_) return on_tab(ff_->tab, [d](const firefox_tab& t) { return t.info(d); });
   return do_info(core_, d);
 }
 

@@ -623,7 +623,8 @@ rt::task<rt::result<void>> dom_actor::handle(settle s) {
                               " child request(s) and " + std::to_string(attributes_pending_.size()) +
                               " attribute read(s) outstanding" + (fetching_ ? ", document being fetched" : "")};
     // Busy with queued events: the pump's next change wakes us. Idle: wake at the quiet end.
-    (void)co_await wake.next(rt::deadline(busy ? std::min(until, rt::clock::now() + std::chrono::milliseconds(50)) : until));
+    const rt::deadline wake_at(busy ? std::min(until, rt::clock::now() + std::chrono::milliseconds(50)) : until);
+    (void)co_await wake.next(wake_at);
   }
 }
 

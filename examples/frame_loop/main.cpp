@@ -33,8 +33,6 @@ rt::task<void> drive_page(rt::scheduler& sched, job_state& st) {
     st.report = std::string(step) + ": " + e.message;
     st.done = true;
   };
-  // Arguments spelled out: GCC 12 miscompiles class-type default arguments of a coroutine called
-  // from a coroutine.
   client::launch_options options;
   auto b = co_await client::browser::launch(sched, options);
   if (!b) co_return fail("launch", b.err());

@@ -8,7 +8,7 @@ rt::task<int> run(rt::scheduler& s) {
   client::launch_options options;                                  // headless, pipe, fresh profile
   auto browser = co_await client::browser::launch(s, options);
   if (!browser) co_return std::fprintf(stderr, "%s\n", browser.err().message.c_str()), 1;
-  auto page = co_await browser->new_page("about:blank", std::string(), std::chrono::seconds(30));
+  auto page = co_await browser->new_page();                           // about:blank, 30 s
   if (!page) co_return 1;
   auto console = co_await page->console().subscribe();             // a live stream of entries
   auto loaded = co_await page->navigate("data:text/html,<title>hi</title><script>console.log('hello')</script>",

@@ -421,7 +421,8 @@ rt::task<rt::result<domains::console_entry>> next_entry(rt::subscription<domains
 }
 
 rt::task<rt::result<protocol::cdp_owned_message>> call_on(cdp_session s) {
-  co_return co_await s.call("Page.enable", "{}", call_options{});
+  call_options call_opts{};
+  co_return co_await s.call("Page.enable", "{}", std::move(call_opts));
 }
 
 bool has_header(const domains::header_list& headers, const std::string& name) {

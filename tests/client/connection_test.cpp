@@ -51,8 +51,14 @@ int seq_of(const cdp_event& e) {
 
 // block_on takes a task; a call is an awaiter that lives in its caller's frame.
 rt::task<rt::result<protocol::cdp_owned_message>> call_task(cdp_session session, std::string method,
-                                                           std::string params = {}, call_options o = {}) {
+                                                           std::string params, call_options o) {
   co_return co_await session.call(method, params, std::move(o));
+}
+rt::task<rt::result<protocol::cdp_owned_message>> call_task(cdp_session session, std::string method, std::string params) {
+  return call_task(std::move(session), std::move(method), std::move(params), call_options{});
+}
+rt::task<rt::result<protocol::cdp_owned_message>> call_task(cdp_session session, std::string method) {
+  return call_task(std::move(session), std::move(method), std::string(), call_options{});
 }
 
 subscription_spec spec(std::string method, std::size_t capacity = 1024, rt::overflow policy = rt::overflow::block,

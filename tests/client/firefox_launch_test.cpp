@@ -210,7 +210,8 @@ TEST_CASE("a hung request times out, poisons only its own actor; connect_firefox
     co_await rt::sleep_for(s, 100ms);
     s.spawn(keep(std::move(behind), behind_done, count));
     // Another actor answers while the tab's queue is stuck.
-    out.root = co_await c.request("root", "getRoot", std::string(), rdp_request_options{.deadline = rt::deadline(5s), .cancel = {}});
+    rdp_request_options request_opts{.deadline = rt::deadline(5s), .cancel = {}};
+    out.root = co_await c.request("root", "getRoot", std::string(), std::move(request_opts));
     const auto until = std::chrono::steady_clock::now() + 10s;
     while (count->load() < 2 && std::chrono::steady_clock::now() < until) co_await rt::sleep_for(s, 10ms);
     out.hung = std::move(*hung_done);

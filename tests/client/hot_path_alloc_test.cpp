@@ -60,14 +60,16 @@ struct pipe_fixture {
 rt::task<int> round_trips(cdp_session s, int n) {
   int ok = 0;
   for (int i = 0; i < n; ++i) {
-    auto r = co_await s.call("Bench.echo", R"({"n":12345})", call_options{.deadline = rt::deadline(5s), .cancel = {}});
+    call_options call_opts{.deadline = rt::deadline(5s), .cancel = {}};
+    auto r = co_await s.call("Bench.echo", R"({"n":12345})", std::move(call_opts));
     if (r && r->payload() == R"({"n":12345})") ++ok;
   }
   co_return ok;
 }
 
 rt::task<rt::result<protocol::cdp_owned_message>> emit(cdp_session s, std::string params) {
-  co_return co_await s.call("Mock.emitEvents", params, call_options{.deadline = rt::deadline(30s), .cancel = {}});
+  call_options call_opts{.deadline = rt::deadline(30s), .cancel = {}};
+  co_return co_await s.call("Mock.emitEvents", params, std::move(call_opts));
 }
 
 // `n` events through the dispatcher to one subscriber: returns how many arrived.

@@ -142,8 +142,9 @@ TEST_CASE("the browser killed under a pending request fails it with browser_exit
         ::kill(pid, SIGKILL);
       }(s, pid, killed_at));
       outcome out;
+      call_options call_opts{.deadline = rt::deadline(30s), .cancel = {}};
       out.never = co_await page.call("Runtime.evaluate", R"js({"expression":"new Promise(()=>{})","awaitPromise":true})js",
-                                     call_options{.deadline = rt::deadline(30s), .cancel = {}});
+                                     std::move(call_opts));
       out.waited = std::chrono::steady_clock::now().time_since_epoch() -
                    std::chrono::steady_clock::duration(killed_at->load());
       out.after = co_await c.browser().call("Browser.getVersion", "{}");

@@ -45,9 +45,16 @@ struct fixture {
   }
 };
 
-rt::task<rt::result<protocol::cdp_owned_message>> call(cdp_session s, std::string method, std::string params = {},
-                                                      rt::deadline d = rt::deadline(5s)) {
-  co_return co_await s.call(method, params, call_options{.deadline = d, .cancel = {}});
+rt::task<rt::result<protocol::cdp_owned_message>> call(cdp_session s, std::string method, std::string params,
+                                                      rt::deadline d) {
+  call_options call_opts{.deadline = d, .cancel = {}};
+  co_return co_await s.call(method, params, std::move(call_opts));
+}
+rt::task<rt::result<protocol::cdp_owned_message>> call(cdp_session s, std::string method, std::string params) {
+  return call(std::move(s), std::move(method), std::move(params), rt::deadline(5s));
+}
+rt::task<rt::result<protocol::cdp_owned_message>> call(cdp_session s, std::string method) {
+  return call(std::move(s), std::move(method), std::string(), rt::deadline(5s));
 }
 
 }  // namespace

@@ -51,7 +51,11 @@ page open(rt::scheduler& s, const browser& b, std::string url = "about:blank") {
 }
 
 // Runtime.evaluate through the page's raw session: the value, or the call's error.
-rt::task<rt::result<json_value>> evaluate(page p, std::string expression, rt::deadline d = rt::deadline(10s)) {
+rt::task<rt::result<json_value>> evaluate(page p, std::string expression, rt::deadline d);
+rt::task<rt::result<json_value>> evaluate(page p, std::string expression) {
+  return evaluate(std::move(p), std::move(expression), rt::deadline(10s));
+}
+rt::task<rt::result<json_value>> evaluate(page p, std::string expression, rt::deadline d) {
   json_value params = json_value::object();
   params.set("expression", std::move(expression));
   params.set("returnByValue", true);

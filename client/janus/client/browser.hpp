@@ -133,7 +133,8 @@ class browser {
   /// Launches a headless Chromium (see launch_chromium) and owns it; with options.restart, it is
   /// supervised (see above). With options.product = browser_product::firefox, a headless Firefox
   /// instead (see launch_firefox and "Firefox" above).
-  static rt::task<rt::result<browser>> launch(rt::scheduler& sched, launch_options options = {});
+  static rt::task<rt::result<browser>> launch(rt::scheduler& sched, launch_options options);
+  static rt::task<rt::result<browser>> launch(rt::scheduler& sched) { return launch(sched, launch_options{}); }
   /// Takes over a launched browser process.
   static rt::task<rt::result<browser>> adopt(rt::scheduler& sched, std::unique_ptr<browser_process> process);
   /// Uses a connection already open to a browser (the browser's own session, not a page's).
@@ -143,30 +144,38 @@ class browser {
   /// when the HTTP endpoint cannot be read. "rdp://host:port" connects to a running Firefox's
   /// debugger server (`--start-debugger-server PORT`). `options.connect_timeout` bounds the whole
   /// connect, up to the browser's answer to the first command.
-  static rt::task<rt::result<browser>> connect(rt::scheduler& sched, std::string url, connection_options options = {});
+  static rt::task<rt::result<browser>> connect(rt::scheduler& sched, std::string url, connection_options options);
+  static rt::task<rt::result<browser>> connect(rt::scheduler& sched, std::string url) { return connect(sched, std::move(url), connection_options{}); }
 
   browser() = default;
 
   browser_product product() const noexcept { return ff_ ? browser_product::firefox : browser_product::chromium; }
 
-  rt::task<rt::result<browser_version>> version(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<browser_version>> version(rt::deadline d) const;
+  rt::task<rt::result<browser_version>> version() const { return version(std::chrono::seconds(10)); }
   /// The target list as the browser actor knows it now.
-  rt::task<rt::result<std::vector<target_info>>> targets(rt::deadline d = std::chrono::seconds(5)) const;
+  rt::task<rt::result<std::vector<target_info>>> targets(rt::deadline d) const;
+  rt::task<rt::result<std::vector<target_info>>> targets() const { return targets(std::chrono::seconds(5)); }
 
   /// Opens a page in `context` (empty: the default context), attaches to it and, unless `url` is
   /// about:blank, navigates there and waits for its load event.
-  rt::task<rt::result<page>> new_page(std::string url = "about:blank", std::string context = {},
-                                      rt::deadline d = std::chrono::seconds(30)) const;
+  rt::task<rt::result<page>> new_page(std::string url, std::string context, rt::deadline d) const;
+  rt::task<rt::result<page>> new_page() const { return new_page("about:blank", std::string{}, std::chrono::seconds(30)); }
+  rt::task<rt::result<page>> new_page(std::string url) const { return new_page(std::move(url), std::string{}, std::chrono::seconds(30)); }
+  rt::task<rt::result<page>> new_page(std::string url, std::string context) const { return new_page(std::move(url), std::move(context), std::chrono::seconds(30)); }
   /// Closes the page's target and waits until the browser reports it detached; the page's pending
   /// and later calls fail with errc::target_closed.
-  rt::task<rt::result<void>> close_page(page p, rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<void>> close_page(page p, rt::deadline d) const;
+  rt::task<rt::result<void>> close_page(page p) const { return close_page(std::move(p), std::chrono::seconds(10)); }
   /// Pages opened through this browser that are not gone.
   std::vector<page> pages() const;
 
   /// An isolated browser context (its own cookies, storage and cache); returns its id.
-  rt::task<rt::result<std::string>> create_context(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<std::string>> create_context(rt::deadline d) const;
+  rt::task<rt::result<std::string>> create_context() const { return create_context(std::chrono::seconds(10)); }
   /// Disposes of a context, closing its pages.
-  rt::task<rt::result<void>> dispose_context(std::string context_id, rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<void>> dispose_context(std::string context_id, rt::deadline d) const;
+  rt::task<rt::result<void>> dispose_context(std::string context_id) const { return dispose_context(std::move(context_id), std::chrono::seconds(10)); }
 
   /// The current connection (a restart replaces it: a copy kept from before belongs to the dead
   /// one). Empty for Firefox: see rdp().
@@ -202,7 +211,7 @@ class browser {
 };
 
 /// GETs `http://host:port/json/version` and returns its webSocketDebuggerUrl.
-rt::task<rt::result<std::string>> fetch_websocket_url(rt::scheduler& sched, std::string http_url,
-                                                      rt::deadline d = std::chrono::seconds(10));
+rt::task<rt::result<std::string>> fetch_websocket_url(rt::scheduler& sched, std::string http_url, rt::deadline d);
+inline rt::task<rt::result<std::string>> fetch_websocket_url(rt::scheduler& sched, std::string http_url) { return fetch_websocket_url(sched, std::move(http_url), std::chrono::seconds(10)); }
 
 }  // namespace janus::client

@@ -68,8 +68,9 @@ class cdp_connection {
  public:
   /// Opens a WebSocket connection (ws://host:port/devtools/browser/<id>). Fails with the
   /// transport's error: errc::transport (refused, handshake), errc::timeout, errc::invalid_argument.
-  static rt::task<rt::result<cdp_connection>> connect(rt::scheduler& sched, std::string url,
-                                                      connection_options options = {}, connect_policy policy = {});
+  static rt::task<rt::result<cdp_connection>> connect(rt::scheduler& sched, std::string url, connection_options options, connect_policy policy);
+  static rt::task<rt::result<cdp_connection>> connect(rt::scheduler& sched, std::string url) { return connect(sched, std::move(url), connection_options{}, connect_policy{}); }
+  static rt::task<rt::result<cdp_connection>> connect(rt::scheduler& sched, std::string url, connection_options options) { return connect(sched, std::move(url), std::move(options), connect_policy{}); }
   /// Uses Chromium's --remote-debugging-pipe descriptors: `read_fd` is the browser's fd 4,
   /// `write_fd` its fd 3. Takes ownership of both.
   static rt::result<cdp_connection> open_pipe(rt::scheduler& sched, int read_fd, int write_fd,
@@ -83,8 +84,8 @@ class cdp_connection {
   cdp_session session(std::string session_id) const { return cdp_session(state_->core, std::move(session_id)); }
 
   /// Subscribes with a full spec: any session, or several sessions through a filter.
-  rt::task<rt::result<rt::subscription<cdp_event>>> subscribe(subscription_spec spec,
-                                                              std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
+  rt::task<rt::result<rt::subscription<cdp_event>>> subscribe(subscription_spec spec, std::chrono::milliseconds timeout) const;
+  rt::task<rt::result<rt::subscription<cdp_event>>> subscribe(subscription_spec spec) const { return subscribe(std::move(spec), std::chrono::seconds(5)); }
   /// Keep the last `count` events of `method` for subscribers made later with replay_last.
   rt::result<void> retain(std::string method, std::size_t count) const;
 

@@ -43,7 +43,8 @@ class typed_subscription {
 
   /// The next event, decoded; errc::parse if it does not match the schema, errc::timeout at the
   /// deadline, errc::cancelled once the connection is gone.
-  rt::task<rt::result<E>> next(rt::deadline d = rt::deadline::never()) {
+  rt::task<rt::result<E>> next() { return next(rt::deadline::never()); }
+  rt::task<rt::result<E>> next(rt::deadline d) {
     rt::result<cdp_event> ev = co_await raw_.next(d);
     if (!ev) co_return std::move(ev).err();
     E out{};
@@ -86,7 +87,11 @@ class cdp_session {
 
   /// Sends a typed command and decodes its typed result.
   template <cdp::command C>
-  rt::task<rt::result<typename C::result_type>> send(const C& command, call_options options = {}) const {
+  rt::task<rt::result<typename C::result_type>> send(const C& command) const {
+    return send(command, call_options{});
+  }
+  template <cdp::command C>
+  rt::task<rt::result<typename C::result_type>> send(const C& command, call_options options) const {
     protocol::json_writer w;
     cdp::encode_params(w, command);
     if (!w.ok())
@@ -105,7 +110,10 @@ class cdp_session {
   }
 
   /// Subscribes to raw events of this session. `method` is "Domain.event", "Domain.*" or "*".
-  rt::task<rt::result<rt::subscription<cdp_event>>> subscribe(std::string method, event_options options = {}) const {
+  rt::task<rt::result<rt::subscription<cdp_event>>> subscribe(std::string method) const {
+    return subscribe(std::move(method), event_options{});
+  }
+  rt::task<rt::result<rt::subscription<cdp_event>>> subscribe(std::string method, event_options options) const {
     subscription_spec spec;
     spec.method = std::move(method);
     spec.session_id = id_;
@@ -120,7 +128,11 @@ class cdp_session {
 
   /// Subscribes to typed events of this session.
   template <cdp::event E>
-  rt::task<rt::result<typed_subscription<E>>> on(event_options options = {}) const {
+  rt::task<rt::result<typed_subscription<E>>> on() const {
+    return on<E>(event_options{});
+  }
+  template <cdp::event E>
+  rt::task<rt::result<typed_subscription<E>>> on(event_options options) const {
     rt::result<rt::subscription<cdp_event>> raw = co_await subscribe(std::string(E::method), std::move(options));
     if (!raw) co_return std::move(raw).err();
     co_return typed_subscription<E>(std::move(*raw));
@@ -130,11 +142,17 @@ class cdp_session {
   /// `options.filter`) together with the command's result. Fails with the command's error, or
   /// with errc::timeout when no such event arrives before `wait_deadline`.
   template <cdp::event E, cdp::command C>
+  rt::task<rt::result<std::pair<typename C::result_type, E>>> send_and_wait(const C& command,
+                                                                              rt::deadline wait_deadline) const {
+    return send_and_wait<E>(command, wait_deadline, event_options{});
+  }
+  template <cdp::event E, cdp::command C>
   rt::task<rt::result<std::pair<typename C::result_type, E>>> send_and_wait(const C& command, rt::deadline wait_deadline,
-                                                                              event_options options = {}) const {
+                                                                              event_options options) const {
     rt::result<typed_subscription<E>> sub = co_await on<E>(std::move(options));
     if (!sub) co_return std::move(sub).err();
-    rt::result<typename C::result_type> sent = co_await send(command, call_options{.deadline = wait_deadline, .cancel = {}});
+    call_options call_opts{.deadline = wait_deadline, .cancel = {}};
+    rt::result<typename C::result_type> sent = co_await send(command, std::move(call_opts));
     if (!sent) co_return std::move(sent).err();
     rt::result<E> ev = co_await sub->next(wait_deadline);
     if (!ev) {

@@ -65,7 +65,8 @@ class browser_process;
 /// message lists the places tried), errc::launch_failed (spawn failed, the browser exited early,
 /// or its DevTools endpoint could not be reached), or errc::timeout (not up within
 /// launch_timeout); the message ends with the browser's last stderr lines.
-rt::task<rt::result<std::unique_ptr<browser_process>>> launch_chromium(rt::scheduler& sched, launch_options options = {});
+rt::task<rt::result<std::unique_ptr<browser_process>>> launch_chromium(rt::scheduler& sched, launch_options options);
+inline rt::task<rt::result<std::unique_ptr<browser_process>>> launch_chromium(rt::scheduler& sched) { return launch_chromium(sched, launch_options{}); }
 
 /// A running browser: the connection plus the process behind it.
 ///

@@ -150,35 +150,41 @@ class firefox_tab {
   /// not load (its about:neterror page) fails with errc::protocol naming the error; an invalid URL
   /// with errc::protocol; nothing before `d` with errc::timeout. A fragment-only change of the
   /// current URL replaces no document: it returns at once with same_document set.
-  rt::task<rt::result<navigation>> navigate(std::string url, wait_until until = wait_until::load,
-                                            rt::deadline d = std::chrono::seconds(30)) const;
+  rt::task<rt::result<navigation>> navigate(std::string url, wait_until until, rt::deadline d) const;
+  rt::task<rt::result<navigation>> navigate(std::string url) const { return navigate(std::move(url), wait_until::load, std::chrono::seconds(30)); }
+  rt::task<rt::result<navigation>> navigate(std::string url, wait_until until) const { return navigate(std::move(url), std::move(until), std::chrono::seconds(30)); }
   /// `tabDescriptor.reloadDescriptor` (a new target, like any navigation).
-  rt::task<rt::result<navigation>> reload(wait_until until = wait_until::load,
-                                          rt::deadline d = std::chrono::seconds(30)) const;
+  rt::task<rt::result<navigation>> reload(wait_until until, rt::deadline d) const;
+  rt::task<rt::result<navigation>> reload() const { return reload(wait_until::load, std::chrono::seconds(30)); }
+  rt::task<rt::result<navigation>> reload(wait_until until) const { return reload(std::move(until), std::chrono::seconds(30)); }
 
   /// Through the session history (`history.back()` / `forward()` in the page, after asking the
   /// Navigation API's canGoBack / canGoForward); with no entry in that direction:
   /// errc::invalid_argument. The entry must be another document (a fragment-only history entry
   /// brings no new target and times out).
-  rt::task<rt::result<navigation>> go_back(wait_until until = wait_until::load,
-                                           rt::deadline d = std::chrono::seconds(30)) const;
-  rt::task<rt::result<navigation>> go_forward(wait_until until = wait_until::load,
-                                              rt::deadline d = std::chrono::seconds(30)) const;
+  rt::task<rt::result<navigation>> go_back(wait_until until, rt::deadline d) const;
+  rt::task<rt::result<navigation>> go_back() const { return go_back(wait_until::load, std::chrono::seconds(30)); }
+  rt::task<rt::result<navigation>> go_back(wait_until until) const { return go_back(std::move(until), std::chrono::seconds(30)); }
+  rt::task<rt::result<navigation>> go_forward(wait_until until, rt::deadline d) const;
+  rt::task<rt::result<navigation>> go_forward() const { return go_forward(wait_until::load, std::chrono::seconds(30)); }
+  rt::task<rt::result<navigation>> go_forward(wait_until until) const { return go_forward(std::move(until), std::chrono::seconds(30)); }
 
   /// The value of a JavaScript expression (a script, evaluated like Runtime.evaluate: its
   /// completion value; promises awaited) as JSON, the same values Chromium returns by value. A JS
   /// exception or rejection is errc::javascript with "<Name>: <message>" and the stack.
-  rt::task<rt::result<protocol::json_value>> evaluate(std::string expression,
-                                                      rt::deadline d = std::chrono::seconds(30)) const;
+  rt::task<rt::result<protocol::json_value>> evaluate(std::string expression, rt::deadline d) const;
+  rt::task<rt::result<protocol::json_value>> evaluate(std::string expression) const { return evaluate(std::move(expression), std::chrono::seconds(30)); }
 
   /// Replaces the document's content with `html` (document.open/write/close in the page; no new
   /// target). Scripts in `html` run; the resources it references may still be loading on return.
-  rt::task<rt::result<void>> set_content(std::string html, rt::deadline d = std::chrono::seconds(30)) const;
+  rt::task<rt::result<void>> set_content(std::string html, rt::deadline d) const;
+  rt::task<rt::result<void>> set_content(std::string html) const { return set_content(std::move(html), std::chrono::seconds(30)); }
 
   /// PNG bytes of the viewport, the full page, or one element (`screenshotContent.prepareCapture`
   /// then root `screenshot.capture`). errc::not_found when the selector matches nothing.
-  rt::task<rt::result<std::vector<std::uint8_t>>> screenshot(screenshot_options options = {},
-                                                              rt::deadline d = std::chrono::seconds(30)) const;
+  rt::task<rt::result<std::vector<std::uint8_t>>> screenshot(screenshot_options options, rt::deadline d) const;
+  rt::task<rt::result<std::vector<std::uint8_t>>> screenshot() const { return screenshot(screenshot_options{}, std::chrono::seconds(30)); }
+  rt::task<rt::result<std::vector<std::uint8_t>>> screenshot(screenshot_options options) const { return screenshot(std::move(options), std::chrono::seconds(30)); }
 
   /// The console buffer, oldest first: console API calls and page errors of every document this
   /// tab has shown since it was attached (plus the replay of the first one's).
@@ -195,7 +201,8 @@ class firefox_tab {
 
   /// The tab's lifecycle state: target_id is the current target actor, session_id the watcher,
   /// frame_id the browsingContextID, loader_id the document's innerWindowId.
-  rt::task<rt::result<page_info>> info(rt::deadline d = std::chrono::seconds(5)) const;
+  rt::task<rt::result<page_info>> info(rt::deadline d) const;
+  rt::task<rt::result<page_info>> info() const { return info(std::chrono::seconds(5)); }
 
   /// The current document's actors (waits while a navigation has none live).
   rt::task<rt::result<firefox_document_actors>> document_actors(rt::deadline d) const;

@@ -146,23 +146,32 @@ class page {
   /// Navigates the main frame and waits until `until`. A failed navigation (the reply's errorText,
   /// such as net::ERR_CONNECTION_REFUSED) fails with errc::protocol and that text; no reply or no
   /// event before `d` fails with errc::timeout.
-  rt::task<rt::result<navigation>> navigate(std::string url, wait_until until = wait_until::load,
-                                            rt::deadline d = std::chrono::seconds(30)) const;
-  rt::task<rt::result<navigation>> reload(wait_until until = wait_until::load, rt::deadline d = std::chrono::seconds(30)) const;
+  rt::task<rt::result<navigation>> navigate(std::string url, wait_until until, rt::deadline d) const;
+  rt::task<rt::result<navigation>> navigate(std::string url) const { return navigate(std::move(url), wait_until::load, std::chrono::seconds(30)); }
+  rt::task<rt::result<navigation>> navigate(std::string url, wait_until until) const { return navigate(std::move(url), std::move(until), std::chrono::seconds(30)); }
+  rt::task<rt::result<navigation>> reload(wait_until until, rt::deadline d) const;
+  rt::task<rt::result<navigation>> reload() const { return reload(wait_until::load, std::chrono::seconds(30)); }
+  rt::task<rt::result<navigation>> reload(wait_until until) const { return reload(std::move(until), std::chrono::seconds(30)); }
   /// Through the session history (Page.getNavigationHistory, navigateToHistoryEntry); with no
   /// entry in that direction: errc::invalid_argument.
-  rt::task<rt::result<navigation>> go_back(wait_until until = wait_until::load, rt::deadline d = std::chrono::seconds(30)) const;
-  rt::task<rt::result<navigation>> go_forward(wait_until until = wait_until::load, rt::deadline d = std::chrono::seconds(30)) const;
+  rt::task<rt::result<navigation>> go_back(wait_until until, rt::deadline d) const;
+  rt::task<rt::result<navigation>> go_back() const { return go_back(wait_until::load, std::chrono::seconds(30)); }
+  rt::task<rt::result<navigation>> go_back(wait_until until) const { return go_back(std::move(until), std::chrono::seconds(30)); }
+  rt::task<rt::result<navigation>> go_forward(wait_until until, rt::deadline d) const;
+  rt::task<rt::result<navigation>> go_forward() const { return go_forward(wait_until::load, std::chrono::seconds(30)); }
+  rt::task<rt::result<navigation>> go_forward(wait_until until) const { return go_forward(std::move(until), std::chrono::seconds(30)); }
 
   /// Replaces the main frame's document with `html` (Page.setDocumentContent). The browser
   /// replies once the new document is in place, so a script run after this sees it; resources it
   /// references may still be loading.
-  rt::task<rt::result<void>> set_content(std::string html, rt::deadline d = std::chrono::seconds(30)) const;
+  rt::task<rt::result<void>> set_content(std::string html, rt::deadline d) const;
+  rt::task<rt::result<void>> set_content(std::string html) const { return set_content(std::move(html), std::chrono::seconds(30)); }
 
   /// PNG bytes of the viewport, the full page, or one element (errc::not_found when the selector
   /// matches nothing, errc::invalid_argument when it matches an element with no box).
-  rt::task<rt::result<std::vector<std::uint8_t>>> screenshot(screenshot_options options = {},
-                                                              rt::deadline d = std::chrono::seconds(30)) const;
+  rt::task<rt::result<std::vector<std::uint8_t>>> screenshot(screenshot_options options, rt::deadline d) const;
+  rt::task<rt::result<std::vector<std::uint8_t>>> screenshot() const { return screenshot(screenshot_options{}, std::chrono::seconds(30)); }
+  rt::task<rt::result<std::vector<std::uint8_t>>> screenshot(screenshot_options options) const { return screenshot(std::move(options), std::chrono::seconds(30)); }
 
   /// The page's domain actors, one of each per page, started on first use and stopped with the
   /// page. Each keeps its cache current from its domain's events across navigations; enable one
@@ -194,11 +203,12 @@ class page {
 
   /// The value of a JavaScript expression (promises awaited), through the Runtime actor: a JS
   /// exception is errc::javascript with its message and stack.
-  rt::task<rt::result<protocol::json_value>> evaluate(std::string expression,
-                                                      rt::deadline d = std::chrono::seconds(30)) const;
+  rt::task<rt::result<protocol::json_value>> evaluate(std::string expression, rt::deadline d) const;
+  rt::task<rt::result<protocol::json_value>> evaluate(std::string expression) const { return evaluate(std::move(expression), std::chrono::seconds(30)); }
 
   /// The page actor's view of the lifecycle.
-  rt::task<rt::result<page_info>> info(rt::deadline d = std::chrono::seconds(5)) const;
+  rt::task<rt::result<page_info>> info(rt::deadline d) const;
+  rt::task<rt::result<page_info>> info() const { return info(std::chrono::seconds(5)); }
 
   /// The Chromium page's state (null on Firefox).
   const std::shared_ptr<detail::page_core>& core() const noexcept { return core_; }

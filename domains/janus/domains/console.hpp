@@ -150,15 +150,20 @@ class console {
   explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
 
   /// Subscribes, then sends Runtime.enable and Log.enable. Other calls enable first.
-  rt::task<rt::result<void>> enable(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<void>> enable(rt::deadline d) const;
+  rt::task<rt::result<void>> enable() const { return enable(std::chrono::seconds(10)); }
   /// A copy of the buffer, oldest first.
-  rt::task<rt::result<std::vector<console_entry>>> entries(rt::deadline d = std::chrono::seconds(10)) const;
-  rt::task<rt::result<console_stats>> stats(rt::deadline d = std::chrono::seconds(10)) const;
-  rt::task<rt::result<void>> clear(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<std::vector<console_entry>>> entries(rt::deadline d) const;
+  rt::task<rt::result<std::vector<console_entry>>> entries() const { return entries(std::chrono::seconds(10)); }
+  rt::task<rt::result<console_stats>> stats(rt::deadline d) const;
+  rt::task<rt::result<console_stats>> stats() const { return stats(std::chrono::seconds(10)); }
+  rt::task<rt::result<void>> clear(rt::deadline d) const;
+  rt::task<rt::result<void>> clear() const { return clear(std::chrono::seconds(10)); }
   /// Every entry recorded from now on, in order, through a queue of `capacity` with `policy`.
-  rt::task<rt::result<rt::subscription<console_entry>>> subscribe(std::size_t capacity = 1024,
-                                                                   rt::overflow policy = rt::overflow::block,
-                                                                   rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<rt::subscription<console_entry>>> subscribe(std::size_t capacity, rt::overflow policy, rt::deadline d) const;
+  rt::task<rt::result<rt::subscription<console_entry>>> subscribe() const { return subscribe(1024, rt::overflow::block, std::chrono::seconds(10)); }
+  rt::task<rt::result<rt::subscription<console_entry>>> subscribe(std::size_t capacity) const { return subscribe(capacity, rt::overflow::block, std::chrono::seconds(10)); }
+  rt::task<rt::result<rt::subscription<console_entry>>> subscribe(std::size_t capacity, rt::overflow policy) const { return subscribe(capacity, std::move(policy), std::chrono::seconds(10)); }
   void stop() const;
 
   /// The CDP actor (only for a handle made by start()).

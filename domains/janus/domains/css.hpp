@@ -160,18 +160,23 @@ class css {
   explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
 
   /// Subscribes, then sends DOM.enable and CSS.enable (which reports the sheets already there).
-  rt::task<rt::result<void>> enable(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<void>> enable(rt::deadline d) const;
+  rt::task<rt::result<void>> enable() const { return enable(std::chrono::seconds(10)); }
   /// The sheets of the current document, by id.
-  rt::task<rt::result<std::vector<style_sheet>>> sheets(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<std::vector<style_sheet>>> sheets(rt::deadline d) const;
+  rt::task<rt::result<std::vector<style_sheet>>> sheets() const { return sheets(std::chrono::seconds(10)); }
   /// A sheet's text: from the cache, or CSS.getStyleSheetText (then cached until the sheet
   /// changes). errc::not_found for an id the registry does not have.
-  rt::task<rt::result<std::string>> text(std::string sheet_id, rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<std::string>> text(std::string sheet_id, rt::deadline d) const;
+  rt::task<rt::result<std::string>> text(std::string sheet_id) const { return text(std::move(sheet_id), std::chrono::seconds(10)); }
   /// CSS.getComputedStyleForNode: every property's computed value, in the browser's order.
-  rt::task<rt::result<std::vector<std::pair<std::string, std::string>>>> computed(
-      node_ref node, rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<std::vector<std::pair<std::string, std::string>>>> computed(node_ref node, rt::deadline d) const;
+  rt::task<rt::result<std::vector<std::pair<std::string, std::string>>>> computed(node_ref node) const { return computed(std::move(node), std::chrono::seconds(10)); }
   /// CSS.getMatchedStylesForNode: the rules that match the node, lowest precedence first.
-  rt::task<rt::result<std::vector<matched_rule>>> matched(node_ref node, rt::deadline d = std::chrono::seconds(10)) const;
-  rt::task<rt::result<css_stats>> stats(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<std::vector<matched_rule>>> matched(node_ref node, rt::deadline d) const;
+  rt::task<rt::result<std::vector<matched_rule>>> matched(node_ref node) const { return matched(std::move(node), std::chrono::seconds(10)); }
+  rt::task<rt::result<css_stats>> stats(rt::deadline d) const;
+  rt::task<rt::result<css_stats>> stats() const { return stats(std::chrono::seconds(10)); }
   void stop() const;
 
  private:

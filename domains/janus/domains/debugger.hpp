@@ -171,26 +171,39 @@ class debugger {
   explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
 
   /// Subscribes, then sends Debugger.enable (which reports the scripts already parsed).
-  rt::task<rt::result<void>> enable(rt::deadline d = std::chrono::seconds(10)) const;
-  rt::task<rt::result<std::vector<script_info>>> scripts(rt::deadline d = std::chrono::seconds(10)) const;
-  rt::task<rt::result<debugger_stats>> stats(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<void>> enable(rt::deadline d) const;
+  rt::task<rt::result<void>> enable() const { return enable(std::chrono::seconds(10)); }
+  rt::task<rt::result<std::vector<script_info>>> scripts(rt::deadline d) const;
+  rt::task<rt::result<std::vector<script_info>>> scripts() const { return scripts(std::chrono::seconds(10)); }
+  rt::task<rt::result<debugger_stats>> stats(rt::deadline d) const;
+  rt::task<rt::result<debugger_stats>> stats() const { return stats(std::chrono::seconds(10)); }
   /// Debugger.getScriptSource.
-  rt::task<rt::result<std::string>> source(std::string script_id, rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<std::string>> source(std::string script_id, rt::deadline d) const;
+  rt::task<rt::result<std::string>> source(std::string script_id) const { return source(std::move(script_id), std::chrono::seconds(10)); }
 
   /// Debugger.setBreakpointByUrl; removed with remove_breakpoint (or when the page goes).
-  rt::task<rt::result<breakpoint>> set_breakpoint(breakpoint_spec spec, rt::deadline d = std::chrono::seconds(10)) const;
-  rt::task<rt::result<void>> remove_breakpoint(std::string id, rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<breakpoint>> set_breakpoint(breakpoint_spec spec, rt::deadline d) const;
+  rt::task<rt::result<breakpoint>> set_breakpoint(breakpoint_spec spec) const { return set_breakpoint(std::move(spec), std::chrono::seconds(10)); }
+  rt::task<rt::result<void>> remove_breakpoint(std::string id, rt::deadline d) const;
+  rt::task<rt::result<void>> remove_breakpoint(std::string id) const { return remove_breakpoint(std::move(id), std::chrono::seconds(10)); }
 
   /// Where the page is paused, if it is.
-  rt::task<rt::result<std::optional<pause_info>>> pause_state(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<std::optional<pause_info>>> pause_state(rt::deadline d) const;
+  rt::task<rt::result<std::optional<pause_info>>> pause_state() const { return pause_state(std::chrono::seconds(10)); }
   /// Returns once the page is paused (at once if it is); errc::timeout at the deadline.
-  rt::task<rt::result<pause_info>> wait_paused(rt::deadline d = std::chrono::seconds(30)) const;
+  rt::task<rt::result<pause_info>> wait_paused(rt::deadline d) const;
+  rt::task<rt::result<pause_info>> wait_paused() const { return wait_paused(std::chrono::seconds(30)); }
   /// Debugger.pause / resume / stepOver / stepInto / stepOut.
-  rt::task<rt::result<void>> pause(rt::deadline d = std::chrono::seconds(10)) const;
-  rt::task<rt::result<void>> resume(rt::deadline d = std::chrono::seconds(10)) const;
-  rt::task<rt::result<void>> step_over(rt::deadline d = std::chrono::seconds(10)) const;
-  rt::task<rt::result<void>> step_into(rt::deadline d = std::chrono::seconds(10)) const;
-  rt::task<rt::result<void>> step_out(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<void>> pause(rt::deadline d) const;
+  rt::task<rt::result<void>> pause() const { return pause(std::chrono::seconds(10)); }
+  rt::task<rt::result<void>> resume(rt::deadline d) const;
+  rt::task<rt::result<void>> resume() const { return resume(std::chrono::seconds(10)); }
+  rt::task<rt::result<void>> step_over(rt::deadline d) const;
+  rt::task<rt::result<void>> step_over() const { return step_over(std::chrono::seconds(10)); }
+  rt::task<rt::result<void>> step_into(rt::deadline d) const;
+  rt::task<rt::result<void>> step_into() const { return step_into(std::chrono::seconds(10)); }
+  rt::task<rt::result<void>> step_out(rt::deadline d) const;
+  rt::task<rt::result<void>> step_out() const { return step_out(std::chrono::seconds(10)); }
 
   void stop() const;
   /// The CDP actor (only for a handle made by start()).

@@ -238,32 +238,42 @@ class dom {
   explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
 
   /// Subscribes, sends DOM.enable, and fetches the document. Other calls enable first.
-  rt::task<rt::result<void>> enable(rt::deadline d = std::chrono::seconds(20)) const;
+  rt::task<rt::result<void>> enable(rt::deadline d) const;
+  rt::task<rt::result<void>> enable() const { return enable(std::chrono::seconds(20)); }
   /// The document node of the current generation (waits while a new document is being fetched).
-  rt::task<rt::result<node_ref>> document(rt::deadline d = std::chrono::seconds(20)) const;
+  rt::task<rt::result<node_ref>> document(rt::deadline d) const;
+  rt::task<rt::result<node_ref>> document() const { return document(std::chrono::seconds(20)); }
   /// A copy of one node.
-  rt::task<rt::result<dom_node>> node(node_ref n, rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<dom_node>> node(node_ref n, rt::deadline d) const;
+  rt::task<rt::result<dom_node>> node(node_ref n) const { return node(std::move(n), std::chrono::seconds(10)); }
   /// The mirror's serialization of `n` with its own tag (outerHTML) or of its children only
   /// (innerHTML), by the HTML fragment serialization algorithm.
-  rt::task<rt::result<std::string>> outer_html(node_ref n, rt::deadline d = std::chrono::seconds(10)) const;
-  rt::task<rt::result<std::string>> inner_html(node_ref n, rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<std::string>> outer_html(node_ref n, rt::deadline d) const;
+  rt::task<rt::result<std::string>> outer_html(node_ref n) const { return outer_html(std::move(n), std::chrono::seconds(10)); }
+  rt::task<rt::result<std::string>> inner_html(node_ref n, rt::deadline d) const;
+  rt::task<rt::result<std::string>> inner_html(node_ref n) const { return inner_html(std::move(n), std::chrono::seconds(10)); }
   /// document.documentElement.outerHTML, from the mirror.
-  rt::task<rt::result<std::string>> html(rt::deadline d = std::chrono::seconds(20)) const;
+  rt::task<rt::result<std::string>> html(rt::deadline d) const;
+  rt::task<rt::result<std::string>> html() const { return html(std::chrono::seconds(20)); }
   /// DOM.getOuterHTML: the browser's own serialization, for comparison.
-  rt::task<rt::result<std::string>> browser_outer_html(node_ref n, rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<std::string>> browser_outer_html(node_ref n, rt::deadline d) const;
+  rt::task<rt::result<std::string>> browser_outer_html(node_ref n) const { return browser_outer_html(std::move(n), std::chrono::seconds(10)); }
 
   /// DOM.querySelector / querySelectorAll under `root` (the document when unset).
-  rt::task<rt::result<std::optional<node_ref>>> query_selector(std::string selector, std::optional<node_ref> root = {},
-                                                               rt::deadline d = std::chrono::seconds(10)) const;
-  rt::task<rt::result<std::vector<node_ref>>> query_selector_all(std::string selector,
-                                                                 std::optional<node_ref> root = {},
-                                                                 rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<std::optional<node_ref>>> query_selector(std::string selector, std::optional<node_ref> root, rt::deadline d) const;
+  rt::task<rt::result<std::optional<node_ref>>> query_selector(std::string selector) const { return query_selector(std::move(selector), std::optional<node_ref>{}, std::chrono::seconds(10)); }
+  rt::task<rt::result<std::optional<node_ref>>> query_selector(std::string selector, std::optional<node_ref> root) const { return query_selector(std::move(selector), std::move(root), std::chrono::seconds(10)); }
+  rt::task<rt::result<std::vector<node_ref>>> query_selector_all(std::string selector, std::optional<node_ref> root, rt::deadline d) const;
+  rt::task<rt::result<std::vector<node_ref>>> query_selector_all(std::string selector) const { return query_selector_all(std::move(selector), std::optional<node_ref>{}, std::chrono::seconds(10)); }
+  rt::task<rt::result<std::vector<node_ref>>> query_selector_all(std::string selector, std::optional<node_ref> root) const { return query_selector_all(std::move(selector), std::move(root), std::chrono::seconds(10)); }
 
   /// Returns once nothing the mirror asked for is outstanding and no event changed it for
   /// `quiet`: after the page stops changing, the mirror has caught up.
-  rt::task<rt::result<void>> settle(std::chrono::milliseconds quiet = std::chrono::milliseconds(100),
-                                    rt::deadline d = std::chrono::seconds(20)) const;
-  rt::task<rt::result<dom_stats>> stats(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<void>> settle(std::chrono::milliseconds quiet, rt::deadline d) const;
+  rt::task<rt::result<void>> settle() const { return settle(std::chrono::milliseconds(100), std::chrono::seconds(20)); }
+  rt::task<rt::result<void>> settle(std::chrono::milliseconds quiet) const { return settle(std::move(quiet), std::chrono::seconds(20)); }
+  rt::task<rt::result<dom_stats>> stats(rt::deadline d) const;
+  rt::task<rt::result<dom_stats>> stats() const { return stats(std::chrono::seconds(10)); }
 
   void stop() const;
   /// The CDP actor (only for a handle made by start()).

@@ -182,10 +182,13 @@ class interceptor {
   explicit operator bool() const noexcept { return owner_ != nullptr; }
 
   /// Subscribes to Fetch.requestPaused, then sends Fetch.enable with the patterns.
-  rt::task<rt::result<void>> enable(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<void>> enable(rt::deadline d) const;
+  rt::task<rt::result<void>> enable() const { return enable(std::chrono::seconds(10)); }
   /// Fetch.disable: paused requests go on, nothing more is paused. enable() may follow.
-  rt::task<rt::result<void>> disable(rt::deadline d = std::chrono::seconds(10)) const;
-  rt::task<rt::result<intercept_stats>> stats(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<void>> disable(rt::deadline d) const;
+  rt::task<rt::result<void>> disable() const { return disable(std::chrono::seconds(10)); }
+  rt::task<rt::result<intercept_stats>> stats(rt::deadline d) const;
+  rt::task<rt::result<intercept_stats>> stats() const { return stats(std::chrono::seconds(10)); }
   void stop() const;
 
  private:

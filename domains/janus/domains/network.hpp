@@ -217,22 +217,28 @@ class network {
 
   /// Subscribes to Network events, then sends Network.enable. Every other call enables first;
   /// call it explicitly before navigating so the first requests are not missed.
-  rt::task<rt::result<void>> enable(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<void>> enable(rt::deadline d) const;
+  rt::task<rt::result<void>> enable() const { return enable(std::chrono::seconds(10)); }
 
   /// A copy of the table, oldest row first.
-  rt::task<rt::result<std::vector<network_request>>> requests(rt::deadline d = std::chrono::seconds(10)) const;
-  rt::task<rt::result<network_stats>> stats(rt::deadline d = std::chrono::seconds(10)) const;
-  rt::task<rt::result<std::size_t>> in_flight(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<std::vector<network_request>>> requests(rt::deadline d) const;
+  rt::task<rt::result<std::vector<network_request>>> requests() const { return requests(std::chrono::seconds(10)); }
+  rt::task<rt::result<network_stats>> stats(rt::deadline d) const;
+  rt::task<rt::result<network_stats>> stats() const { return stats(std::chrono::seconds(10)); }
+  rt::task<rt::result<std::size_t>> in_flight(rt::deadline d) const;
+  rt::task<rt::result<std::size_t>> in_flight() const { return in_flight(std::chrono::seconds(10)); }
   /// Empties the table (in-flight requests are still tracked for wait_idle).
-  rt::task<rt::result<void>> clear(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<void>> clear(rt::deadline d) const;
+  rt::task<rt::result<void>> clear() const { return clear(std::chrono::seconds(10)); }
 
   /// Returns once no request has been in flight for `quiet`; errc::timeout at the deadline.
   /// Event-driven: it wakes on each Network event, not on a polling interval. Call it after the
   /// navigation's load event (or its reply): the quiet period starts at the last request seen
   /// ending, and a request the browser has announced but whose event is still on its way here is
   /// covered by that period, not by the table.
-  rt::task<rt::result<void>> wait_idle(std::chrono::milliseconds quiet = std::chrono::milliseconds(500),
-                                       rt::deadline d = std::chrono::seconds(30)) const;
+  rt::task<rt::result<void>> wait_idle(std::chrono::milliseconds quiet, rt::deadline d) const;
+  rt::task<rt::result<void>> wait_idle() const { return wait_idle(std::chrono::milliseconds(500), std::chrono::seconds(30)); }
+  rt::task<rt::result<void>> wait_idle(std::chrono::milliseconds quiet) const { return wait_idle(std::move(quiet), std::chrono::seconds(30)); }
   /// The same, counting only requests started at or after `since` (a network_stats::next_seq
   /// read before the navigation was sent): a request of an earlier document that the browser
   /// never reports ending (Chromium does not always, when the document is replaced while it
@@ -242,15 +248,15 @@ class network {
 
   /// Network.getResponseBody for a finished request (errc::protocol when the browser no longer
   /// has it, e.g. after a navigation evicted it from its resource buffer).
-  rt::task<rt::result<fetched_body>> response_body(std::string request_id,
-                                                    rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<fetched_body>> response_body(std::string request_id, rt::deadline d) const;
+  rt::task<rt::result<fetched_body>> response_body(std::string request_id) const { return response_body(std::move(request_id), std::chrono::seconds(10)); }
   /// The headers of a request and of its response, from the latest hop of `request_id`
   /// (errc::not_found when the table has no such request). Chromium's come from the table;
   /// Firefox's are asked of the browser.
-  rt::task<rt::result<header_list>> request_headers(std::string request_id,
-                                                    rt::deadline d = std::chrono::seconds(10)) const;
-  rt::task<rt::result<header_list>> response_headers(std::string request_id,
-                                                     rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<header_list>> request_headers(std::string request_id, rt::deadline d) const;
+  rt::task<rt::result<header_list>> request_headers(std::string request_id) const { return request_headers(std::move(request_id), std::chrono::seconds(10)); }
+  rt::task<rt::result<header_list>> response_headers(std::string request_id, rt::deadline d) const;
+  rt::task<rt::result<header_list>> response_headers(std::string request_id) const { return response_headers(std::move(request_id), std::chrono::seconds(10)); }
 
   /// Stops the actor now (the last handle's destruction does the same); nothing for a backend.
   void stop() const;

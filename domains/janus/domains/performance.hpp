@@ -87,9 +87,11 @@ class performance {
   explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
 
   /// Enables the domain on first use, then reads the metrics now.
-  rt::task<rt::result<performance_metrics>> metrics(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<performance_metrics>> metrics(rt::deadline d) const;
+  rt::task<rt::result<performance_metrics>> metrics() const { return metrics(std::chrono::seconds(10)); }
   /// The last snapshot metrics() read, without asking the browser.
-  rt::task<rt::result<std::optional<performance_metrics>>> last(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<std::optional<performance_metrics>>> last(rt::deadline d) const;
+  rt::task<rt::result<std::optional<performance_metrics>>> last() const { return last(std::chrono::seconds(10)); }
 
   void stop() const;
 

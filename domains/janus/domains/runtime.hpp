@@ -177,23 +177,29 @@ class js_runtime {
   explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
 
   /// Subscribes, then sends Runtime.enable (which reports the contexts that already exist).
-  rt::task<rt::result<void>> enable(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<void>> enable(rt::deadline d) const;
+  rt::task<rt::result<void>> enable() const { return enable(std::chrono::seconds(10)); }
   /// The live contexts, by id.
-  rt::task<rt::result<std::vector<execution_context>>> contexts(rt::deadline d = std::chrono::seconds(10)) const;
-  rt::task<rt::result<runtime_stats>> stats(rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<std::vector<execution_context>>> contexts(rt::deadline d) const;
+  rt::task<rt::result<std::vector<execution_context>>> contexts() const { return contexts(std::chrono::seconds(10)); }
+  rt::task<rt::result<runtime_stats>> stats(rt::deadline d) const;
+  rt::task<rt::result<runtime_stats>> stats() const { return stats(std::chrono::seconds(10)); }
   /// The default context of `frame_id` (of any frame when empty; the main frame's comes first
   /// after a navigation), waiting for it to be created if need be.
-  rt::task<rt::result<execution_context>> default_context(std::string frame_id = {},
-                                                          rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<execution_context>> default_context(std::string frame_id, rt::deadline d) const;
+  rt::task<rt::result<execution_context>> default_context() const { return default_context(std::string{}, std::chrono::seconds(10)); }
+  rt::task<rt::result<execution_context>> default_context(std::string frame_id) const { return default_context(std::move(frame_id), std::chrono::seconds(10)); }
 
   /// Runtime.evaluate. errc::javascript for an exception (or a rejected promise when awaited);
   /// errc::protocol when the browser refuses (for one, a context id that no longer exists).
-  rt::task<rt::result<js_value>> evaluate(std::string expression, evaluate_options options = {}) const;
+  rt::task<rt::result<js_value>> evaluate(std::string expression, evaluate_options options) const;
+  rt::task<rt::result<js_value>> evaluate(std::string expression) const { return evaluate(std::move(expression), evaluate_options{}); }
   /// evaluate() by value, returning just the value (undefined as null).
-  rt::task<rt::result<protocol::json_value>> evaluate_value(std::string expression,
-                                                            rt::deadline d = std::chrono::seconds(30)) const;
+  rt::task<rt::result<protocol::json_value>> evaluate_value(std::string expression, rt::deadline d) const;
+  rt::task<rt::result<protocol::json_value>> evaluate_value(std::string expression) const { return evaluate_value(std::move(expression), std::chrono::seconds(30)); }
   /// Runtime.releaseObject.
-  rt::task<rt::result<void>> release(std::string object_id, rt::deadline d = std::chrono::seconds(10)) const;
+  rt::task<rt::result<void>> release(std::string object_id, rt::deadline d) const;
+  rt::task<rt::result<void>> release(std::string object_id) const { return release(std::move(object_id), std::chrono::seconds(10)); }
 
   void stop() const;
   /// The CDP actor (only for a handle made by start()).
