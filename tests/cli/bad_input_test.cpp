@@ -127,6 +127,10 @@ http_server& pages() {
   return *s;
 }
 
+/// How much longer a bound on a run's wall time is under a sanitizer (scripts/ci-sanitizers.sh
+/// raises JANUS_TEST_TIME_LIMIT for its runs): janus is slower there, the browsers are not.
+int slow_factor() { return std::getenv("JANUS_TEST_TIME_LIMIT") ? 2 : 1; }
+
 const std::vector<std::string> page_commands = {"eval", "dom", "screenshot", "inspect"};
 
 /// The positional arguments `command` needs, so that an option is what is wrong.
@@ -307,7 +311,7 @@ TEST_CASE("a page that never finishes loading fails when the budget runs out", "
     CHECK(t.r.err.find("--timeout 3000 ms (the whole command's budget) ran out") != std::string::npos);
     CHECK(t.r.err.find("loading " + url) != std::string::npos);
     // Generous (the budget plus closing on a loaded machine); without the budget it would be 30 s.
-    CHECK(t.took < 15s);
+    CHECK(t.took < 15s * slow_factor());
   }
 }
 
@@ -321,7 +325,7 @@ TEST_CASE("an evaluate that never returns fails when the budget runs out", "[cli
     REQUIRE(t.r.exit_code == 1);
     CHECK(std::count(t.r.err.begin(), t.r.err.end(), '\n') == 1);
     CHECK(t.r.err.find("--timeout 3000 ms (the whole command's budget) ran out") != std::string::npos);
-    CHECK(t.took < 15s);
+    CHECK(t.took < 15s * slow_factor());
   }
 }
 
@@ -339,7 +343,7 @@ void check_budget_leaves_nothing(const std::string& browser, const std::string& 
   REQUIRE(t.r.exit_code == 1);
   CHECK(std::count(t.r.err.begin(), t.r.err.end(), '\n') == 1);
   CHECK(t.r.err.find("--timeout " + timeout_ms + " ms (the whole command's budget) ran out") != std::string::npos);
-  CHECK(t.took < bound);
+  CHECK(t.took < bound * slow_factor());
   // The profile (janus-chromium-… / janus-firefox-…) was removed. Chromium's own scratch directory
   // (org.chromium.Chromium.…) outlives a SIGTERM even when the command succeeds: not counted here.
   std::vector<std::string> files;
@@ -359,9 +363,10 @@ void check_budget_leaves_nothing(const std::string& browser, const std::string& 
 }  // namespace
 
 TEST_CASE("--timeout is the whole command's budget, launch included, and nothing is left behind", "[cli][bad_input][browser]") {
-  // The launch, the load and the evaluate that never returns share the 3 s; closing follows. The
-  // bound is generous for a loaded machine; per step, it took 3 s after the launch and load.
-  check_budget_leaves_nothing("chromium", "3000", 10s);
+  // The launch, the load and the evaluate that never returns share the 3 s, closing included
+  // (about 3.8 s here on a loaded machine: closing a launched Chromium takes 1-2 s). The bound is
+  // generous; when each step had the 3 s to itself, this took 9.5 s.
+  check_budget_leaves_nothing("chromium", "3000", 12s);
   // Firefox takes seconds to start: a budget it can load the page in.
   check_budget_leaves_nothing("firefox", "10000", 20s);
 }
