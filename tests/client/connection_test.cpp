@@ -2,6 +2,7 @@
 #include "scripted_peer.hpp"
 
 #include "../support/thread_safe_check.hpp"
+#include "../support/time_bounds.hpp"
 
 #include <janus/cdp/browser.hpp>
 #include <janus/cdp/page.hpp>
@@ -150,11 +151,13 @@ TEST_CASE("a dropped connection fails every pending command at once, saying it w
   TS_REQUIRE(received.load() == n);
   const auto dropped_at = std::chrono::steady_clock::now();
   peer.connections().front()->drop();
-  while (failed.load() < n && std::chrono::steady_clock::now() - dropped_at < 5s) std::this_thread::sleep_for(1ms);
+  while (failed.load() < n && std::chrono::steady_clock::now() - dropped_at < 25s) std::this_thread::sleep_for(1ms);
   const auto took = std::chrono::steady_clock::now() - dropped_at;
   TS_CHECK(failed.load() == n);
   TS_CHECK(sent_flag.load() == n);
-  TS_CHECK(took < 100ms);
+  // At once, not at their 30 s deadline: disconnected (checked above) says why they failed, and
+  // the bound (10x what a quiet machine takes, scaled for slow runs) that nothing waited for it.
+  TS_CHECK(took < janus_test::generous(1000ms));
   // Later calls fail at once, as not sent.
   auto later = s.block_on(call_task(conn.browser(), "Test.after"));
   TS_REQUIRE(!later);
@@ -179,7 +182,7 @@ TEST_CASE("a deadline fails the command with timeout and sent=true; the late rep
   TS_CHECK(r.code() == rt::errc::timeout);
   TS_CHECK(r.err().sent);
   TS_CHECK(took >= 140ms);
-  TS_CHECK(took < 2s);
+  TS_CHECK(took < janus_test::generous(2s));  // the deadline fired, not much later
   {
     std::lock_guard lk(mu);
     TS_REQUIRE(held.size() == 1);
@@ -515,7 +518,7 @@ TEST_CASE("fail_session ends one session's pending commands and refuses its late
   CHECK(out.a.code() == rt::errc::target_crashed);
   CHECK(out.a.err().sent);
   CHECK(out.a.err().message.find("the target crashed") != std::string::npos);
-  CHECK(out.a_took < 5s);
+  CHECK(out.a_took < 5s);  // at the crash, not its 30 s deadline
   REQUIRE_FALSE(out.a_later);
   CHECK(out.a_later.code() == rt::errc::target_crashed);
   CHECK_FALSE(out.a_later.err().sent);

@@ -153,7 +153,9 @@ TEST_CASE("the browser killed under a pending request fails it with browser_exit
     outcome out = s.block_on(run(b->connection(), s, pid));
     REQUIRE_FALSE(out.never);
     CHECK(out.never.err().code == rt::errc::browser_exited);
-    CHECK(out.waited < 1s);
+    // At the exit, not at the call's 30 s deadline (browser_exited says why; a third of the deadline
+    // leaves room for a slow day, where the usual well under 1 s would not).
+    CHECK(out.waited < 10s);
     REQUIRE_FALSE(out.after);
     CHECK(out.after.err().code == rt::errc::browser_exited);
     CHECK_FALSE(b->running());

@@ -62,19 +62,44 @@ rt::task<rt::result<protocol::cdp_owned_message>> call(cdp_session s, std::strin
 TEST_CASE("mock: requests are echoed; Mock.delay answers late without holding up others") {
   fixture f;
   cdp_connection conn = f.connect();
-  auto run = [](cdp_connection conn) -> rt::task<void> {
+  // Both requests are in flight together: rt::task is lazy, so the slow one is spawned (started)
+  // first and the fast one sent only once the mock has received it. The fast one must then come
+  // back while the slow one is still pending; a mock or a client that answered in order would
+  // deliver the slow reply first. The order is checked, not a time: the delay is long enough (1.5 s)
+  // that a round trip on a slow day or under a sanitizer still fits in it many times over.
+  auto run = [](cdp_connection conn, testing::mock_browser& mock) -> rt::task<void> {
+    struct slow_state {
+      std::atomic<bool> done{false};
+      rt::result<protocol::cdp_owned_message> reply = rt::error{rt::errc::cancelled};
+      std::chrono::steady_clock::duration took{};
+    };
+    auto slow = std::make_shared<slow_state>();
+    const auto before = mock.requests_received();
     const auto t0 = std::chrono::steady_clock::now();
-    auto slow = call(conn.browser(), "Mock.delay", R"({"ms":200})");
-    auto fast = co_await call(conn.browser(), "Some.method", R"({"k":"v"})");
-    const auto fast_took = std::chrono::steady_clock::now() - t0;
+    conn.actor().sched().spawn([](cdp_connection conn, std::shared_ptr<slow_state> st,
+                                  std::chrono::steady_clock::time_point t0) -> rt::task<void> {
+      st->reply = co_await call(conn.browser(), "Mock.delay", R"({"ms":1500})", rt::deadline(30s));
+      st->took = std::chrono::steady_clock::now() - t0;
+      st->done = true;
+    }(conn, slow, t0));
+    for (int i = 0; i < 2000 && mock.requests_received() == before; ++i) co_await rt::sleep_for(conn.actor().sched(), 5ms);
+    TS_REQUIRE(mock.requests_received() > before);  // the slow request reached the mock first
+
+    auto fast = co_await call(conn.browser(), "Some.method", R"({"k":"v"})", rt::deadline(30s));
     TS_REQUIRE(fast);
     TS_CHECK(fast->payload() == R"({"k":"v"})");
-    TS_CHECK(fast_took < 150ms);
-    auto late = co_await std::move(slow);
-    TS_REQUIRE(late);
-    TS_CHECK(std::chrono::steady_clock::now() - t0 >= 190ms);
+    // Answered while the slow one is still pending: its reply has not even reached the connection
+    // (the reader takes replies in order, so one sent before the fast reply would be counted here).
+    TS_CHECK(conn.stats().pending == 1);
+    TS_CHECK_FALSE(slow->done.load());
+
+    for (int i = 0; i < 2000 && !slow->done; ++i) co_await rt::sleep_for(conn.actor().sched(), 5ms);
+    TS_REQUIRE(slow->done.load());
+    TS_REQUIRE(slow->reply);
+    TS_CHECK(slow->reply->payload() == R"({"ms":1500})");
+    TS_CHECK(slow->took >= 1490ms);
   };
-  f.sched.block_on(run(conn));
+  f.sched.block_on(run(conn, *f.mock));
 }
 
 TEST_CASE("mock: Mock.neverReply ends in timeout, sent") {
@@ -203,7 +228,7 @@ TEST_CASE("fetch_websocket_url: refused, HTTP errors, non-JSON and silence end i
   CHECK(fetch(R"({"Browser":"x"})", 200, 0ms, rt::deadline(5s)).code() == rt::errc::parse);
   const auto start = std::chrono::steady_clock::now();
   CHECK(fetch("{}", 200, 3000ms, rt::deadline(300ms)).code() == rt::errc::timeout);
-  CHECK(std::chrono::steady_clock::now() - start < 2s);
+  CHECK(std::chrono::steady_clock::now() - start < 2s);  // at the 300 ms deadline, not with the 3 s answer
   const std::string closed = (*server)->url("");
   (*server)->stop();
   CHECK(s.block_on(fetch_websocket_url(s, closed, rt::deadline(5s))).code() == rt::errc::transport);

@@ -368,15 +368,16 @@ TEST_CASE("a hung request times out without blocking other actors, and poisons i
   rt::scheduler s({.workers = 2});
   rdp_connection c = must_connect(s, peer);
   const auto t0 = std::chrono::steady_clock::now();
-  auto hung = start(s, c.request(stuck, "navigateTo", "{}", within(300ms)));
+  auto hung = start(s, c.request(stuck, "navigateTo", "{}", within(1000ms)));
   REQUIRE(peer.wait_received(1));
   auto behind = start(s, c.request(stuck, "getFavicon", "{}", within(20s)));
   REQUIRE(peer.wait_received(2));
   auto other = s.block_on(c.request("root", "getRoot"));
   REQUIRE(other);
-  CHECK(std::chrono::steady_clock::now() - t0 < 300ms);
+  // Another actor is answered while the stuck one's request still waits (an order, not a time).
+  CHECK_FALSE(hung.done());
 
-  REQUIRE(wait_until([&] { return hung.done() && behind.done(); }, 3s));
+  REQUIRE(wait_until([&] { return hung.done() && behind.done(); }, 10s));
   REQUIRE_FALSE(*hung.result);
   CHECK(hung.result->err().code == rt::errc::timeout);
   CHECK(hung.result->err().sent);
@@ -384,7 +385,7 @@ TEST_CASE("a hung request times out without blocking other actors, and poisons i
   REQUIRE_FALSE(*behind.result);
   CHECK(behind.result->err().code == rt::errc::timeout);
   CHECK(behind.result->err().message.find("not trusted") != std::string::npos);
-  CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+  CHECK(std::chrono::steady_clock::now() - t0 < 10s);  // with the hung one, not at its own 20 s
   CHECK(c.poisoned(stuck));
   CHECK(c.stats().poisoned_actors == 1);
 
@@ -447,8 +448,8 @@ TEST_CASE("a dropped connection fails every pending request at once and ends sub
     for (auto& p : pending)
       if (!p.done()) return false;
     return true;
-  }, 1s));
-  CHECK(std::chrono::steady_clock::now() - dropped < 1s);
+  }, 10s));
+  CHECK(std::chrono::steady_clock::now() - dropped < 10s);  // at the drop, not at their 30 s deadline
   for (auto& p : pending) {
     REQUIRE_FALSE(*p.result);
     CHECK(p.result->err().code == rt::errc::disconnected);

@@ -124,7 +124,15 @@ TEST_CASE("execution contexts follow navigations and isolated worlds", "[runtime
   REQUIRE(stats);
   CHECK(stats->cleared >= 1);
   CHECK(stats->created >= 3);
+  // The table holds the new document's default context, and nothing of the first document's (an
+  // empty table would show neither).
   auto all = f.run(js.contexts());
   REQUIRE(all);
-  for (const auto& c : *all) CHECK(c.id != first->id);
+  REQUIRE_FALSE(all->empty());
+  bool second_listed = false;
+  for (const auto& c : *all) {
+    CHECK(c.id != first->id);
+    second_listed = second_listed || (c.id == second->id && c.is_default);
+  }
+  CHECK(second_listed);
 }

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "../support/thread_safe_check.hpp"
+#include "../support/time_bounds.hpp"
 #include <thread>
 #include <vector>
 
@@ -90,11 +91,12 @@ TEST_CASE("restart backoff grows exponentially within tolerance", "[supervisor]"
     TS_REQUIRE(wait_for([&] { return a.metrics().restarts == before + 1; }));
     gaps.push_back(clock::now() - t0);
   }
-  // 20, 40, 80 ms: each at least its backoff, and not wildly more.
+  // 20, 40, 80 ms: each at least its backoff, and not wildly more (the margin is for a slow run,
+  // not a measure of the restart's speed).
   TS_CHECK(gaps[0] >= std::chrono::milliseconds(20));
   TS_CHECK(gaps[1] >= std::chrono::milliseconds(40));
   TS_CHECK(gaps[2] >= std::chrono::milliseconds(80));
-  TS_CHECK(gaps[2] < std::chrono::milliseconds(80 + 500));
+  TS_CHECK(gaps[2] < std::chrono::milliseconds(80) + janus_test::generous(std::chrono::milliseconds(500)));
 }
 
 TEST_CASE("too many restarts escalate; the parent's decision applies to all children", "[supervisor]") {
