@@ -3,6 +3,7 @@
 // crash, a hang, or a browser left behind. The cases are tables; the ones that need a browser run
 // against Chromium and Firefox both: launched by janus itself (the --timeout budget, nothing left
 // behind), or launched here once and reached with --connect (quicker; the wrong-browser cases).
+#include "../support/time_bounds.hpp"
 #include "cli_support.hpp"
 #include "hostile_peer.hpp"
 
@@ -126,10 +127,6 @@ http_server& pages() {
   }();
   return *s;
 }
-
-/// How much longer a bound on a run's wall time is under a sanitizer (scripts/ci-sanitizers.sh
-/// raises JANUS_TEST_TIME_LIMIT for its runs): janus is slower there, the browsers are not.
-int slow_factor() { return std::getenv("JANUS_TEST_TIME_LIMIT") ? 2 : 1; }
 
 const std::vector<std::string> page_commands = {"eval", "dom", "screenshot", "inspect"};
 
@@ -311,7 +308,7 @@ TEST_CASE("a page that never finishes loading fails when the budget runs out", "
     CHECK(t.r.err.find("--timeout 3000 ms (the whole command's budget) ran out") != std::string::npos);
     CHECK(t.r.err.find("loading " + url) != std::string::npos);
     // Generous (the budget plus closing on a loaded machine); without the budget it would be 30 s.
-    CHECK(t.took < 15s * slow_factor());
+    CHECK(t.took < 15s * janus_test::slow_factor());
   }
 }
 
@@ -325,7 +322,7 @@ TEST_CASE("an evaluate that never returns fails when the budget runs out", "[cli
     REQUIRE(t.r.exit_code == 1);
     CHECK(std::count(t.r.err.begin(), t.r.err.end(), '\n') == 1);
     CHECK(t.r.err.find("--timeout 3000 ms (the whole command's budget) ran out") != std::string::npos);
-    CHECK(t.took < 15s * slow_factor());
+    CHECK(t.took < 15s * janus_test::slow_factor());
   }
 }
 
@@ -343,7 +340,7 @@ void check_budget_leaves_nothing(const std::string& browser, const std::string& 
   REQUIRE(t.r.exit_code == 1);
   CHECK(std::count(t.r.err.begin(), t.r.err.end(), '\n') == 1);
   CHECK(t.r.err.find("--timeout " + timeout_ms + " ms (the whole command's budget) ran out") != std::string::npos);
-  CHECK(t.took < bound * slow_factor());
+  CHECK(t.took < bound * janus_test::slow_factor());
   // The profile (janus-chromium-… / janus-firefox-…) was removed. Chromium's own scratch directory
   // (org.chromium.Chromium.…) outlives a SIGTERM even when the command succeeds: not counted here.
   std::vector<std::string> files;

@@ -4,6 +4,8 @@
 // browser's port is in endpoint_wrong_browser_test.cpp: it needs the browsers.)
 #include "../cli/hostile_peer.hpp"
 
+#include "../support/time_bounds.hpp"
+
 #include <janus/client/browser.hpp>
 #include <janus/client/cdp_connection.hpp>
 #include <janus/client/firefox_launcher.hpp>
@@ -25,7 +27,7 @@ namespace {
 
 // Every connect below is given this; a call must end by then (plus the slack below).
 constexpr auto connect_timeout = 2000ms;
-// Generous: the ASan build on a loaded machine is several times slower; what is tested is that the
+// Generous, and scaled for slow builds (time_bounds.hpp); what is tested is that the
 // call ends near its timeout, not at the 10 s and 30 s defaults or never.
 constexpr auto slack = 6s;
 
@@ -76,7 +78,7 @@ void check_failed(const outcome& o, const std::string& fragment) {
   CHECK(!o.message.empty());
   CHECK(o.message.find('\n') == std::string::npos);
   if (!fragment.empty()) CHECK(o.message.find(fragment) != std::string::npos);
-  CHECK(o.took < connect_timeout + slack);
+  CHECK(o.took < connect_timeout + slack * janus_test::slow_factor());
 }
 
 std::string ws_url(std::uint16_t port) { return "ws://127.0.0.1:" + std::to_string(port) + "/devtools/browser/x"; }
@@ -133,7 +135,7 @@ TEST_CASE("connecting to a WebSocket server that answers garbage fails, whatever
     // The bare connection only has to survive whatever it reads, and report it or time out.
     const outcome c = cdp_connect(sched, ws_url(peer.port()));
     INFO(rt::to_string(c.code) << ": " << c.message);
-    CHECK(c.took < connect_timeout + slack);
+    CHECK(c.took < connect_timeout + slack * janus_test::slow_factor());
     check_failed(browser_connect(sched, http_url(peer.port())), "");
   }
 }
