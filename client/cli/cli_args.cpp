@@ -74,7 +74,8 @@ std::optional<unsigned long long> parsed_args::number(const std::string& name, u
   errno = 0;
   char* end = nullptr;
   const unsigned long long n = std::strtoull(v->c_str(), &end, 10);
-  if (v->empty() || (*v)[0] == '-' || *end != '\0' || errno != 0) {
+  // Digits only: strtoull alone would take " 5" and "+5", and wrap "-1" round to a huge number.
+  if (v->empty() || (*v)[0] < '0' || (*v)[0] > '9' || *end != '\0' || errno != 0) {
     error = name + " needs a non-negative integer, not '" + *v + "'";
     return std::nullopt;
   }

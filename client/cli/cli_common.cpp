@@ -1,5 +1,7 @@
 #include "cli_common.hpp"
 
+#include <fmt/format.h>
+
 #include <cstdio>
 
 #include <unistd.h>
@@ -7,8 +9,15 @@
 namespace janus::cli {
 
 int report_error(std::string_view command, std::string_view message, int code) {
-  std::fprintf(stderr, "janus %.*s: %.*s\n", static_cast<int>(command.size()), command.data(),
-               static_cast<int>(message.size()), message.data());
+  // One line, whatever the message echoes of the command line or of a peer: control characters
+  // are written as \xNN.
+  std::string line;
+  for (const char ch : message) {
+    const auto u = static_cast<unsigned char>(ch);
+    if (u < 0x20 || u == 0x7f) line += fmt::format("\\x{:02x}", u);
+    else line += ch;
+  }
+  std::fprintf(stderr, "janus %.*s: %s\n", static_cast<int>(command.size()), command.data(), line.c_str());
   return code;
 }
 

@@ -139,16 +139,18 @@ void read_facts(const protocol::json_value& facts, report& r) {
   if (const auto* x = facts.find("load"); x && x->is_number()) r.load_ms = x->as_double();
 }
 
-rt::task<rt::result<report>> gather(rt::scheduler& sched, browser_choice choice, std::string url) {
+// Every step gets the command's one deadline (see browser_choice.hpp); the browser is closed by
+// open_page when loading fails, and by the command's budget_watch otherwise.
+rt::task<rt::result<report>> gather(rt::scheduler& sched, budget_watch& watch, browser_choice choice, std::string url) {
   report r;
   r.wait = wait_name(choice.wait);
-  auto opened = co_await open_page(sched, choice, url);
+  auto opened = co_await open_page(sched, watch, choice, url);
   if (!opened) co_return std::move(opened).err();
   const client::page& page = opened->page;
   r.navigation_time = opened->navigation_time;
-  if (auto v = co_await opened->browser.version(); v) r.browser = v->product;
+  const rt::deadline d = choice.deadline;
+  if (auto v = co_await opened->browser.version(d); v) r.browser = v->product;
 
-  const rt::deadline d(choice.timeout);
   auto info = co_await page.info(d);
   if (!info) co_return std::move(info).err();
   r.url = info->url;
@@ -176,7 +178,6 @@ rt::task<rt::result<report>> gather(rt::scheduler& sched, browser_choice choice,
   if (!cons) co_return std::move(cons).err();
   r.console = std::move(*cons);
   if (auto st = co_await page.console().stats(d); st) r.console_evicted = st->evicted;
-  opened->browser.close();
   co_return r;
 }
 
@@ -333,6 +334,7 @@ int inspect_command(int argc, char** argv) {
     url = demo->url("/");
   } else {
     url = args->positional()[0];
+    if (std::string why = url_problem(url); !why.empty()) return report_error("inspect", why, exit_usage);
   }
 
   rt::scheduler_options so;
@@ -340,9 +342,11 @@ int inspect_command(int argc, char** argv) {
   rt::scheduler sched(so);
   progress bar;
   bar.update(choice->connect.empty() ? "launching " + choice->browser + "…" : "connecting…");
-  auto r = sched.block_on(gather(sched, *choice, url));
+  budget_watch watch(choice->deadline);
+  auto r = sched.block_on(gather(sched, watch, *choice, url));
+  watch.finish();
   bar.done();
-  if (!r) return report_error("inspect", r.err(), choice->browser);
+  if (!r) return report_error("inspect", over_budget(r.err(), *choice), choice->browser);
   if (args->flag("--json")) print_json(*r);
   else print_report(*r);
   return exit_ok;

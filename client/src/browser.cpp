@@ -401,9 +401,10 @@ rt::task<rt::result<void>> do_dispose_context(std::shared_ptr<browser_core> bc, 
 // Makes `conn` (and `proc`, when the browser owns one) the browser's: a browser actor fed by the
 // Target events (subscribed before Target.setDiscoverTargets, so the targets that exist now are
 // announced after it) and, under a restart policy, the exit watcher telling the restart actor.
-// On failure nothing is replaced and `proc` is closed with its unique_ptr.
+// On failure nothing is replaced and `proc` is closed with its unique_ptr. The browser must answer
+// by `d`: a peer that completed the handshake and then says nothing fails then.
 rt::task<rt::result<void>> bring_up(std::shared_ptr<browser_core> bc, cdp_connection conn,
-                                    std::unique_ptr<browser_process> proc) {
+                                    std::unique_ptr<browser_process> proc, rt::deadline d) {
   event_options eo;
   eo.capacity = 4096;
   rt::result<rt::subscription<cdp_event>> events = co_await conn.browser().subscribe("Target.*", std::move(eo));
@@ -419,7 +420,7 @@ rt::task<rt::result<void>> bring_up(std::shared_ptr<browser_core> bc, cdp_connec
     co_return std::move(told).err();
   }
   rt::result<json_value> discover = co_await call_json(conn.browser(), "Target.setDiscoverTargets",
-                                                       R"({"discover":true})", rt::deadline(std::chrono::seconds(10)));
+                                                       R"({"discover":true})", d);
   if (!discover) {
     actor.stop();
     co_return in_context(std::move(discover).err(), "browser: Target.setDiscoverTargets");
@@ -590,7 +591,7 @@ rt::task<void> restart(std::shared_ptr<browser_core> bc, std::deque<rt::time_poi
     }
     browser_process* launched = proc->get();
     cdp_connection conn = (*proc)->connection();
-    rt::result<void> up = co_await bring_up(bc, std::move(conn), std::move(*proc));
+    rt::result<void> up = co_await bring_up(bc, std::move(conn), std::move(*proc), rt::deadline(std::chrono::seconds(10)));
     if (!up) {
       last_error = up.err().message;
       continue;
@@ -621,7 +622,7 @@ rt::task<void> detail::restart_actor::handle(crashed m) {
 }
 
 rt::task<rt::result<browser>> browser::start(std::shared_ptr<detail::browser_core> bc, cdp_connection connection,
-                                             std::unique_ptr<browser_process> process) {
+                                             std::unique_ptr<browser_process> process, rt::deadline d) {
   if (bc->policy) {
     rt::spawn_options so;
     so.name = "browser.restart";
@@ -629,7 +630,7 @@ rt::task<rt::result<browser>> browser::start(std::shared_ptr<detail::browser_cor
     bc->restarter = rt::spawn_with<detail::restart_actor>(bc->sched, std::move(so),
                                                           [weak] { return std::make_unique<detail::restart_actor>(weak); });
   }
-  rt::result<void> up = co_await bring_up(bc, std::move(connection), std::move(process));
+  rt::result<void> up = co_await bring_up(bc, std::move(connection), std::move(process), d);
   if (!up) co_return std::move(up).err();
   co_return browser(std::move(bc));
 }
@@ -651,23 +652,26 @@ rt::task<rt::result<browser>> browser::launch(rt::scheduler& sched, launch_optio
   if (!p) co_return std::move(p).err();
   auto bc = std::make_shared<browser_core>(sched, std::move(policy), std::move(relaunch));
   cdp_connection c = (*p)->connection();
-  co_return co_await start(std::move(bc), std::move(c), std::move(*p));
+  co_return co_await start(std::move(bc), std::move(c), std::move(*p), rt::deadline(std::chrono::seconds(10)));
 }
 
 rt::task<rt::result<browser>> browser::adopt(rt::scheduler& sched, std::unique_ptr<browser_process> process) {
   if (!process) co_return rt::error{rt::errc::invalid_argument, "browser::adopt: no process"};
   cdp_connection c = process->connection();
   auto bc = std::make_shared<browser_core>(sched, std::nullopt, launch_options{});
-  co_return co_await start(std::move(bc), std::move(c), std::move(process));
+  co_return co_await start(std::move(bc), std::move(c), std::move(process), rt::deadline(std::chrono::seconds(10)));
 }
 
 rt::task<rt::result<browser>> browser::attach(rt::scheduler& sched, cdp_connection connection) {
   if (!connection) co_return rt::error{rt::errc::invalid_argument, "browser::attach: no connection"};
   auto bc = std::make_shared<browser_core>(sched, std::nullopt, launch_options{});
-  co_return co_await start(std::move(bc), std::move(connection), nullptr);
+  co_return co_await start(std::move(bc), std::move(connection), nullptr, rt::deadline(std::chrono::seconds(10)));
 }
 
 rt::task<rt::result<browser>> browser::connect(rt::scheduler& sched, std::string url, connection_options options) {
+  // connect_timeout bounds the whole connect: the /json/version GET, the WebSocket handshake and
+  // the browser's answer to the first command, so that a peer that stalls at any step fails by it.
+  const rt::deadline d(options.connect_timeout);
   if (url.rfind("rdp://unix:", 0) == 0) {
     // A Firefox debugger server on a Unix domain socket (what launch_firefox starts).
     rdp_connection_options ro;
@@ -698,14 +702,19 @@ rt::task<rt::result<browser>> browser::connect(rt::scheduler& sched, std::string
   }
   std::string ws = url;
   if (url.rfind("http://", 0) == 0) {
-    rt::result<std::string> found = co_await fetch_websocket_url(sched, url, rt::deadline(options.connect_timeout));
+    rt::result<std::string> found = co_await fetch_websocket_url(sched, url, d);
     if (!found) co_return std::move(found).err();
     ws = std::move(*found);
+    // What the GET took is not given again to the handshake (at least 1 ms: 0 would mean none).
+    options.connect_timeout = std::max(std::chrono::ceil<std::chrono::milliseconds>(d.at() - rt::clock::now()),
+                                       std::chrono::milliseconds(1));
   }
-  rt::result<cdp_connection> c = co_await cdp_connection::connect(sched, ws, std::move(options));
+  rt::result<cdp_connection> c = co_await cdp_connection::connect(sched, ws, std::move(options), connect_policy{});
   if (!c) co_return in_context(std::move(c).err(), "connect to " + ws);
   auto bc = std::make_shared<browser_core>(sched, std::nullopt, launch_options{});
-  co_return co_await start(std::move(bc), std::move(*c), nullptr);
+  rt::result<browser> started = co_await start(std::move(bc), std::move(*c), nullptr, d);
+  if (!started) co_return in_context(std::move(started).err(), "connect to " + ws);
+  co_return std::move(*started);
 }
 
 namespace {

@@ -144,8 +144,9 @@ class browser {
   /// webSocketDebuggerUrl) or a "ws://" URL itself. errc::transport / errc::timeout / errc::parse
   /// when the HTTP endpoint cannot be read. "rdp://host:port" connects to a running Firefox's
   /// debugger server (`--start-debugger-server PORT`), "rdp://unix:/path/to/socket" one listening
-  /// on a Unix domain socket (as a Firefox launched by Janus does: firefox_process::socket_path());
-  /// `options.connect_timeout` applies.
+  /// on a Unix domain socket (as a Firefox launched by Janus does: firefox_process::socket_path()).
+  /// `options.connect_timeout` bounds the whole connect, up to the browser's answer to the first
+  /// command.
   static rt::task<rt::result<browser>> connect(rt::scheduler& sched, std::string url, connection_options options);
   static rt::task<rt::result<browser>> connect(rt::scheduler& sched, std::string url) { return connect(sched, std::move(url), connection_options{}); }
 
@@ -205,8 +206,9 @@ class browser {
  private:
   explicit browser(std::shared_ptr<detail::browser_core> core) : core_(std::move(core)) {}
   explicit browser(std::shared_ptr<detail::firefox_browser> ff) : ff_(std::move(ff)) {}
+  /// `d`: by when the browser must answer its first command.
   static rt::task<rt::result<browser>> start(std::shared_ptr<detail::browser_core> bc, cdp_connection connection,
-                                             std::unique_ptr<browser_process> process);
+                                             std::unique_ptr<browser_process> process, rt::deadline d);
   std::shared_ptr<detail::browser_core> core_;
   std::shared_ptr<detail::firefox_browser> ff_;
 };
