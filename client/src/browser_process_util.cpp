@@ -11,8 +11,11 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <string>
 #include <thread>
 
 
@@ -22,6 +25,28 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+
+// Whether a process of group `pgid` is still running. kill(-pgid, 0) is no answer: a member that
+// died stays in its group as a zombie until init reaps it, which took 1.3-1.6 s here (strace,
+// 2026-12-07) after Chromium's processes had all exited, and close() waited for that.
+bool group_has_running_member(pid_t pgid) {
+  std::error_code ec;
+  for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(it->path() / "stat");
+    std::string stat;
+    if (!std::getline(in, stat)) continue;  // gone since the listing
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so parse after the last ')'.
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos || close + 2 >= stat.size()) continue;
+    char state = 0;
+    long ppid = 0, pgrp = 0;
+    if (std::sscanf(stat.c_str() + close + 2, "%c %ld %ld", &state, &ppid, &pgrp) != 3) continue;
+    if (pgrp == pgid && state != 'Z' && state != 'X') return true;
+  }
+  return false;
+}
 
 constexpr std::size_t stderr_ring_lines = 20;
 // How long the exit probe waits for an exit that a transport's EOF announced: the kernel closes a
@@ -256,11 +281,13 @@ void process_state::terminate(std::chrono::milliseconds grace) {
     (void)wait_exited(static_cast<int>(grace.count()));
   }
   reap_once();
-  // The helpers got their SIGKILL with the leader's, but die (and are reaped by init) a moment
-  // later; wait for the group to empty so that close() leaves no process behind. The group id
-  // cannot be reused while any member lives, so signalling it again stays safe.
+  // The helpers got their SIGKILL with the leader's, but die a moment later; wait until none of
+  // the group runs so that close() leaves no process behind (zombies left for init to reap run
+  // nothing and hold nothing). The group id cannot be reused while any member exists, zombies
+  // included, so signalling it again stays safe.
   const auto until = std::chrono::steady_clock::now() + std::max<std::chrono::milliseconds>(grace, 2000ms);
-  while (::kill(-pid, SIGKILL) == 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+  while (::kill(-pid, SIGKILL) == 0 && group_has_running_member(pid) && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(10ms);
   std::error_code ignored;
   fs::remove_all(profile_dir, ignored);
   asio::post(strand, [self = shared_from_this()] {
