@@ -53,6 +53,10 @@ bool write_file(const std::string& path, std::string_view content);
 struct spawn_fds {
   int stderr_write = -1;
   std::vector<int> extra;  // extra[i] becomes fd 3 + i
+  /// Fork on the calling thread rather than on the spawner thread: for a scheduler with no
+  /// workers, whose host promises a frame loop no thread of Janus's. PR_SET_PDEATHSIG then
+  /// follows the host's polling thread (see browser_spawn.cpp).
+  bool on_calling_thread = false;
 };
 
 /// Spawns `argv` (argv[0] is the path) in a new process group with default signal dispositions,

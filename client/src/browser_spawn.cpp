@@ -13,6 +13,9 @@
 // destruction at exit cannot pull its mutex from under it) forks every browser, so the signal
 // means what it should: the host process is gone (any exit, SIGKILL included). A watchdog helper
 // per browser would survive that too, but costs a process per browser for the same guarantee.
+// A scheduler with no workers is the exception: its host drives it from a frame loop and is
+// promised no thread of Janus's, so its browsers are forked on the polling thread, whose end then
+// ends them (spawn_fds::on_calling_thread).
 #include "browser_process_util.hpp"
 
 #include <fcntl.h>
@@ -111,6 +114,16 @@ class spawner {
  public:
   spawner() { std::thread([this] { run(); }).detach(); }
 
+  // Forks `j` on this thread, with every signal blocked until the child has reset its handlers.
+  static void fork_job(spawn_job& j) {
+    const pid_t pid = ::fork();
+    if (pid == 0) exec_child(j);
+    const int e = errno;
+    if (pid > 0) ::setpgid(pid, pid);  // also here, so the group exists when fork() returns
+    j.pid = pid;
+    j.fork_errno = pid < 0 ? e : 0;
+  }
+
   void spawn(spawn_job& j) {
     std::unique_lock lk(mu_);
     queue_.push_back(&j);
@@ -130,13 +143,11 @@ class spawner {
       spawn_job* j = queue_.front();
       queue_.pop_front();
       lk.unlock();
-      const pid_t pid = ::fork();
-      if (pid == 0) exec_child(*j);
-      const int e = errno;
-      if (pid > 0) ::setpgid(pid, pid);  // also here, so the group exists when fork() returns
+      spawn_job forked = *j;
+      fork_job(forked);
       lk.lock();
-      j->pid = pid;
-      j->fork_errno = pid < 0 ? e : 0;
+      j->pid = forked.pid;
+      j->fork_errno = forked.fork_errno;
       j->done = true;
       cv_.notify_all();
     }
@@ -180,7 +191,15 @@ rt::result<pid_t> spawn_in_group(const std::vector<std::string>& argv, const spa
   j.parent = ::getpid();
   if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY)
     j.max_fd = static_cast<int>(std::min<rlim_t>(lim.rlim_cur, 1 << 20));
-  the_spawner().spawn(j);
+  if (fds.on_calling_thread) {
+    sigset_t all, old;
+    sigfillset(&all);
+    ::pthread_sigmask(SIG_BLOCK, &all, &old);
+    spawner::fork_job(j);
+    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  } else {
+    the_spawner().spawn(j);
+  }
   close_fd(report_w);
   if (j.pid < 0) {
     close_fd(report_r);

@@ -139,6 +139,7 @@ rt::task<rt::result<std::unique_ptr<browser_process>>> launch_chromium(rt::sched
 
   detail::spawn_fds fds;
   fds.stderr_write = err_w;
+  fds.on_calling_thread = sched.worker_count() == 0;
   if (options.use_pipe) fds.extra = {to_r, from_w};  // the browser reads fd 3 and writes fd 4
   // Chromium's own temporary directories (org.chromium.Chromium.*) go inside the profile, so
   // that removing the profile removes them too instead of leaving one in /tmp per launch.

@@ -213,6 +213,7 @@ rt::task<rt::result<started>> launch_once(rt::scheduler& sched, const std::strin
   }
   detail::spawn_fds fds;
   fds.stderr_write = err_w;
+  fds.on_calling_thread = sched.worker_count() == 0;
   rt::result<pid_t> pid = detail::spawn_in_group(argv, fds, child_environment());
   detail::close_fd(err_w);
   if (!pid) {
