@@ -23,6 +23,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "janus/protocol/json_value.hpp"
@@ -54,6 +55,12 @@ class browser {
     posix_spawn_file_actions_adddup2(&actions, err_pipe[1], STDERR_FILENO);
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addclose(&actions, err_pipe[0]);
+    // Its own process group, so that the destructor reaches its helpers too: they outlived the
+    // main process and wrote into the profile after it was removed (empty janus-drift-* were left).
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attr, 0);
     const std::string profile_arg = "--user-data-dir=" + profile_.string();
     std::vector<std::string> args = {executable, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                                      "--no-first-run", "--disable-background-networking",
@@ -62,8 +69,9 @@ class browser {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    const int rc = posix_spawnp(&pid_, executable.c_str(), &actions, nullptr, argv.data(), environ);
+    const int rc = posix_spawnp(&pid_, executable.c_str(), &actions, &attr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
     ::close(err_pipe[1]);
     err_fd_ = err_pipe[0];
     if (rc != 0) pid_ = -1;
@@ -71,9 +79,13 @@ class browser {
 
   ~browser() {
     if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
+      ::kill(-pid_, SIGTERM);
       int status;
       ::waitpid(pid_, &status, 0);
+      // The group id stays ours while any member exists, so signalling it again is safe.
+      const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      while (::kill(-pid_, SIGKILL) == 0 && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     if (err_fd_ >= 0) ::close(err_fd_);
     std::error_code ec;
