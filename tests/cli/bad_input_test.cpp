@@ -101,6 +101,9 @@ struct running_browsers {
     chromium_ws = "ws://127.0.0.1:" + port + path;
     janus::client::firefox_launch_options fo;
     fo.launch_timeout = 60s;
+    // A TCP debugger port (the opt-in; a launched Firefox listens on a private socket otherwise):
+    // the cases point `--connect host:port` and the wrong browser's commands at it.
+    fo.port = static_cast<std::uint16_t>(closed_port());
     auto f = sched.block_on(janus::client::launch_firefox(sched, fo));
     if (!f) FAIL("launching Firefox: " << f.err().what());
     firefox = std::move(*f);

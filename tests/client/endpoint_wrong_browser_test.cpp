@@ -12,6 +12,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <fstream>
 #include <string>
@@ -20,6 +25,20 @@ using namespace janus;
 using namespace std::chrono_literals;
 
 namespace {
+
+// A loopback port nobody listens on right now (bound, read, closed).
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
 
 constexpr auto connect_timeout = 3000ms;
 // Generous, and scaled for slow builds (time_bounds.hpp); what is tested is that the
@@ -49,6 +68,9 @@ TEST_CASE("connecting to the other browser's port fails with an error value", "[
   REQUIRE(chromium);
   client::firefox_launch_options fo;
   fo.launch_timeout = 60s;
+  // A TCP debugger port (the opt-in; a launched Firefox listens on a private socket otherwise),
+  // to point the CDP calls at.
+  fo.port = free_port();
   auto firefox = sched.block_on(client::launch_firefox(sched, fo));
   REQUIRE(firefox);
 
