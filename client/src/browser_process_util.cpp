@@ -288,8 +288,14 @@ void process_state::terminate(std::chrono::milliseconds grace) {
   const auto until = std::chrono::steady_clock::now() + std::max<std::chrono::milliseconds>(grace, 2000ms);
   while (::kill(-pid, SIGKILL) == 0 && group_has_running_member(pid) && std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(10ms);
+  // A process that left the group (Firefox's) may still write into the profile for a moment after
+  // its parent died, so one remove_all can leave it behind: try again for up to a second.
   std::error_code ignored;
   fs::remove_all(profile_dir, ignored);
+  for (int i = 0; i < 20 && !profile_dir.empty() && fs::exists(profile_dir, ignored); ++i) {
+    std::this_thread::sleep_for(50ms);
+    fs::remove_all(profile_dir, ignored);
+  }
   asio::post(strand, [self = shared_from_this()] {
     std::error_code e;
     if (self->exit_watch) self->exit_watch->close(e);

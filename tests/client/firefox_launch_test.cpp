@@ -19,6 +19,8 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <fstream>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -36,11 +38,25 @@ std::unique_ptr<firefox_process> must_launch(rt::scheduler& s, firefox_launch_op
 }
 
 // The leader and its whole process group (the content processes).
+// The leader reaped, and nothing of its group running. A helper that died may stay in the group
+// as a zombie until init reaps it (over a second on this machine): it runs and holds nothing, and
+// close() does not wait for it.
 bool process_gone(int pid) {
   errno = 0;
   if (::kill(pid, 0) != -1 || errno != ESRCH) return false;
-  errno = 0;
-  return ::kill(-pid, 0) == -1 && errno == ESRCH;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream in(entry.path() / "stat");
+    std::string stat;
+    if (!std::getline(in, stat)) continue;
+    const auto close = stat.rfind(')');
+    if (close == std::string::npos || close + 2 >= stat.size()) continue;
+    char state = 0;
+    long ppid = 0, pgrp = 0;
+    if (std::sscanf(stat.c_str() + close + 2, "%c %ld %ld", &state, &ppid, &pgrp) == 3 && pgrp == pid &&
+        state != 'Z' && state != 'X')
+      return false;
+  }
+  return true;
 }
 
 rt::task<std::string> first_tab(rdp_connection c) {
