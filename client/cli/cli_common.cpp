@@ -1,5 +1,7 @@
 #include "cli_common.hpp"
 
+#include "signals.hpp"
+
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -9,6 +11,7 @@
 namespace janus::cli {
 
 int report_error(std::string_view command, std::string_view message, int code) {
+  yield_to_signal_if_any();  // a signal's own line is the one line
   // One line, whatever the message echoes of the command line or of a peer: control characters
   // are written as \xNN.
   std::string line;

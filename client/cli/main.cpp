@@ -42,11 +42,16 @@ int main(int argc, char** argv) {
     std::fputs(usage_text.data(), stdout);
     return exit_ok;
   }
-  if (command == "inspect") return inspect_command(argc, argv);
-  if (command == "eval") return eval_command(argc, argv);
-  if (command == "dom") return dom_command(argc, argv);
-  if (command == "screenshot") return screenshot_command(argc, argv);
-  if (command == "bench") return bench_command(argc, argv);
+  int code = -1;
+  if (command == "inspect") code = inspect_command(argc, argv);
+  if (command == "eval") code = eval_command(argc, argv);
+  if (command == "dom") code = dom_command(argc, argv);
+  if (command == "screenshot") code = screenshot_command(argc, argv);
+  if (command == "bench") code = bench_command(argc, argv);
+  if (code >= 0) {
+    yield_to_signal_if_any();
+    return code;
+  }
   std::fprintf(stderr, "janus: unknown command '%s' (see janus --help)\n", argv[1]);
   return exit_usage;
 }

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <thread>
@@ -13,6 +14,8 @@
 namespace janus::cli {
 
 namespace {
+
+std::atomic<bool> stopping{false};
 
 sigset_t handled_signals() {
   sigset_t set;
@@ -32,6 +35,7 @@ void install_signal_handling() {
     int sig = 0;
     while (::sigwait(&set, &sig) != 0) {
     }
+    stopping.store(true, std::memory_order_release);
     client::close_launched_browsers();
     std::fprintf(stderr, "janus: stopped by SIG%s; the browser was closed\n", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
     std::fflush(stderr);
@@ -39,6 +43,11 @@ void install_signal_handling() {
     // under them.
     ::_exit(128 + sig);
   }).detach();
+}
+
+void yield_to_signal_if_any() {
+  if (!stopping.load(std::memory_order_acquire)) return;
+  for (;;) ::pause();  // the signal thread calls _exit
 }
 
 }  // namespace janus::cli

@@ -15,4 +15,9 @@ namespace janus::cli {
 /// call elsewhere or run code on a thread that holds a lock the cleanup needs.
 void install_signal_handling();
 
+/// Once a signal has arrived, the signal thread owns the ending (closing the browser, one line, exit
+/// 128+signal): a job that fails meanwhile because its browser was closed under it must neither
+/// print its own error nor exit first. Returns at once when no signal came; otherwise never.
+void yield_to_signal_if_any();
+
 }  // namespace janus::cli
