@@ -124,8 +124,14 @@ void close_launched_browsers() noexcept {
     while (group_has_live_member(e.group) && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (e.profile.empty()) continue;
+    // A process outside the group (Chromium's crash handler, Firefox's) may still write into the
+    // profile for a moment: remove it again while it reappears, for up to a second.
     std::error_code ignored;
     std::filesystem::remove_all(e.profile, ignored);
+    for (int i = 0; i < 20 && std::filesystem::exists(e.profile, ignored); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::filesystem::remove_all(e.profile, ignored);
+    }
   }
 }
 
