@@ -6,7 +6,8 @@
 #   SECONDS_PER_TARGET  default 20 (or $JANUS_FUZZ_SECONDS)
 #   TARGET              cdp_decoder rdp_framer rdp_decoder json_value json_writer cdp_typed
 #                       pipe_framer http_request base64 (default: all)
-# Environment: JANUS_FUZZ_BUILD_DIR (default build-fuzz/), JANUS_FUZZ_JOBS (ninja -j, default 1).
+# Environment: JANUS_FUZZ_BUILD_DIR (default build-fuzz/), JANUS_FUZZ_JOBS (ninja -j, default 1),
+# JANUS_FUZZ_PARALLEL (targets fuzzed at once, default: the number of cores).
 #
 # New inputs found while running go to a scratch corpus, not the committed seeds. A crash leaves its
 # input in build-fuzz/fuzz-artifacts/ and makes the script fail: minimize it, add it under
@@ -22,6 +23,7 @@ if [ ${#targets[@]} -eq 0 ]; then
 fi
 build=${JANUS_FUZZ_BUILD_DIR:-$root/build-fuzz}
 jobs=${JANUS_FUZZ_JOBS:-1}
+parallel=${JANUS_FUZZ_PARALLEL:-$(nproc)}
 
 if ! command -v clang++ >/dev/null; then
   echo "fuzz.sh: clang++ is required (libFuzzer ships with clang)" >&2
@@ -39,24 +41,41 @@ nice -n 10 ninja -C "$build" -j"$jobs" "${targets[@]/#/fuzz/fuzz_}"
 artifacts="$build/fuzz-artifacts"
 scratch="$build/fuzz-scratch"
 mkdir -p "$artifacts"
-failed=()
-for t in "${targets[@]}"; do
+# Runs one target; its exit status says whether it found a crash.
+run_target() {
+  local t=$1 dict="$root/fuzz/dict/$1.dict"
   # A target's own dictionary (fuzz/dict/<target>.dict) when it has one, else the JSON one.
-  dict="$root/fuzz/dict/$t.dict"
   [ -f "$dict" ] || dict="$root/fuzz/dict/json.dict"
   rm -rf "${scratch:?}/$t"
   mkdir -p "$scratch/$t"
-  echo "== fuzz_$t: ${seconds}s"
   # The first corpus directory receives new inputs; the committed seeds are only read.
-  if ! nice -n 10 "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-      -max_len=65536 -print_final_stats=1 -dict="$dict" -artifact_prefix="$artifacts/$t-" \
-      "$scratch/$t" "$root/fuzz/corpus/$t" 2>"$build/fuzz-$t.log"; then
+  nice -n 10 "$build/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -max_len=65536 -print_final_stats=1 -dict="$dict" -artifact_prefix="$artifacts/$t-" \
+    "$scratch/$t" "$root/fuzz/corpus/$t" 2>"$build/fuzz-$t.log"
+}
+
+# Up to $parallel targets at a time (one per core by default): each fuzzer is single-threaded.
+failed=()
+declare -A running=()
+finish_one() {
+  local pid rc=0
+  wait -n -p pid "${!running[@]}" || rc=$?
+  local t=${running[$pid]}
+  unset "running[$pid]"
+  if ((rc != 0)); then
     failed+=("$t")
     tail -n 40 "$build/fuzz-$t.log" >&2
   else
+    echo "== fuzz_$t: ${seconds}s, no crash"
     grep -E "^(stat::number_of_executed_units|stat::new_units_added|stat::peak_rss_mb)" "$build/fuzz-$t.log" || true
   fi
+}
+for t in "${targets[@]}"; do
+  while ((${#running[@]} >= parallel)); do finish_one; done
+  run_target "$t" &
+  running[$!]=$t
 done
+while ((${#running[@]} > 0)); do finish_one; done
 
 if [ ${#failed[@]} -ne 0 ]; then
   echo "fuzz.sh: crashes in: ${failed[*]} (inputs in $artifacts)" >&2

@@ -98,15 +98,18 @@ rt::result<void> write_user_js(const std::string& profile, const firefox_launch_
   return rt::ok;
 }
 
-std::vector<std::string> child_environment() {
+std::vector<std::string> child_environment(const std::string& profile) {
   std::vector<std::string> env;
   for (char** e = environ; e && *e; ++e) {
     const std::string_view v(*e);
     // A crash reporter dialog or upload has no place in automation.
-    if (v.starts_with("MOZ_CRASHREPORTER_DISABLE=")) continue;
+    if (v.starts_with("MOZ_CRASHREPORTER_DISABLE=") || v.starts_with("TMPDIR=")) continue;
     env.emplace_back(v);
   }
   env.emplace_back("MOZ_CRASHREPORTER_DISABLE=1");
+  // Firefox's temporary files (TmpD) go inside the profile, so removing the profile removes them
+  // too: as for Chromium, nothing of a killed browser stays in the shared temp directory.
+  env.emplace_back("TMPDIR=" + profile);
   return env;
 }
 
@@ -214,7 +217,7 @@ rt::task<rt::result<started>> launch_once(rt::scheduler& sched, const std::strin
   detail::spawn_fds fds;
   fds.stderr_write = err_w;
   fds.on_calling_thread = sched.worker_count() == 0;
-  rt::result<pid_t> pid = detail::spawn_in_group(argv, fds, child_environment());
+  rt::result<pid_t> pid = detail::spawn_in_group(argv, fds, child_environment(*profile));
   detail::close_fd(err_w);
   if (!pid) {
     detail::close_fd(err_r);

@@ -27,8 +27,8 @@
 #include <vector>
 
 #include "janus/protocol/json_value.hpp"
+#include "../support/private_tmpdir_env.hpp"
 
-extern char** environ;
 
 using janus::protocol::json_value;
 
@@ -69,7 +69,8 @@ class browser {
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    const int rc = posix_spawnp(&pid_, executable.c_str(), &actions, &attr, argv.data(), environ);
+    janus::testing::private_tmpdir_env env(profile_.string());
+    const int rc = posix_spawnp(&pid_, executable.c_str(), &actions, &attr, argv.data(), env.pointers());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
     ::close(err_pipe[1]);

@@ -2,6 +2,7 @@
 // its TCP debugger server. Each test starts its own browser with a fresh profile directory and
 // ends only that process (by pid), then removes the directory.
 #include "transport_test_support.hpp"
+#include "../support/private_tmpdir_env.hpp"
 
 #include <janus/protocol/pipe_transport.hpp>
 #include <janus/protocol/tcp_transport.hpp>
@@ -20,7 +21,6 @@
 #include <filesystem>
 #include <fstream>
 
-extern char** environ;
 
 using namespace janus::protocol;
 using namespace janus::protocol::test;
@@ -44,11 +44,15 @@ struct temp_dir {
   }
 };
 
-/// One spawned browser process; ended (SIGKILL, only this pid) and reaped on destruction.
+/// One spawned browser process in a process group of its own; the group is ended (SIGKILL) and the
+/// process reaped on destruction. The group, not only the pid: a browser's helper processes outlive
+/// a killed parent for a moment and wrote into the profile after the test removed it (an empty
+/// janus-transport-* was left in the temp dir per run).
 class child_process {
  public:
   /// Starts argv[0] (searched in PATH) with `dups` (from, to) applied in the child, stdout to
-  /// /dev/null and stderr to `log`.
+  /// /dev/null and stderr to `log`, and TMPDIR set to the log's directory (the browser's profile,
+  /// which the test removes).
   child_process(const std::vector<std::string>& argv, const std::vector<std::pair<int, int>>& dups,
                 const fs::path& log) {
     posix_spawn_file_actions_t actions;
@@ -68,11 +72,13 @@ class child_process {
     sigemptyset(&defaults);
     sigaddset(&defaults, SIGPIPE);
     posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    const int rc = ::posix_spawnp(&pid_, argv[0].c_str(), &actions, &attr, args.data(), environ);
+    janus::testing::private_tmpdir_env env(log.parent_path().string());
+    const int rc = ::posix_spawnp(&pid_, argv[0].c_str(), &actions, &attr, args.data(), env.pointers());
     posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&actions);
     REQUIRE(rc == 0);
@@ -87,7 +93,7 @@ class child_process {
     while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
+        end_group();
         return true;
       }
       std::this_thread::sleep_for(20ms);
@@ -97,13 +103,21 @@ class child_process {
 
   void kill_and_reap() {
     if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
+    ::kill(-pid_, SIGKILL);
     int status = 0;
     ::waitpid(pid_, &status, 0);
-    pid_ = -1;
+    end_group();
   }
 
  private:
+  // After the leader was reaped: kills what is left of its group and waits (up to 5 s) until no
+  // member exists. The group id stays the leader's while any member exists, so it names no one else.
+  void end_group() {
+    const auto until = std::chrono::steady_clock::now() + 5s;
+    while (::kill(-pid_, SIGKILL) == 0 && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(10ms);
+    pid_ = -1;
+  }
+
   pid_t pid_ = -1;
 };
 
