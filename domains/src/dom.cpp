@@ -136,6 +136,7 @@ void dom_actor::apply_parsed(std::string_view m, const json_value& p) {
     children_pending_.clear();
     attributes_pending_.clear();
     attributes_again_.clear();
+    values_pending_.clear();
     document_ = 0;
     ready_ = false;
     if (fetching_) {
@@ -211,6 +212,9 @@ void dom_actor::apply_parsed(std::string_view m, const json_value& p) {
     node* n = lookup(int_of(p["nodeId"]));
     if (!n) return;
     n->data.value = str_of(p["characterData"]);
+    ++n->value_version;
+    values_pending_.erase(n->data.id);  // a read out for the old value is answered for nothing
+    want_value_if_cut(n->data.id);
   } else if (m == "DOM.childNodeCountUpdated") {
     node* n = lookup(int_of(p["nodeId"]));
     if (!n) return;
@@ -239,8 +243,20 @@ void dom_actor::apply_parsed(std::string_view m, const json_value& p) {
 
 std::int64_t dom_actor::build(const json_value& n, std::int64_t parent) {
   const std::int64_t id = int_of(n["nodeId"]);
-  if (nodes_.count(id)) {
+  const json_value::array_type* listed = n["children"].get_array();
+  // Chromium re-sends a node it never unbound (a template's content fragment, when the template
+  // is inserted again) without the children it already sent: it will not send them again, and
+  // a request for them is answered with nothing, so the mirror keeps the ones it holds, which
+  // the browser keeps current by events. Seen on real pages: the mirror never settled.
+  std::vector<std::int64_t> kept;
+  bool keep = false;
+  if (auto old = nodes_.find(id); old != nodes_.end()) {
     detach(id);
+    if (!listed && old->second.data.children_known) {
+      keep = true;
+      kept = std::move(old->second.data.children);
+      old->second.data.children.clear();
+    }
     erase_subtree(id);
   }
   node fresh;
@@ -256,13 +272,17 @@ std::int64_t dom_actor::build(const json_value& n, std::int64_t parent) {
   d.system_id = str_of(n["systemId"]);
   d.child_count = int_of(n["childNodeCount"]);
   nodes_.emplace(id, std::move(fresh));
+  want_value_if_cut(id);
 
   std::vector<std::int64_t> kids;
   bool known = false;
-  if (const json_value::array_type* a = n["children"].get_array()) {
+  if (listed) {
     known = true;
-    kids.reserve(a->size());
-    for (const json_value& c : *a) kids.push_back(build(c, id));
+    kids.reserve(listed->size());
+    for (const json_value& c : *listed) kids.push_back(build(c, id));
+  } else if (keep) {
+    known = true;
+    kids = std::move(kept);
   }
   std::int64_t tmpl = 0;
   if (const json_value* t = n.find("templateContent"); t && t->is_object()) tmpl = build(*t, id);
@@ -303,10 +323,17 @@ void dom_actor::erase_subtree(std::int64_t id) {
     auto it = nodes_.find(cur);
     if (it == nodes_.end()) continue;
     for (std::int64_t c : it->second.data.children) todo.push_back(c);
-    if (it->second.data.template_content) todo.push_back(it->second.data.template_content);
+    // A template's content stays: Chromium keeps the fragment's id bound when the template goes,
+    // sends it again (same id, children left out as already sent) when the template is inserted
+    // again, and never answers a request for its children. Kept until the next document, as
+    // Chromium keeps it.
+    if (const std::int64_t content = it->second.data.template_content; content && content != id) {
+      if (auto f = nodes_.find(content); f != nodes_.end()) f->second.data.parent = 0;
+    }
     children_pending_.erase(cur);
     attributes_pending_.erase(cur);
     attributes_again_.erase(cur);
+    values_pending_.erase(cur);
     nodes_.erase(it);
   }
 }
@@ -339,7 +366,74 @@ rt::task<void> read_attributes(client::cdp_session session, rt::actor_ref<dom_ac
   (void)co_await me.tell(std::move(out));
 }
 
+// The whole value of a text, comment or processing instruction node: CDP cuts long node values
+// in events and in getDocument. Read through the node's JavaScript object.
+rt::task<void> read_value(client::cdp_session session, rt::actor_ref<dom_actor> me, std::int64_t id,
+                          std::uint64_t generation, std::uint64_t value_version, std::chrono::milliseconds timeout) {
+  dom_actor::value_read out{id, generation, value_version, std::nullopt};
+  const std::string resolve = "{\"nodeId\":" + std::to_string(id) + ",\"objectGroup\":\"janus-dom-values\"}";
+  client::call_options co{.deadline = rt::deadline(timeout), .cancel = {}};
+  auto resolved = co_await session.call("DOM.resolveNode", resolve, std::move(co));
+  std::string object_id;
+  if (resolved) {
+    if (rt::result<json_value> v = json_value::parse(resolved->payload()); v) object_id = str_of((*v)["object"]["objectId"]);
+  }
+  if (!object_id.empty()) {
+    json_value params = json_value::object();
+    params.set("objectId", json_value(object_id));
+    params.set("functionDeclaration", json_value(std::string("function () { return this.data; }")));
+    params.set("returnByValue", json_value(true));
+    client::call_options co2{.deadline = rt::deadline(timeout), .cancel = {}};
+    auto called = co_await session.call("Runtime.callFunctionOn", params.dump(), std::move(co2));
+    if (called) {
+      if (rt::result<json_value> v = json_value::parse(called->payload()); v) {
+        const json_value& r = (*v)["result"];
+        if (str_of(r["type"]) == "string") out.value = str_of(r["value"]);
+      }
+    }
+    const std::string release = "{\"objectId\":" + json_value(object_id).dump() + "}";
+    client::call_options co3{.deadline = rt::deadline(timeout), .cancel = {}};
+    (void)co_await session.call("Runtime.releaseObject", release, std::move(co3));
+  }
+  (void)co_await me.tell(std::move(out));
+}
+
+// CDP ends a value it cut with U+2026 after 10,000 UTF-16 units (Chromium 156). Any long value
+// ending so is read again: a value that really ends so costs one read more, nothing else.
+bool maybe_cut(const std::string& v) {
+  static constexpr std::string_view ellipsis = "\xE2\x80\xA6";
+  if (v.size() < 1000 || !std::string_view(v).ends_with(ellipsis)) return false;
+  std::size_t units = 0;  // UTF-16 units: a 4-byte UTF-8 sequence is two, any other lead one
+  for (unsigned char c : v) {
+    if ((c & 0xC0) != 0x80) units += c >= 0xF0 ? 2 : 1;
+  }
+  return units >= 1001;
+}
+
 }  // namespace
+
+void dom_actor::want_value_if_cut(std::int64_t id) {
+  auto it = nodes_.find(id);
+  if (it == nodes_.end()) return;
+  const dom_node& d = it->second.data;
+  if ((d.type != 3 && d.type != 4 && d.type != 7 && d.type != 8) || !maybe_cut(d.value)) return;
+  values_pending_.insert(id);  // a read already out is answered with an older version: asked again
+  ++stats_.value_reads;
+  sched().spawn(read_value(session_, self(), id, generation_, it->second.value_version, options_.command_timeout));
+}
+
+void dom_actor::handle(value_read v) {
+  auto it = nodes_.find(v.id);
+  // A change since the read was asked for is newer than its answer: that change's own read wins.
+  if (v.generation != generation_ || it == nodes_.end() || it->second.value_version != v.value_version) return;
+  values_pending_.erase(v.id);
+  changed();
+  if (!v.value) {
+    ++stats_.request_failures;
+    return;
+  }
+  it->second.data.value = std::move(*v.value);
+}
 
 void dom_actor::want_children(std::int64_t id) {
   if (!children_pending_.insert(id).second) return;
@@ -404,6 +498,7 @@ void dom_actor::install(const json_value& root) {
   children_pending_.clear();
   attributes_pending_.clear();
   attributes_again_.clear();
+  values_pending_.clear();
   ++generation_;
   document_ = build(root, 0);
   ready_ = true;
@@ -610,7 +705,7 @@ rt::task<rt::result<void>> dom_actor::handle(settle s) {
   for (;;) {
     if (pump_ended_) co_return rt::error{rt::errc::disconnected, "the page's event stream ended"};
     const bool busy = fetching_ || !ready_ || !children_pending_.empty() || !attributes_pending_.empty() ||
-                      (sub_ && sub_->queued() > 0);
+                      !values_pending_.empty() || (sub_ && sub_->queued() > 0);
     rt::time_point until = s.until.at();
     if (!busy) {
       const rt::time_point quiet_end = last_change_ + s.quiet;
@@ -621,7 +716,8 @@ rt::task<rt::result<void>> dom_actor::handle(settle s) {
       co_return rt::error{rt::errc::timeout,
                           "the DOM mirror did not settle: " + std::to_string(children_pending_.size()) +
                               " child request(s) and " + std::to_string(attributes_pending_.size()) +
-                              " attribute read(s) outstanding" + (fetching_ ? ", document being fetched" : "")};
+                              " attribute read(s) and " + std::to_string(values_pending_.size()) +
+                              " value read(s) outstanding" + (fetching_ ? ", document being fetched" : "")};
     // Busy with queued events: the pump's next change wakes us. Idle: wake at the quiet end.
     const rt::deadline wake_at(busy ? std::min(until, rt::clock::now() + std::chrono::milliseconds(50)) : until);
     (void)co_await wake.next(wake_at);

@@ -7,9 +7,10 @@
 // browser's own document.documentElement.outerHTML, byte for byte.
 //
 //   janus-real-pages --browser chromium|firefox --corpus DIR [--sample K/N] [--limit N]
-//                    [--changes N] [--verbose]
+//                    [--changes N] [--ops JS-ARRAY] [--settle-deadline MS] [--verbose]
 //
-// Pages are DIR's *.html files in name order; --sample K/N takes those whose index is K mod N.
+// Pages are DIR's *.html files in name order; --sample K/N takes those whose index is K mod N;
+// --ops [i,j] makes only those kinds of change (their order in the generator's `ops` table).
 // Prints one line per page (exact, or where the first difference is) and a summary; exits 0 when
 // every page was exact, 1 when one was not, 2 on a bad command line, 3 when no browser started.
 // scripts/real-pages.sh installs the corpus (npm: htmlparser-benchmark, 258 saved pages) and runs
@@ -24,6 +25,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -46,6 +48,8 @@ struct options {
   unsigned share_k = 0, share_n = 1;
   std::size_t limit = 0;
   int changes = 1500;
+  std::string ops;
+  std::chrono::milliseconds settle_deadline{60000};
   bool verbose = false;
 };
 
@@ -67,7 +71,7 @@ std::string read_file(const fs::path& p) {
 
 int usage(const char* why) {
   std::fprintf(stderr, "janus-real-pages: %s\nusage: janus-real-pages --browser chromium|firefox --corpus DIR "
-                       "[--sample K/N] [--limit N] [--changes N] [--verbose]\n", why);
+                       "[--sample K/N] [--limit N] [--changes N] [--ops JS-ARRAY] [--settle-deadline MS] [--verbose]\n", why);
   return 2;
 }
 
@@ -91,6 +95,10 @@ bool parse(int argc, char** argv, options& o, std::string& why) {
       }
     } else if (a == "--limit") {
       o.limit = std::strtoul(v, nullptr, 10);
+    } else if (a == "--settle-deadline") {
+      o.settle_deadline = std::chrono::milliseconds(std::strtoul(v, nullptr, 10));
+    } else if (a == "--ops") {
+      o.ops = v;
     } else if (a == "--changes") {
       o.changes = std::atoi(v);
       if (o.changes < 0) { why = "--changes must be >= 0"; return false; }
@@ -103,6 +111,14 @@ bool parse(int argc, char** argv, options& o, std::string& why) {
   return true;
 }
 
+// The mutation seed of a page: from its name, so that a page gets the same changes in a sample, in
+// the whole corpus and alone in a directory of its own (how a failure is looked into).
+unsigned seed_of(const std::string& name) {
+  std::uint32_t h = 2166136261u;  // FNV-1a
+  for (unsigned char c : name) h = (h ^ c) * 16777619u;
+  return h % 2147483647u;
+}
+
 struct page_result {
   bool exact = false;
   std::string detail;
@@ -110,7 +126,7 @@ struct page_result {
 
 // One page in its own tab: load, mutate, settle, compare. Any failure is the page's result.
 page_result check_page(rt::scheduler& sched, browser& b, protocol::http_server& server, const std::string& path,
-                       unsigned seed, int changes) {
+                       unsigned seed, int changes, const std::string& ops, std::chrono::milliseconds settle_deadline) {
   auto p = sched.block_on(b.new_page(std::string("about:blank"), std::string(), rt::deadline(30s)));
   if (!p) return {false, "new page: " + p.err().what()};
   page tab = std::move(*p);
@@ -125,7 +141,7 @@ page_result check_page(rt::scheduler& sched, browser& b, protocol::http_server& 
   if (auto n = sched.block_on(tab.navigate(server.url(path), wait_until::load, rt::deadline(30s))); !n)
     return finish({false, "navigate: " + n.err().what()});
   if (changes > 0) {
-    auto started = sched.block_on(tab.evaluate(test::real_page_mutations_js(seed, changes), rt::deadline(10s)));
+    auto started = sched.block_on(tab.evaluate(test::real_page_mutations_js(seed, changes, ops), rt::deadline(10s)));
     if (!started) return finish({false, "starting the mutations: " + started.err().what()});
     bool done = false;
     for (const auto until = std::chrono::steady_clock::now() + 120s; !done && std::chrono::steady_clock::now() < until;) {
@@ -138,7 +154,7 @@ page_result check_page(rt::scheduler& sched, browser& b, protocol::http_server& 
   }
   auto theirs = sched.block_on(tab.evaluate(std::string("document.documentElement.outerHTML"), rt::deadline(30s)));
   if (!theirs || !theirs->is_string()) return finish({false, "outerHTML: " + (theirs ? std::string("not a string") : theirs.err().what())});
-  if (auto s = sched.block_on(d.settle(500ms, rt::deadline(60s))); !s) return finish({false, "settle: " + s.err().what()});
+  if (auto s = sched.block_on(d.settle(500ms, rt::deadline(settle_deadline))); !s) return finish({false, "settle: " + s.err().what()});
   auto mine = sched.block_on(d.html(rt::deadline(30s)));
   if (!mine) return finish({false, "mirror: " + mine.err().what()});
   // d.html() serializes the whole document (doctype included); outerHTML is the root element's.
@@ -187,7 +203,8 @@ int main(int argc, char** argv) {
     r.headers.emplace_back("Content-Security-Policy", kPolicy);
     (*server)->route(path, std::move(r));
     const auto t0 = std::chrono::steady_clock::now();
-    page_result res = check_page(sched, b, **server, path, 1000 + static_cast<unsigned>(i), o.changes);
+    page_result res = check_page(sched, b, **server, path, seed_of(pages[i].filename().string()), o.changes, o.ops,
+                                 o.settle_deadline);
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
     ++tried;
     if (res.exact) ++exact;

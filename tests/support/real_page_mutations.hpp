@@ -16,8 +16,10 @@
 
 namespace janus::test {
 
-/// `seed` picks the sequence (the test uses one per page); `changes` how many mutations in all.
-inline std::string real_page_mutations_js(unsigned seed, int changes) {
+/// `seed` picks the sequence (the test uses one per page); `changes` how many mutations in all;
+/// `ops`, when not empty, a JavaScript array of the indexes of the only kinds of change to make
+/// (for finding which kind a mirror gets wrong), e.g. "[0,3]".
+inline std::string real_page_mutations_js(unsigned seed, int changes, const std::string& ops) {
   std::string js = R"JS(
 (function () {
   let seed = SEED;
@@ -107,12 +109,13 @@ inline std::string real_page_mutations_js(unsigned seed, int changes) {
             host.setAttribute('data-host', '' + rnd(9));
             host.attachShadow({mode: 'open'}).innerHTML = '<span>shadow</span>'; p.insertBefore(host, at(p)); },
   ];
+  const allowed = OPS || ops.map((_, i) => i);
   let done = 0;
   const total = TOTAL;
   function step() {
     refresh();
     for (let k = 0; k < 30 && done < total; k++, done++) {
-      try { ops[rnd(ops.length)](); } catch (e) { /* a move into its own subtree and the like: skipped */ }
+      try { ops[allowed[rnd(allowed.length)]](); } catch (e) { /* a move into its own subtree and the like: skipped */ }
       if (k % 10 === 9) refresh();
     }
     if (done < total) setTimeout(step, rnd(3) === 0 ? 0 : 4);
@@ -128,6 +131,7 @@ inline std::string real_page_mutations_js(unsigned seed, int changes) {
   };
   put("SEED", std::to_string(seed));
   put("TOTAL", std::to_string(changes));
+  put("OPS", ops.empty() ? "null" : ops);
   return js;
 }
 

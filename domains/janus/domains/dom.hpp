@@ -102,6 +102,7 @@ struct dom_stats {
   std::uint64_t attribute_reads = 0;    // DOM.getAttributes sent (after inlineStyleInvalidated)
   std::uint64_t request_failures = 0;   // of those and of getAttributes (the node went meanwhile)
   std::uint64_t refreshes = 0;          // DOM.getDocument sent
+  std::uint64_t value_reads = 0;        // full values read of text or comments CDP sent cut short
   std::uint64_t dropped = 0;
   bool ready = false;                   // a document is mirrored
 };
@@ -134,6 +135,12 @@ class dom_actor : public rt::actor<dom_actor> {
     std::uint64_t style_version;
     std::optional<std::vector<std::pair<std::string, std::string>>> attributes;
   };
+  struct value_read {
+    std::int64_t id;
+    std::uint64_t generation;
+    std::uint64_t value_version;
+    std::optional<std::string> value;
+  };
   struct get_document {
     rt::deadline until;
   };
@@ -152,8 +159,8 @@ class dom_actor : public rt::actor<dom_actor> {
     std::chrono::milliseconds quiet;
     rt::deadline until;
   };
-  using message = std::variant<pump, enable, refresh, request_done, attributes_read, get_document, get_node,
-                               serialize, check_ref, get_stats, settle>;
+  using message = std::variant<pump, enable, refresh, request_done, attributes_read, value_read, get_document,
+                               get_node, serialize, check_ref, get_stats, settle>;
   static constexpr std::size_t mailbox_capacity = 1024;
 
   dom_actor(rt::scheduler* sched, client::cdp_session session, dom_options options);
@@ -163,6 +170,7 @@ class dom_actor : public rt::actor<dom_actor> {
   rt::task<void> handle(refresh);
   void handle(request_done d);
   void handle(attributes_read a);
+  void handle(value_read v);
   rt::task<rt::result<node_ref>> handle(get_document g);
   rt::result<dom_node> handle(get_node g) const;
   rt::result<std::string> handle(serialize s) const;
@@ -174,6 +182,7 @@ class dom_actor : public rt::actor<dom_actor> {
   struct node {
     dom_node data;
     std::uint64_t style_version = 0;
+    std::uint64_t value_version = 0;  // characterDataModified since a full read was asked for
   };
 
   void apply(const client::cdp_event& ev);
@@ -183,6 +192,7 @@ class dom_actor : public rt::actor<dom_actor> {
   void detach(std::int64_t id);
   void want_children(std::int64_t id);
   void want_attributes(std::int64_t id);
+  void want_value_if_cut(std::int64_t id);
   void install(const protocol::json_value& root);
   void changed();
   rt::result<const node*> find(node_ref r) const;
@@ -200,6 +210,7 @@ class dom_actor : public rt::actor<dom_actor> {
   std::unordered_set<std::int64_t> children_pending_;
   std::unordered_set<std::int64_t> attributes_pending_;
   std::unordered_set<std::int64_t> attributes_again_;  // invalidated again while a read was out
+  std::unordered_set<std::int64_t> values_pending_;
   dom_stats stats_;
   const rt::subscription<client::cdp_event>* sub_ = nullptr;
   bool pump_started_ = false;
