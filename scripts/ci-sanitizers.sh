@@ -66,6 +66,7 @@ case $kind in
 esac
 
 if [[ $kind == *-browser ]]; then
+  export JANUS_TEST_LOGBASE=testlog-browser
   if [[ -z $share ]]; then
     test_args+=(--suite browser)
   else

@@ -6,7 +6,8 @@
 #   ./scripts/test.sh --suite runtime    # any arguments go to `meson test`
 #
 # Environment: JANUS_BUILD_JOBS (default: all cores), JANUS_BUILD_DIR (default: build),
-# JANUS_SETUP_ARGS (extra `meson setup` arguments for a fresh configure).
+# JANUS_SETUP_ARGS (extra `meson setup` arguments for a fresh configure), JANUS_TEST_LOGBASE (the
+# test log's name in meson-logs/, default testlog).
 # Exits non-zero when anything fails, a test included.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -28,10 +29,13 @@ if (($# == 0)); then
   meson compile -C "$build_dir" -j "$jobs"
 fi
 
-testlog=$build_dir/meson-logs/testlog.json
+# JANUS_TEST_LOGBASE names the log (meson-logs/<name>.json), so that a second run in the same build
+# dir (the sanitizer scripts' browser shares) keeps the first one's.
+logbase=${JANUS_TEST_LOGBASE:-testlog}
+testlog=$build_dir/meson-logs/$logbase.json
 rm -f "$testlog"
 status=0
-meson test -C "$build_dir" --print-errorlogs "$@" || status=$?
+meson test -C "$build_dir" --print-errorlogs --logbase "$logbase" "$@" || status=$?
 
 # One plain closing line, so a log reader that knows no meson still sees what ran.
 [[ -f $testlog ]] && python3 - "$testlog" <<'EOF'
