@@ -222,3 +222,45 @@ TEST_CASE("a template moved and text over 10,000 characters: the mirror settles 
   REQUIRE(stats);
   CHECK(stats->value_reads >= 2);
 }
+
+// Attribute order is the element's: outerHTML lists attributes in the order they were added. A
+// style added through CSSOM (style.setProperty) comes as inlineStyleInvalidated, not as
+// attributeModified, so the mirror learns its place from DOM.getAttributes; every order of class,
+// style and others, on elements inserted as markup (insertAdjacentHTML) and through createElement.
+TEST_CASE("attributes added in every order through setAttribute, classList and CSSOM keep the DOM's order",
+          "[dom][browser]") {
+  janus_test::browser_fixture f;
+  f.http->route("/attrs.html", protocol::http_response(200, R"(<!DOCTYPE html>
+<html><head><title>attributes</title></head><body><div id="root"></div></body></html>)", "text/html"));
+  dom d = dom::start(f.sched, f.page);
+  REQUIRE(f.run(d.enable()));
+  REQUIRE(f.navigate(f.http->url("/attrs.html")));
+  REQUIRE(f.eval(R"(
+    (() => {
+      const root = document.getElementById('root');
+      const steps = {
+        c: (e) => e.classList.toggle('k'),
+        s: (e) => e.style.setProperty('color', 'red'),
+        t: (e) => e.setAttribute('title', 't'),
+        d: (e) => e.setAttribute('data-x', '1'),
+        r: (e) => e.style.removeProperty('color'),
+        u: (e) => e.classList.toggle('k'),
+      };
+      const orders = ['cs', 'sc', 'tsc', 'sct', 'cst', 'scd', 'dsc', 'csr', 'scu', 'srsc', 'cssc', 'tscud'];
+      for (const order of orders) {
+        root.insertAdjacentHTML('beforeend', '<p>by markup ' + order + '</p>');
+        const viaHtml = root.lastChild;
+        const viaCreate = document.createElement('span');
+        root.appendChild(viaCreate);
+        for (const step of order) { steps[step](viaHtml); steps[step](viaCreate); }
+      }
+      return true;
+    })())"));
+  REQUIRE(f.run(d.settle(300ms, rt::deadline(30s))));
+  auto mirror = f.run(d.html());
+  REQUIRE(mirror);
+  auto browser = f.eval("document.documentElement.outerHTML");
+  REQUIRE(browser);
+  INFO(test::first_difference(*mirror, browser->as_string()));
+  CHECK(*mirror == browser->as_string());
+}
