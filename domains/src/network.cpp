@@ -121,17 +121,26 @@ rt::task<rt::result<void>> network_actor::handle(wait_idle w) {
     rt::time_point until = w.until.at();
     // Events already queued for the pump count as activity not yet seen.
     const bool queued = sub_ && sub_->queued() > 0;
-    if (queued) until = std::min(until, rt::clock::now() + std::chrono::milliseconds(20));
-    else if (in_flight_since(w.since) == 0) {
+    const rt::time_point now = rt::clock::now();
+    rt::time_point next_change = rt::time_point::max();
+    const std::size_t busy = busy_since(w.since, w.quiet, now, next_change);
+    if (queued) until = std::min(until, now + std::chrono::milliseconds(20));
+    else if (busy == 0) {
       const rt::time_point quiet_end = last_activity_ + w.quiet;
-      if (rt::clock::now() >= quiet_end) co_return rt::ok;
+      if (now >= quiet_end) {
+        if (in_flight_since(w.since) > 0) ++stats_.idle_unfinished;
+        co_return rt::ok;
+      }
       until = std::min(until, quiet_end);
+    } else {
+      until = std::min(until, next_change);  // a request stops counting then: look again
     }
     if (w.until.expired()) {
-      std::string msg = "network not idle: " + std::to_string(in_flight_since(w.since)) + " request(s) in flight";
+      std::string msg = "network not idle: " + std::to_string(busy) + " request(s) in flight";
       std::size_t shown = 0;
-      for (const auto& [id, seq] : in_flight_) {
-        if (seq < w.since) continue;
+      for (const auto& [id, f] : in_flight_) {
+        if (f.seq < w.since) continue;
+        if (f.last + (f.responded ? w.quiet : options_.long_lived_after) <= now) continue;
         if (shown++ == 3) break;
         const network_request* row = latest(id);
         msg += shown == 1 ? ": " : ", ";
@@ -145,7 +154,20 @@ rt::task<rt::result<void>> network_actor::handle(wait_idle w) {
 
 std::size_t network_actor::in_flight_since(std::uint64_t since) const {
   std::size_t n = 0;
-  for (const auto& [id, seq] : in_flight_) n += seq >= since;
+  for (const auto& [id, f] : in_flight_) n += f.seq >= since;
+  return n;
+}
+
+std::size_t network_actor::busy_since(std::uint64_t since, std::chrono::milliseconds quiet, rt::time_point now,
+                                      rt::time_point& next_change) const {
+  std::size_t n = 0;
+  for (const auto& [id, f] : in_flight_) {
+    if (f.seq < since) continue;
+    const rt::time_point stops = f.last + (f.responded ? quiet : options_.long_lived_after);
+    if (stops <= now) continue;
+    ++n;
+    next_change = std::min(next_change, stops);
+  }
   return n;
 }
 
@@ -217,7 +239,11 @@ void network_actor::apply(const client::cdp_event& ev) {
     row.wall_time = num_of(p["wallTime"]);
     add_row(std::move(row));
     // A redirect hop keeps the sequence number its request started with.
-    in_flight_.emplace(id, first_seq_ + rows_.size() - 1);
+    auto [f, fresh] = in_flight_.try_emplace(id, flight{first_seq_ + rows_.size() - 1, rt::clock::now(), false});
+    if (!fresh) {
+      f->second.last = rt::clock::now();
+      f->second.responded = false;
+    }
     touch();
     return;
   }
@@ -259,10 +285,15 @@ void network_actor::apply(const client::cdp_event& ev) {
       row->response_time = num_of(timing["requestTime"]) + num_of(timing["receiveHeadersEnd"]) / 1000.0;
     if (const std::string* t = p["type"].get_string(); t && row->resource_type.empty()) row->resource_type = *t;
     if (row->status_state == network_request::state::pending) row->status_state = network_request::state::responded;
+    if (auto f = in_flight_.find(id); f != in_flight_.end()) {
+      f->second.responded = true;
+      f->second.last = rt::clock::now();
+    }
     touch();
   } else if (m == "Network.dataReceived") {
     row->data_length += int_of(p["dataLength"]);
     row->encoded_data_length += int_of(p["encodedDataLength"]);
+    if (auto f = in_flight_.find(id); f != in_flight_.end()) f->second.last = rt::clock::now();
     touch();
   } else if (m == "Network.requestServedFromCache") {
     row->from_cache = true;

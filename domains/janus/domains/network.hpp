@@ -13,6 +13,21 @@
 // pushed out while in flight still counts as in flight until the browser says it ended, so
 // wait_idle stays right.
 //
+// When a request counts as in flight for idleness (wait_idle, and navigations waiting for network
+// idle). The browser does not say "done" for everything that no longer loads: Chromium reports no
+// loadingFinished for a response whose body the page never reads, and long-polls, EventSource
+// streams and the like are open for the page's life. So a request started since the wait's mark
+// keeps the network busy until
+//   - the browser says it finished or failed, or
+//   - its response headers arrived and nothing more came for it for the wait's quiet period: the
+//     response is complete as far as the network shows (an unread body; a stream between
+//     messages, whose next message is activity again), or
+//   - no response came and nothing happened to it for network_options::long_lived_after (5 s by
+//     default): a long-poll, or a request its server holds open.
+// WebSockets are not requests here (Chromium reports them with webSocket* events, which the table
+// does not track), so an open WebSocket never holds idleness up. Rows keep their real state
+// (`responded`, no end time): only idleness stops waiting for them; network_stats counts them.
+//
 // Works across navigations: Network.enable lasts for the target's lifetime, and the table keeps
 // the rows of earlier documents until they are pushed out or clear() is called.
 //
@@ -109,6 +124,8 @@ struct network_stats {
   std::uint64_t malformed = 0;   // events whose params could not be read
   std::uint64_t dropped = 0;     // events lost by the subscription (0 with the default policy)
   std::uint64_t next_seq = 0;    // the sequence number the next request will start with
+  std::uint64_t idle_unfinished = 0;  // waits that went idle past a request the browser never
+                                      // finished (an unread body, a stream, a long-poll)
 };
 
 /// A response body, decoded from base64 when the browser sent it so.
@@ -129,6 +146,9 @@ struct network_options {
   /// on anything but its queue, so a full queue only slows the browser for a moment.
   std::size_t event_queue = 4096;
   std::chrono::milliseconds command_timeout{10000};
+  /// A request with no response and no activity for this long stops counting for idleness (see
+  /// the top of this file): a long-poll or a response its server holds back.
+  std::chrono::milliseconds long_lived_after{5000};
 };
 
 /// The actor behind `network`. Use the handle; the messages are its protocol.
@@ -165,6 +185,10 @@ class network_actor : public rt::actor<network_actor> {
   void apply(const client::cdp_event& ev);
   network_request* latest(const std::string& request_id);
   std::size_t in_flight_since(std::uint64_t since) const;
+  // Requests started at or after `since` that still keep the network busy at `now` (see the top
+  // of the file); `next_change` is lowered to when the first of them stops counting.
+  std::size_t busy_since(std::uint64_t since, std::chrono::milliseconds quiet, rt::time_point now,
+                         rt::time_point& next_change) const;
   network_request& add_row(network_request row);
   void ended(const std::string& request_id, double at);
   void touch();
@@ -175,8 +199,12 @@ class network_actor : public rt::actor<network_actor> {
   std::deque<network_request> rows_;
   std::uint64_t first_seq_ = 0;  // sequence number of rows_.front()
   std::unordered_map<std::string, std::uint64_t> latest_seq_;
-  // Request id -> the sequence number it started with (its first hop's row).
-  std::unordered_map<std::string, std::uint64_t> in_flight_;
+  struct flight {
+    std::uint64_t seq;        // the sequence number it started with (its first hop's row)
+    rt::time_point last;      // its last event
+    bool responded = false;   // the current hop's response headers arrived
+  };
+  std::unordered_map<std::string, flight> in_flight_;
   network_stats stats_;
   const rt::subscription<client::cdp_event>* sub_ = nullptr;
   rt::time_point last_activity_;
