@@ -89,8 +89,10 @@ void remove_pending(const process_state* s) {
 
 void finish_pending_at_exit() {
   // Kept alive past this handler: destroying one here could reach an io_context that static
-  // destruction has torn down already. The process is ending; the memory goes with it.
-  auto* live = new std::vector<std::shared_ptr<process_state>>;
+  // destruction has torn down already. The process is ending; the memory goes with it (held by a
+  // static so that a leak checker sees it reachable).
+  static std::vector<std::shared_ptr<process_state>>* kept = nullptr;
+  auto* live = kept = new std::vector<std::shared_ptr<process_state>>;
   {
     std::lock_guard lk(pending().mu);
     for (auto& w : pending().list)
