@@ -11,7 +11,6 @@
 #include <atomic>
 #include <deque>
 #include <mutex>
-#include <thread>
 #include <utility>
 
 namespace janus::client {
@@ -458,17 +457,14 @@ rt::task<rt::result<void>> bring_up(std::shared_ptr<browser_core> bc, cdp_connec
   co_return rt::ok;
 }
 
-// Closes `proc` (which blocks until its group is empty, up to ~2 s) on a thread of its own, so
-// that the scheduler's workers go on serving the calls that fail meanwhile. `proc` stays valid:
-// bc, held here, keeps it (as process_ or in retired_).
+// Closes `proc` and waits until its group is gone and its profile removed (up to grace + ~3 s),
+// without blocking a worker: called here, close() only starts the ending, which runs as timer
+// steps on the scheduler, so that the workers go on serving the calls that fail meanwhile. `proc`
+// stays valid: bc, held here, keeps it (as process_ or in retired_).
 rt::task<void> close_off_worker(std::shared_ptr<browser_core> bc, browser_process* proc) {
   if (!proc) co_return;
-  auto done = std::make_shared<std::atomic<bool>>(false);
-  std::thread([proc, done] {
-    proc->close();
-    done->store(true, std::memory_order_release);
-  }).detach();
-  while (!done->load(std::memory_order_acquire)) co_await rt::sleep_for(bc->sched, std::chrono::milliseconds(10));
+  proc->close();
+  while (!proc->close_finished()) co_await rt::sleep_for(bc->sched, std::chrono::milliseconds(10));
 }
 
 // Ends every page with browser_exited and closes the browser: the policy's limit was reached.

@@ -1,5 +1,7 @@
 #include "browser_process_util.hpp"
 
+#include <janus/rt/executor.hpp>
+
 #include <asio/post.hpp>
 
 #include <fcntl.h>
@@ -11,10 +13,9 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -26,32 +27,80 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// Whether a process of group `pgid` is still running. kill(-pgid, 0) is no answer: a member that
-// died stays in its group as a zombie until init reaps it, which took 1.3-1.6 s here (strace,
-// 2026-12-07) after Chromium's processes had all exited, and close() waited for that.
-bool group_has_running_member(pid_t pgid) {
+// Removes what it can of the tree at `p` (not following symlinks, depth first) until `until`.
+// True when it went through the whole tree (whatever it could not remove stays), false when the
+// time ran out first: the caller goes on later, so that one call never holds a worker for long
+// (a profile of a few hundred files took 150-300 ms to remove in one go on a loaded machine).
+bool remove_tree_within(const fs::path& p, std::chrono::steady_clock::time_point until) {
   std::error_code ec;
-  for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(it->path() / "stat");
-    std::string stat;
-    if (!std::getline(in, stat)) continue;  // gone since the listing
-    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses, so parse after the last ')'.
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos || close + 2 >= stat.size()) continue;
-    char state = 0;
-    long ppid = 0, pgrp = 0;
-    if (std::sscanf(stat.c_str() + close + 2, "%c %ld %ld", &state, &ppid, &pgrp) != 3) continue;
-    if (pgrp == pgid && state != 'Z' && state != 'X') return true;
+  const fs::file_status st = fs::symlink_status(p, ec);
+  if (ec || !fs::exists(st)) return true;
+  if (fs::is_directory(st)) {
+    // Entries already returned may be unlinked while the directory is read.
+    for (fs::directory_iterator it(p, ec), end; !ec && it != end; it.increment(ec)) {
+      if (!remove_tree_within(it->path(), until)) return false;
+      if (std::chrono::steady_clock::now() >= until) return false;
+    }
   }
-  return false;
+  fs::remove(p, ec);
+  return true;
 }
+
+// How long one removal step may take before it yields to the worker's other work.
+constexpr auto remove_slice = std::chrono::milliseconds(5);
+constexpr auto remove_gap = std::chrono::milliseconds(2);
 
 constexpr std::size_t stderr_ring_lines = 20;
 // How long the exit probe waits for an exit that a transport's EOF announced: the kernel closes a
 // dying process's fds a moment before it becomes waitable.
 constexpr int exit_probe_ms = 250;
+
+// The terminations under way, finished by an atexit handler if the process exits first: the
+// scheduler that drives them may still be running, or be a static destroyed after that handler.
+// Leaked on purpose, like what it finishes (see finish_pending_at_exit).
+struct pending_terminations {
+  std::mutex mu;
+  std::vector<std::weak_ptr<process_state>> list;
+};
+
+pending_terminations& pending() {
+  static auto* p = new pending_terminations;
+  return *p;
+}
+
+void finish_pending_at_exit();
+
+void add_pending(const std::shared_ptr<process_state>& s) {
+  static std::once_flag registered;
+  std::call_once(registered, [] { std::atexit(finish_pending_at_exit); });
+  std::lock_guard lk(pending().mu);
+  auto& l = pending().list;
+  std::erase_if(l, [](const std::weak_ptr<process_state>& w) { return w.expired(); });
+  l.push_back(s);
+}
+
+void remove_pending(const process_state* s) {
+  std::lock_guard lk(pending().mu);
+  std::erase_if(pending().list, [s](const std::weak_ptr<process_state>& w) {
+    auto p = w.lock();
+    return !p || p.get() == s;
+  });
+}
+
+void finish_pending_at_exit() {
+  // Kept alive past this handler: destroying one here could reach an io_context that static
+  // destruction has torn down already. The process is ending; the memory goes with it (held by a
+  // static so that a leak checker sees it reachable).
+  static std::vector<std::shared_ptr<process_state>>* kept = nullptr;
+  auto* live = kept = new std::vector<std::shared_ptr<process_state>>;
+  {
+    std::lock_guard lk(pending().mu);
+    for (auto& w : pending().list)
+      if (auto p = w.lock()) live->push_back(std::move(p));
+    pending().list.clear();
+  }
+  for (auto& p : *live) p->terminate();
+}
 
 bool is_executable(const std::string& p) {
   std::error_code ec;
@@ -216,18 +265,35 @@ std::function<bool()> process_state::exit_probe() {
 }
 
 // The leader is reaped only after the group kill, so its pid (the group id) cannot have been
-// reused when the signal is sent.
+// reused when the signal is sent. Used once the leader has exited: waitpid returns at once.
 void process_state::reap_once() {
   std::lock_guard lk(mu);
   if (reaped) return;
   ::kill(-pid, SIGKILL);
-  // Out of the table before the reap frees the pid (the group id) for reuse.
-  unregister_launched(std::exchange(registry_slot, -1));
+  // No longer signalled through the table before the reap frees the pid (the group id) for reuse;
+  // the profile stays listed until the termination has removed it.
+  disown_launched_group(registry_slot);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   exit_status = status;
   reaped = true;
+}
+
+// reap_once without waiting: false while the leader is not yet waitable.
+bool process_state::try_reap() {
+  std::lock_guard lk(mu);
+  if (reaped) return true;
+  ::kill(-pid, SIGKILL);
+  disown_launched_group(registry_slot);
+  int status = 0;
+  pid_t r;
+  while ((r = ::waitpid(pid, &status, WNOHANG)) < 0 && errno == EINTR) {
+  }
+  if (r == 0) return false;
+  exit_status = r == pid ? status : 0;  // r < 0 (ECHILD): nothing left to reap
+  reaped = true;
+  return true;
 }
 
 void process_state::watch_exit() {
@@ -270,38 +336,131 @@ void process_state::recheck_exit() {
   if (has_exited()) on_exit();
 }
 
-void process_state::terminate(std::chrono::milliseconds grace) {
-  bool need_kill;
+process_state::~process_state() {
+  // A termination whose timer went with a destroyed io_context (the scheduler ended first): finish
+  // it here, on the thread destroying the scheduler, not a worker. The io objects go with this.
+  finish_termination();
+  remove_pending(this);
+}
+
+bool process_state::begin_termination(std::chrono::milliseconds grace) {
+  std::lock_guard lk(term_mu);
+  if (phase != term_phase::idle) return false;
+  term_grace = grace;
+  phase_until = steady::now() + grace;
+  // Not reaped, so the group id is still this group's.
+  if (!has_exited()) ::kill(-pid, SIGTERM);
+  phase = term_phase::wait_exit;
+  term_timer = std::make_unique<asio::steady_timer>(strand);
+  return true;
+}
+
+std::optional<process_state::steady::time_point> process_state::advance_termination(steady::time_point now) {
+  for (;;) {
+    switch (phase) {
+      case term_phase::idle:
+      case term_phase::done:
+        return std::nullopt;
+      case term_phase::wait_exit:
+        // SIGTERM's grace; polled (every step is short) rather than waited for on the pidfd.
+        if (!has_exited() && now < phase_until) return now + 10ms;
+        phase = term_phase::reap;
+        phase_until = now + 5s;  // a SIGKILLed process dies at once; this bounds a kernel that stalls
+        continue;
+      case term_phase::reap:
+        if (!try_reap() && now < phase_until) return now + 5ms;
+        phase = term_phase::group;
+        phase_until = now + std::max<std::chrono::milliseconds>(term_grace, 2000ms);
+        continue;
+      case term_phase::group:
+        // The helpers got their SIGKILL with the leader's, but die a moment later; wait until none
+        // of the group runs so that nothing is left behind (zombies left for init to reap run
+        // nothing and hold nothing). The group id cannot be reused while any member exists,
+        // zombies included, so signalling it again stays safe.
+        // Zombies are not counted: a member that died stays in its group as a zombie until init
+        // reaps it, which took 1.3-1.6 s here (strace, 2026-12-07) after Chromium's processes
+        // had all exited.
+        if (::kill(-pid, SIGKILL) == 0 && group_has_live_member(pid) && now < phase_until) return now + 10ms;
+        phase = term_phase::remove;
+        remove_tries = 0;
+        return steady::now() + remove_gap;  // the scan took its time: the removal in a step of its own
+      case term_phase::remove: {
+        // In slices of remove_slice, a remove_gap apart: a timer already due would let the
+        // worker's io round run slice after slice before the scheduler's own timers (measured: a
+        // 100 ms timer fired after 230 ms, when the profile was gone).
+        if (!profile_dir.empty() && !remove_tree_within(profile_dir, steady::now() + remove_slice))
+          return steady::now() + remove_gap;
+        // A process that left the group (Firefox's) may still write into the profile for a
+        // moment after its parent died, so one pass can leave it behind: try again for up to a
+        // second.
+        std::error_code ignored;
+        if (!profile_dir.empty() && fs::exists(profile_dir, ignored) && remove_tries++ < 20) return now + 50ms;
+        {
+          std::lock_guard lk(mu);
+          unregister_launched(std::exchange(registry_slot, -1));
+        }
+        phase = term_phase::done;
+        term_done.store(true, std::memory_order_release);
+        return std::nullopt;
+      }
+    }
+  }
+}
+
+void process_state::step_termination() {
+  std::optional<steady::time_point> next;
   {
-    std::lock_guard lk(mu);
-    need_kill = !reaped;
+    std::lock_guard lk(term_mu);
+    next = advance_termination(steady::now());
   }
-  if (need_kill && !has_exited()) {
-    ::kill(-pid, SIGTERM);
-    (void)wait_exited(static_cast<int>(grace.count()));
+  if (!next) {
+    stop_io_handlers();
+    remove_pending(this);
+    return;
   }
-  reap_once();
-  // The helpers got their SIGKILL with the leader's, but die a moment later; wait until none of
-  // the group runs so that close() leaves no process behind (zombies left for init to reap run
-  // nothing and hold nothing). The group id cannot be reused while any member exists, zombies
-  // included, so signalling it again stays safe.
-  const auto until = std::chrono::steady_clock::now() + std::max<std::chrono::milliseconds>(grace, 2000ms);
-  while (::kill(-pid, SIGKILL) == 0 && group_has_running_member(pid) && std::chrono::steady_clock::now() < until)
-    std::this_thread::sleep_for(10ms);
-  // A process that left the group (Firefox's) may still write into the profile for a moment after
-  // its parent died, so one remove_all can leave it behind: try again for up to a second.
-  std::error_code ignored;
-  fs::remove_all(profile_dir, ignored);
-  for (int i = 0; i < 20 && !profile_dir.empty() && fs::exists(profile_dir, ignored); ++i) {
-    std::this_thread::sleep_for(50ms);
-    fs::remove_all(profile_dir, ignored);
-  }
-  asio::post(strand, [self = shared_from_this()] {
-    std::error_code e;
-    if (self->exit_watch) self->exit_watch->close(e);
-    if (self->exit_poll) self->exit_poll->cancel();
-    if (self->err_pipe) self->err_pipe->close(e);
+  term_timer->expires_at(*next);
+  term_timer->async_wait([self = shared_from_this()](std::error_code ec) {
+    if (ec != asio::error::operation_aborted) self->step_termination();
   });
+}
+
+void process_state::finish_termination() {
+  for (;;) {
+    std::optional<steady::time_point> next;
+    {
+      std::lock_guard lk(term_mu);
+      next = advance_termination(steady::now());
+    }
+    if (!next) return;
+    std::this_thread::sleep_until(*next);
+  }
+}
+
+void process_state::stop_io_handlers() {
+  std::error_code e;
+  if (exit_watch) exit_watch->close(e);
+  if (exit_poll) exit_poll->cancel();
+  if (err_pipe) err_pipe->close(e);
+}
+
+void process_state::terminate_async(std::chrono::milliseconds grace) {
+  if (!begin_termination(grace)) return;
+  add_pending(shared_from_this());
+  asio::post(strand, [self = shared_from_this()] { self->step_termination(); });
+}
+
+void process_state::terminate(std::chrono::milliseconds grace) {
+  terminate_async(grace);
+  finish_termination();
+  remove_pending(this);
+  // The step posted or pending on the strand finds the termination done and stops the handlers.
+}
+
+void process_state::close_process(std::chrono::milliseconds grace) {
+  if (rt::current_executor() != nullptr || sched.current_worker() >= 0)
+    terminate_async(grace);
+  else
+    terminate(grace);
 }
 
 }  // namespace janus::client::detail

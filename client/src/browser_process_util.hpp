@@ -69,6 +69,12 @@ rt::result<pid_t> spawn_in_group(const std::vector<std::string>& argv, const spa
 /// The table behind terminate_launched_browsers() (launched_registry.cpp): a slot index, or -1
 /// when the table is full (the browser then is not reached by it, but still dies with this process).
 int register_launched(pid_t group, const std::string& profile);
+/// The group is about to be reaped (its id may then be reused): no longer signal it, but keep the
+/// profile listed for close_launched_browsers() until unregister_launched().
+void disown_launched_group(int index);
+/// Whether a process other than a zombie is in group `pg` (scans /proc with plain system calls:
+/// no allocation, ~1 ms for a hundred processes).
+bool group_has_live_member(pid_t pg);
 void unregister_launched(int index);
 
 /// A close-on-exec pipe with both ends at fd 10 or above, so that the child's dup2 onto 2, 3 and 4
@@ -77,13 +83,23 @@ bool high_pipe(int& r, int& w);
 void close_fd(int& fd);
 
 /// The running process: its stderr tail, its exit, its end. Shared by the launcher's handle, the
-/// launch coroutine and the io handlers (stderr reader, exit watcher), which keep it alive until
-/// terminate() shuts their descriptors.
+/// launch coroutine and the io handlers (stderr reader, exit watcher, termination steps), which
+/// keep it alive until the termination has finished and shut their descriptors.
+///
+/// Ending it (issue 15) is a sequence of non-blocking steps (advance_termination) driven either by
+/// a timer on `strand` (terminate_async: nothing waits on a worker, and a scheduler with no
+/// workers gets no thread) or by a thread that may block (terminate, finish_termination). A
+/// termination still under way when the io_context is destroyed (its timer's handler, which held
+/// this object, goes with it) is finished by the destructor, on the thread destroying the
+/// scheduler; one under way when the process exits, by an atexit handler: nothing is left behind.
 ///
 /// @par Thread Safety
 /// All members may be called from any thread; the io handlers run on `strand`.
 struct process_state : std::enable_shared_from_this<process_state> {
   process_state(rt::scheduler& s, pid_t p, std::string profile, std::string browser_name);
+  ~process_state();
+  process_state(const process_state&) = delete;
+  process_state& operator=(const process_state&) = delete;
 
   /// Starts reading stderr (`err_read` is owned from now on) and watching the exit.
   void start(int err_read);
@@ -123,19 +139,51 @@ struct process_state : std::enable_shared_from_this<process_state> {
   bool wait_exited(int ms) const;
   /// An exit probe for a connection: true when the process exited within a short wait.
   std::function<bool()> exit_probe();
-  /// Ends the process (SIGTERM to the group, SIGKILL after `grace`), reaps it, waits (up to 2 s)
-  /// for the rest of its group to be gone, removes the profile and stops the io handlers. Safe to
-  /// call more than once.
+  /// Starts ending the process and returns at once: SIGTERM to the group now; then, on timers on
+  /// `strand`, SIGKILL after `grace` (at once if the leader exited), reaping the leader, waiting
+  /// (up to max(grace, 2 s)) for the rest of its group to be gone, removing the profile (again
+  /// while something outside the group still writes into it, up to 1 s) and stopping the io
+  /// handlers. Safe to call more than once and concurrently with terminate().
+  void terminate_async(std::chrono::milliseconds grace);
+  /// The same, done on the calling thread, which blocks until it is (up to grace + ~4 s); finishes
+  /// a termination already under way.
   void terminate(std::chrono::milliseconds grace = std::chrono::milliseconds(1000));
+  /// What the handles' close() does: from inside the runtime (a scheduler's worker or poll(), a
+  /// coroutine, an actor, an io handler) terminate_async, so that nothing waits there; from any
+  /// other thread terminate, so that the process is gone when close() returns, as before.
+  void close_process(std::chrono::milliseconds grace);
+  /// The termination has finished: process reaped, group gone (or waited for), profile removed.
+  bool terminated() const { return term_done.load(std::memory_order_acquire); }
   /// After the handle learnt how to report an exit: report one noticed before.
   void recheck_exit();
 
  private:
+  enum class term_phase { idle, wait_exit, reap, group, remove, done };
+  using steady = std::chrono::steady_clock;
+
   void read_stderr();
   void on_stderr(std::string_view data);
   void reap_once();
+  bool try_reap();
   void watch_exit();
   void on_exit();
+  /// Starts the termination if it has not started (SIGTERM, first phase). True when it did.
+  bool begin_termination(std::chrono::milliseconds grace);
+  /// Does what is due now without waiting; the time of the next step, or nullopt when finished.
+  /// Called with term_mu held.
+  std::optional<steady::time_point> advance_termination(steady::time_point now);
+  void step_termination();  // on strand
+  /// Drives the termination to its end on this thread, sleeping between the steps.
+  void finish_termination();
+  void stop_io_handlers();  // on strand
+
+  std::mutex term_mu;  // the termination's fields below; never held while sleeping
+  term_phase phase = term_phase::idle;
+  std::chrono::milliseconds term_grace{1000};
+  steady::time_point phase_until{};  // when the current phase stops waiting
+  int remove_tries = 0;
+  std::unique_ptr<asio::steady_timer> term_timer;  // used on strand only
+  std::atomic<bool> term_done{false};
 };
 
 }  // namespace janus::client::detail

@@ -91,10 +91,12 @@ void browser_process::on_exit(std::function<void(std::string)> f) {
 }
 
 void browser_process::close() {
-  if (state_->closed.exchange(true, std::memory_order_acq_rel)) return;
-  if (connection_) connection_.close();
-  state_->terminate();
+  if (!state_->closed.exchange(true, std::memory_order_acq_rel) && connection_) connection_.close();
+  // Also when closing already: from outside the runtime, close() returns once the process is gone.
+  state_->close_process(std::chrono::milliseconds(1000));
 }
+
+bool browser_process::close_finished() const { return state_->terminated(); }
 
 // --- launch -----------------------------------------------------------------------------------------
 

@@ -155,10 +155,12 @@ bool firefox_process::running() const {
 std::vector<std::string> firefox_process::last_stderr_lines() const { return state_->last_lines(); }
 
 void firefox_process::close() {
-  if (state_->closed.exchange(true, std::memory_order_acq_rel)) return;
-  if (connection_) connection_.close();
-  state_->terminate(grace_);
+  if (!state_->closed.exchange(true, std::memory_order_acq_rel) && connection_) connection_.close();
+  // Also when closing already: from outside the runtime, close() returns once the process is gone.
+  state_->close_process(grace_);
 }
+
+bool firefox_process::close_finished() const { return state_->terminated(); }
 
 // --- launch ----------------------------------------------------------------------------------------
 

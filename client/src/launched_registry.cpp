@@ -1,5 +1,5 @@
-// The table behind terminate_launched_browsers(): every browser process group this process
-// launched and has not reaped, with its profile directory. A fixed array of slots claimed and
+// The table behind terminate_launched_browsers(): every browser this process launched whose
+// profile directory is not yet removed, with its process group until that is reaped (0 after). A fixed array of slots claimed and
 // published with atomics, so that a signal handler can read it without a lock and without
 // allocating. See launched_browsers.hpp.
 #include <janus/client/launched_browsers.hpp>
@@ -36,6 +36,10 @@ struct slot {
 
 slot table[slot_count];
 
+}  // namespace
+
+namespace detail {
+
 // Whether a process other than a zombie is in group `pg` (members that outlive their leader are
 // reparented and reaped by init; the leader stays a zombie until its launcher reaps it).
 bool group_has_live_member(pid_t pg) {
@@ -66,10 +70,6 @@ bool group_has_live_member(pid_t pg) {
   return found;
 }
 
-}  // namespace
-
-namespace detail {
-
 int register_launched(pid_t group, const std::string& profile) {
   for (int i = 0; i < slot_count; ++i) {
     int expected = free_slot;
@@ -82,6 +82,11 @@ int register_launched(pid_t group, const std::string& profile) {
     return i;
   }
   return -1;
+}
+
+void disown_launched_group(int index) {
+  if (index < 0 || index >= slot_count) return;
+  table[index].group.store(0, std::memory_order_release);
 }
 
 void unregister_launched(int index) {
@@ -109,9 +114,10 @@ void close_launched_browsers() noexcept {
   try {
     for (auto& s : table) {
       if (s.state.load(std::memory_order_acquire) != live) continue;
-      entry e{s.group.load(std::memory_order_relaxed), s.profile};
-      // Freed and reused while copying: skip it (its owner is closing it anyway).
-      if (s.state.load(std::memory_order_acquire) != live || e.group <= 0) continue;
+      entry e{s.group.load(std::memory_order_acquire), s.profile};
+      // Freed and reused while copying: skip it (its owner is closing it anyway). A group of 0 is
+      // one reaped already (or being reaped) whose profile its termination has yet to remove.
+      if (s.state.load(std::memory_order_acquire) != live || e.group < 0) continue;
       found.push_back(std::move(e));
     }
   } catch (...) {
@@ -121,7 +127,7 @@ void close_launched_browsers() noexcept {
   for (const auto& e : found) {
     // The group is gone (or the time is up) before its profile goes: a live member could still
     // write into it.
-    while (group_has_live_member(e.group) && std::chrono::steady_clock::now() < until)
+    while (e.group > 0 && detail::group_has_live_member(e.group) && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     if (e.profile.empty()) continue;
     // A process outside the group (Chromium's crash handler, Firefox's) may still write into the

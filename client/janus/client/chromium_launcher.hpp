@@ -96,7 +96,16 @@ class browser_process {
 
   /// Closes the connection, ends the process group (SIGTERM, then SIGKILL after a short grace),
   /// reaps the browser and removes the temporary profile. Idempotent; the destructor calls it.
+  ///
+  /// Called from inside the runtime (a coroutine, an actor, an io handler, a worker or poll()),
+  /// it only starts that and returns at once: the ending runs as short timer-driven steps on the
+  /// scheduler (up to grace + ~3 s), so that no worker waits for it (close_finished() says when
+  /// it is done). Called from any other thread, it returns once it is done, finishing an ending
+  /// started before. An ending still under way when the scheduler is destroyed is finished by its
+  /// destruction, and when the process exits, by an atexit handler: nothing is left behind.
   void close();
+  /// True once close() has ended the process and removed the profile.
+  bool close_finished() const;
 
  private:
   friend rt::task<rt::result<std::unique_ptr<browser_process>>> launch_chromium(rt::scheduler&, launch_options);

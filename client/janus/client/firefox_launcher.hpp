@@ -97,8 +97,12 @@ class firefox_process {
   std::vector<std::string> last_stderr_lines() const;
 
   /// Closes the connection, ends the process group (SIGTERM, then SIGKILL after close_grace),
-  /// reaps Firefox and removes the temporary profile. Idempotent; the destructor calls it.
+  /// reaps Firefox and removes the temporary profile. Idempotent; the destructor calls it. From
+  /// inside the runtime it only starts that and returns at once; from any other thread it returns
+  /// once done: see browser_process::close().
   void close();
+  /// True once close() has ended the process and removed the profile.
+  bool close_finished() const;
 
  private:
   friend rt::task<rt::result<std::unique_ptr<firefox_process>>> launch_firefox(rt::scheduler&, firefox_launch_options);

@@ -28,7 +28,9 @@ namespace janus::client {
 void terminate_launched_browsers() noexcept;
 
 /// terminate_launched_browsers(), then waits (up to 2 s in all) until those process groups have no
-/// live member left, and removes their profile directories. Not async-signal-safe: call it from a
+/// live member left, and removes their profile directories, and those of browsers already reaped
+/// whose close() (which, called inside the runtime, ends the browser in the background) has not
+/// removed them yet. Not async-signal-safe: call it from a
 /// normal thread (a sigwait() thread, or the main thread after a self-pipe woke it). The browser
 /// objects stay valid; their close() then finds the process gone.
 ///
