@@ -155,6 +155,11 @@ inline std::string exception_text(std::exception_ptr p) {
 /// What an actor's mailbox holds: a message and, for an ask, where the reply goes.
 template <class D>
 struct envelope {
+  // Said here too so that the error names the actor's message type, not the mailbox internals.
+  static_assert(std::is_nothrow_move_constructible_v<typename D::message>,
+                "an actor's `message` type must be nothrow move constructible (the mailbox moves "
+                "messages after reserving their slot): give each alternative a noexcept move "
+                "constructor, or hold the offending member through a std::unique_ptr");
   typename D::message msg;
   reply_cell_base* reply = nullptr;  // holds one reference while set
 
