@@ -489,6 +489,16 @@ class ask_awaiter {
   bool await_ready() const noexcept { return false; }
   bool await_suspend(std::coroutine_handle<> h) {
     actor_cell<D>* cell = cell_;
+    // Once the request is in the mailbox the asker may be resumed on another worker, finish, and
+    // drop the last reference to the actor, while this thread is still in the push (reading the
+    // mailbox after publishing the slot) or in notify(): TSan saw the cell freed under it in
+    // tests/runtime/hazards_test.cpp. This reference, on this thread's stack, keeps the cell for
+    // the rest of this call.
+    cell->add_ref();
+    struct keep_cell {
+      actor_cell<D>* c;
+      ~keep_cell() { c->release(); }
+    } keep{cell};
     reply_cell<V>* rc = reply_cell<V>::create();
     rc_ = rc;
     rc->ex = current_executor();
