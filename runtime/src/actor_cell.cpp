@@ -41,7 +41,7 @@ void actor_cell_base::run_job(void* p) noexcept {
 void actor_cell_base::post(resumption& r) noexcept {
   {
     std::lock_guard lk(resume_mu_);
-    if (resume_closed_) return;  // the actor stopped: the coroutine it belonged to is gone
+    if (resume_closed_) return;  // stopped, or destroying its handlers: the coroutine is going
     r.next = nullptr;
     if (resume_tail_) resume_tail_->next = &r;
     else resume_head_ = &r;
@@ -277,16 +277,25 @@ void actor_cell_base::destroy_handlers() noexcept {
   suspended_metric_.store(0, std::memory_order_relaxed);
 }
 
-void actor_cell_base::drop_resumptions() noexcept {
+void actor_cell_base::drop_resumptions(bool refuse_more) noexcept {
   std::lock_guard lk(resume_mu_);
+  resume_closed_ = refuse_more;
   resume_head_ = resume_tail_ = nullptr;
   resume_pending_.store(false, std::memory_order_release);
 }
 
 void actor_cell_base::restart_now() noexcept {
   sched_.timers().cancel(backoff_);
+  // Drop the queued resumptions and refuse new ones *before* destroying the handlers: the list's
+  // nodes live in the handlers' awaiters and reply cells, which the destruction frees, and a post
+  // arriving meanwhile (a reply from another worker) would link itself onto a freed tail node
+  // (found by tests/runtime/hazards_test.cpp under ASan). What is refused meanwhile belongs to
+  // a handler being destroyed. Once they are all gone, each awaiter has made sure nobody will
+  // post it any more (abandon, timer cancel, wait-list removal), so the list can reopen for the
+  // handlers of the new behaviour.
+  drop_resumptions(true);
   destroy_handlers();
-  drop_resumptions();
+  drop_resumptions(false);
   destroy_behavior();
   restarts_.fetch_add(1, std::memory_order_relaxed);
   paused_ = false;
@@ -305,13 +314,9 @@ void actor_cell_base::stop_now() noexcept {
   paused_ = true;
   sched_.timers().cancel(backoff_);
   close_mailbox();
+  // Closed before the handlers are destroyed, for the reason given in restart_now().
+  drop_resumptions(true);
   destroy_handlers();
-  {
-    std::lock_guard lk(resume_mu_);
-    resume_closed_ = true;
-    resume_head_ = resume_tail_ = nullptr;
-    resume_pending_.store(false, std::memory_order_release);
-  }
   destroy_behavior();
   std::vector<std::function<void()>> callbacks;
   {

@@ -6,7 +6,27 @@
 #include <new>
 #include <vector>
 
+// -Dpooled_frames=false defines this as 0 (runtime/meson.build); the default is the pool.
+#ifndef JANUS_RT_POOLED_FRAMES
+#define JANUS_RT_POOLED_FRAMES 1
+#endif
+
 namespace janus::rt::frame_pool {
+
+bool pooling_enabled() noexcept { return JANUS_RT_POOLED_FRAMES != 0; }
+
+#if !JANUS_RT_POOLED_FRAMES
+
+// Every block its own heap object: freed memory goes back to the allocator (ASan quarantines
+// it), so a frame or reply cell touched after its release is reported, not silently recycled.
+// Sized delete, so ASan also checks that the size given back is the size allocated.
+void* allocate(std::size_t size) { return ::operator new(size); }
+void deallocate(void* p, std::size_t size) noexcept {
+  if (p) ::operator delete(p, size);
+}
+
+#else
+
 namespace {
 
 // Size classes are powers of two from 64 B to 4 KiB.
@@ -128,5 +148,7 @@ void deallocate(void* p, std::size_t size) noexcept {
     }
   }
 }
+
+#endif  // JANUS_RT_POOLED_FRAMES
 
 }  // namespace janus::rt::frame_pool

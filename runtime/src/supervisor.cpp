@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
 
 #include "janus/rt/actor_cell.hpp"
 #include "janus/rt/scheduler.hpp"
@@ -25,12 +28,48 @@ supervisor::supervisor(supervisor& parent, strategy st, std::string name, child_
 
 supervisor::~supervisor() {
   stop();
-  if (sched_.poll_mode()) {
-    sched_.run_until([this] { return stopped(); });
-  } else {
-    wait_stopped(deadline::never());
-  }
+  const deadline d(stop_timeout());
+  const bool all_stopped =
+      sched_.poll_mode() ? sched_.run_until([this] { return stopped(); }, d) : wait_stopped(d);
+  if (!all_stopped) abort_stuck_children();
   if (parent_) parent_->sub_stopped(*this);
+}
+
+// When the deadline passes, some child has not stopped: typically a handler that blocks its
+// worker thread (a synchronous wait with no deadline), so its turn never comes back to apply the
+// stop. The choices were:
+// - return anyway: every stuck child keeps a pointer to this supervisor and calls child_stopped
+//   (or child_failed) on it whenever its turn does run: a use after free, silent corruption;
+// - leak it: the supervisor is usually a local or a member, its memory is not ours to keep;
+// - wait for ever: a hang at exit, with nothing said about which actor is stuck;
+// - say which children are stuck and abort.
+// The last is the only one that neither corrupts memory nor hangs, and the message (plus the core
+// dump) points at the actor to fix.
+void supervisor::abort_stuck_children() const noexcept {
+  std::string names;
+  std::size_t n = 0;
+  {
+    std::unique_lock lk(mu_, std::try_to_lock);  // a stuck child might hold it: do not wait
+    if (lk.owns_lock()) {
+      n = children_.size();
+      for (const auto& c : children_) {
+        if (names.size() > 200) {
+          names += ", ...";
+          break;
+        }
+        if (!names.empty()) names += ", ";
+        names += "'" + (c.cell ? c.cell->name() : c.sub->name()) + "'";
+      }
+    }
+  }
+  const auto secs = std::chrono::duration_cast<std::chrono::milliseconds>(stop_timeout()).count() / 1000.0;
+  std::fprintf(stderr,
+               "janus: supervisor '%s': %zu child(ren) still running %.1f s after stop() [%s]; aborting, "
+               "since they still refer to the supervisor being destroyed (a handler blocking its worker "
+               "thread?)\n",
+               name_.c_str(), n, secs, names.c_str());
+  std::fflush(stderr);
+  std::abort();
 }
 
 void supervisor::adopt(actor_cell_base& child, child_policy p) {

@@ -98,7 +98,9 @@ TEST_CASE("pipe: a round trip allocates nothing on the client after warm-up") {
   CHECK(matched == 2000);
   INFO("allocations for 2000 round trips: " << allocs);
   // block_on's own bookkeeping may allocate a handful of times per call; per message: none.
-  CHECK(allocs <= 8);
+  // Not in a build with -Dpooled_frames=false (CI's ASan build), where every coroutine frame and
+  // reply cell comes from operator new on purpose.
+  if (rt::frame_pool::pooling_enabled()) CHECK(allocs <= 8);
   CHECK(protocol::message_buffers::current_stats().reused > 0);
 }
 
@@ -123,7 +125,8 @@ TEST_CASE("pipe: events reach a subscriber with no allocation per event after wa
     allocs = std::min(allocs, n);
   }
   INFO("allocations for 5000 events, least of up to three bursts: " << allocs);
-  // The command that asks for the burst, its params and the future cost a few; the events none.
-  CHECK(allocs <= 32);
+  // The command that asks for the burst, its params and the future cost a few; the events none
+  // (frames from the pool: see the first test).
+  if (rt::frame_pool::pooling_enabled()) CHECK(allocs <= 32);
   CHECK(sub->dropped() == 0);
 }

@@ -4,9 +4,12 @@
 #include "../protocol/alloc_counter.hpp"
 
 #include <janus/rt/frame_pool.hpp>
+#include <janus/rt/reply_cell.hpp>
+#include <janus/rt/task.hpp>
 
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <thread>
 #include <vector>
@@ -14,6 +17,56 @@
 using namespace janus::rt;
 using janus::test::count_allocations;
 using janus::test::count_deallocations;
+
+// Defined as 0 by meson for -Dpooled_frames=false (runtime/meson.build); pooled otherwise.
+#ifndef JANUS_RT_POOLED_FRAMES
+#define JANUS_RT_POOLED_FRAMES 1
+#endif
+
+TEST_CASE("the library was built in the pooling mode the build asked for", "[frame_pool]") {
+  CHECK(frame_pool::pooling_enabled() == (JANUS_RT_POOLED_FRAMES != 0));
+}
+
+namespace {
+task<int> seven() { co_return 7; }
+}  // namespace
+
+TEST_CASE("coroutine frames and reply cells bypass the pool exactly when pooling is off", "[frame_pool]") {
+  // Warm up the size classes first, so that in the pooled mode what follows is recycled.
+  for (int i = 0; i < 4; ++i) {
+    auto t = seven();
+    auto* rc = reply_cell<int>::create();
+    rc->release();
+    rc->release();
+  }
+  const std::size_t per_object = frame_pool::pooling_enabled() ? 0 : 1;
+  for (int round = 0; round < 3; ++round) {
+    std::optional<task<int>> t;
+    CHECK(count_allocations([&] { t.emplace(seven()); }) == per_object);
+    CHECK(count_deallocations([&] { t.reset(); }) == per_object);
+    reply_cell<int>* rc = nullptr;
+    CHECK(count_allocations([&] { rc = reply_cell<int>::create(); }) == per_object);
+    rc->release();  // the asker's reference
+    CHECK(count_deallocations([&] { rc->release(); }) == per_object);  // the envelope's: the last
+  }
+}
+
+#if !JANUS_RT_POOLED_FRAMES
+
+TEST_CASE("without pooling every block is its own heap object", "[frame_pool]") {
+  // What lets AddressSanitizer report a use after free of a frame or reply cell: nothing is kept
+  // for reuse, in any size class.
+  for (std::size_t size : {std::size_t{1}, std::size_t{64}, std::size_t{200}, std::size_t{4096}, std::size_t{5000}}) {
+    for (int round = 0; round < 3; ++round) {
+      void* p = nullptr;
+      CHECK(count_allocations([&] { p = frame_pool::allocate(size); }) == 1);
+      std::memset(p, 0xab, size);
+      CHECK(count_deallocations([&] { frame_pool::deallocate(p, size); }) == 1);
+    }
+  }
+}
+
+#else  // the pool's own behaviour
 
 TEST_CASE("blocks are reused within a size class", "[frame_pool]") {
   void* a = frame_pool::allocate(100);
@@ -74,3 +127,5 @@ TEST_CASE("blocks freed on another thread flow back through the depot", "[frame_
   CHECK(first_round.count(p) == 1);
   frame_pool::deallocate(p, 200);
 }
+
+#endif  // JANUS_RT_POOLED_FRAMES

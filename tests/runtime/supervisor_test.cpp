@@ -3,12 +3,24 @@
 #include <janus/rt/supervisor.hpp>
 
 #include <atomic>
+#include <csignal>
 #include <catch2/catch.hpp>
 
 #include "../support/thread_safe_check.hpp"
 #include "../support/time_bounds.hpp"
+#include <string>
 #include <thread>
 #include <vector>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
 
 using namespace janus::rt;
 
@@ -184,4 +196,87 @@ TEST_CASE("supervision works in poll mode", "[supervisor][poll]") {
   auto v = ask_value(s, a);
   TS_REQUIRE(v);
   TS_CHECK(*v == 0);
+}
+
+namespace {
+
+// Blocks its worker thread in a synchronous handler until released: the stop its supervisor
+// requests can never be applied.
+struct blocker : actor<blocker> {
+  struct block {};
+  using message = std::variant<block>;
+  explicit blocker(std::atomic<bool>* release) : release_(release) {}
+  void handle(block) {
+    while (!release_->load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  std::atomic<bool>* release_;
+};
+
+constexpr const char* stuck_child_case = "supervisor with a child that never stops (run in a child process)";
+
+}  // namespace
+
+// Hidden ([.]): run only by the next test, in a process of its own, since it ends in abort().
+TEST_CASE(stuck_child_case, "[.]") {
+  const rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);  // an expected abort: no core file
+  // Catch's fatal-signal handler would report the abort, allocating inside the signal handler
+  // (which TSan rejects): let abort() end the process plainly, as it would outside a test.
+  std::signal(SIGABRT, SIG_DFL);
+  static std::atomic<bool> release{false};
+  scheduler s({.workers = 4});
+  {
+    supervisor sup(s, strategy::one_for_one, "stuck-sup");
+    sup.set_stop_timeout(std::chrono::milliseconds(300));
+    auto b = spawn<blocker>(sup, child_policy{}, {.name = "blocked-forever"}, &release);
+    REQUIRE(b.try_tell(blocker::block{}));
+    while (b.metrics().processed == 0 && b.metrics().mailbox_depth > 0) std::this_thread::sleep_for(1ms);
+  }  // must abort here
+  release = true;  // not reached when the deadline works; lets the scheduler shut down if it is
+  FAIL("the supervisor's destructor returned while its child was still running");
+}
+
+TEST_CASE("a supervisor whose child cannot stop aborts with a message at its deadline", "[supervisor]") {
+  int err_pipe[2];
+  REQUIRE(pipe(err_pipe) == 0);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);  // its Catch report
+  posix_spawn_file_actions_addclose(&fa, err_pipe[0]);
+  std::string self = "/proc/self/exe";
+  std::string name = stuck_child_case;
+  char* argv[] = {self.data(), name.data(), nullptr};
+  pid_t pid = -1;
+  const auto started = clock::now();
+  const int rc = posix_spawn(&pid, self.c_str(), &fa, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(err_pipe[1]);
+  REQUIRE(rc == 0);
+  // Read the child's stderr to its end (it closes when the child dies), under a deadline.
+  std::string err;
+  char buf[4096];
+  const auto limit = started + janus_test::generous(std::chrono::seconds(30));
+  for (;;) {
+    pollfd p{err_pipe[0], POLLIN, 0};
+    if (poll(&p, 1, 100) > 0) {
+      const ssize_t n = read(err_pipe[0], buf, sizeof buf);
+      if (n <= 0) break;
+      err.append(buf, static_cast<std::size_t>(n));
+    }
+    if (clock::now() > limit) {
+      kill(pid, SIGKILL);  // our own child, by pid
+      break;
+    }
+  }
+  close(err_pipe[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const auto took = clock::now() - started;
+  INFO("child's stderr: " << err);
+  CHECK(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGABRT);
+  CHECK(err.find("supervisor 'stuck-sup'") != std::string::npos);
+  CHECK(err.find("'blocked-forever'") != std::string::npos);
+  CHECK(took >= std::chrono::milliseconds(300));  // it waited for the deadline first
 }

@@ -155,6 +155,11 @@ inline std::string exception_text(std::exception_ptr p) {
 /// What an actor's mailbox holds: a message and, for an ask, where the reply goes.
 template <class D>
 struct envelope {
+  // Said here too so that the error names the actor's message type, not the mailbox internals.
+  static_assert(std::is_nothrow_move_constructible_v<typename D::message>,
+                "an actor's `message` type must be nothrow move constructible (the mailbox moves "
+                "messages after reserving their slot): give each alternative a noexcept move "
+                "constructor, or hold the offending member through a std::unique_ptr");
   typename D::message msg;
   reply_cell_base* reply = nullptr;  // holds one reference while set
 
@@ -484,6 +489,16 @@ class ask_awaiter {
   bool await_ready() const noexcept { return false; }
   bool await_suspend(std::coroutine_handle<> h) {
     actor_cell<D>* cell = cell_;
+    // Once the request is in the mailbox the asker may be resumed on another worker, finish, and
+    // drop the last reference to the actor, while this thread is still in the push (reading the
+    // mailbox after publishing the slot) or in notify(): TSan saw the cell freed under it in
+    // tests/runtime/hazards_test.cpp. This reference, on this thread's stack, keeps the cell for
+    // the rest of this call.
+    cell->add_ref();
+    struct keep_cell {
+      actor_cell<D>* c;
+      ~keep_cell() { c->release(); }
+    } keep{cell};
     reply_cell<V>* rc = reply_cell<V>::create();
     rc_ = rc;
     rc->ex = current_executor();

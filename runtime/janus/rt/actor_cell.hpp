@@ -162,7 +162,9 @@ class actor_cell_base : public executor {
   void restart_now() noexcept;
   void stop_now() noexcept;
   void destroy_handlers() noexcept;
-  void drop_resumptions() noexcept;
+  /// Forget the queued resumptions; with refuse_more, post() drops new ones until called again
+  /// without (while handlers are destroyed, and for good once stopped).
+  void drop_resumptions(bool refuse_more) noexcept;
   void arm_backoff(duration delay) noexcept;
   void resume_pending() noexcept;
 

@@ -21,6 +21,11 @@ inline constexpr std::size_t max_pooled_size = 4096;
 void* allocate(std::size_t size);
 void deallocate(void* p, std::size_t size) noexcept;
 
+/// False in a build configured with -Dpooled_frames=false (JANUS_RT_POOLED_FRAMES=0): then
+/// allocate/deallocate are plain operator new/delete per block, nothing is cached, and
+/// AddressSanitizer sees a use after free of a coroutine frame or reply cell as such.
+bool pooling_enabled() noexcept;
+
 }  // namespace janus::rt::frame_pool
 
 namespace janus::rt {

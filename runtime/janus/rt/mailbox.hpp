@@ -44,6 +44,15 @@ enum class push_status : unsigned char { queued, queued_woke, full, waiting, clo
 
 template <class T>
 class mailbox {
+  // A push reserves its slot first and fills it after, and pop_batch / close / hand-off move items
+  // between slots and out: a move that threw would leave a slot reserved and never filled, where
+  // the consumer (and close()) would wait for it forever, or an item half taken. So moving an
+  // item must not throw, and this is checked where the type is chosen, not discovered at run time.
+  static_assert(std::is_nothrow_move_constructible_v<T>,
+                "janus::rt::mailbox<T>: T must be nothrow move constructible (a move that throws after "
+                "its slot was reserved would stall the mailbox for good); for an actor, every "
+                "alternative of its `message` variant must have a noexcept move constructor");
+
  public:
   /// A sender parked while the mailbox is full. Lives in the sender's awaiter.
   struct waiter {

@@ -74,10 +74,20 @@ class reply_cell_base {
   }
   void finish() noexcept {
     // Wake the asker, then mark done: abandon() waits for this store, so the asker's frame
-    // outlives the post.
+    // outlives the post. (Storing done first would let an abandoning asker free its frame, and
+    // the resumption node in it, while the post is still linking that node: so not that order.)
+    //
+    // The post may resume the asker on another worker at once, and the asker then drops its
+    // reference. Whoever completes may hold none of its own (an ask refused by a stopped actor
+    // drops the envelope's reference before failing it; a deadline's timer holds none), so
+    // without this one the store below could land in a freed cell: seen under ASan with
+    // -Dpooled_frames=false by tests/runtime/hazards_test.cpp. Both atomics are on the line the
+    // begin() CAS just took, so the pair is cheap.
+    add_ref();
     resume.next = nullptr;
     ex->post(resume);
     state_.store(done, std::memory_order_release);
+    release();
   }
 
   std::optional<error> err_;

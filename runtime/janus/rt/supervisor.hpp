@@ -16,6 +16,7 @@
 // All members may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -43,8 +44,18 @@ class supervisor {
   explicit supervisor(scheduler& s, strategy st = strategy::one_for_one, std::string name = "supervisor");
   /// A supervisor that is itself a child of `parent` (its failures escalate there).
   supervisor(supervisor& parent, strategy st, std::string name, child_policy policy_in_parent = {});
-  /// Stops all children and waits until they have stopped (driving the scheduler in poll mode).
+  /// Stops all children and waits until they have stopped (driving the scheduler in poll mode),
+  /// for at most stop_timeout(). A child still running then makes it print which children are
+  /// stuck and abort the process (see supervisor.cpp for why not return or leak instead).
   ~supervisor();
+
+  /// How long the destructor waits for the children to stop; default default_stop_timeout.
+  void set_stop_timeout(duration d) noexcept { stop_timeout_.store(d.count(), std::memory_order_relaxed); }
+  duration stop_timeout() const noexcept { return duration(stop_timeout_.load(std::memory_order_relaxed)); }
+  /// Generous: children stop in one turn each, and an on_stop that closes a browser connection is
+  /// bounded by that connection's own (much shorter) deadlines. Only a handler that blocks its
+  /// worker thread for good reaches it.
+  static constexpr duration default_stop_timeout = std::chrono::seconds(60);
   supervisor(const supervisor&) = delete;
   supervisor& operator=(const supervisor&) = delete;
 
@@ -93,6 +104,8 @@ class supervisor {
   std::vector<entry> children_;
   bool stopping_ = false;
   bool stopped_ = false;
+  std::atomic<duration::rep> stop_timeout_{default_stop_timeout.count()};
+  [[noreturn]] void abort_stuck_children() const noexcept;
   std::uint64_t escalations_ = 0;
 };
 
