@@ -241,15 +241,20 @@ TEST_CASE("size() seen from a third thread never exceeds capacity", "[mailbox][c
       reads.fetch_add(1, std::memory_order_relaxed);
     }
   });
+  // Both sides give up at the same moment: a consumer that stopped early must not leave the
+  // sender spinning on a full mailbox, and join() hanging CI instead of the test failing.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(40);
   std::thread sender([&] {
     for (std::uint64_t i = 0; i < total; ++i) {
       std::uint64_t v = i;
-      while (mb.try_push(v) == push_status::full) std::this_thread::yield();
+      while (mb.try_push(v) == push_status::full) {
+        if (std::chrono::steady_clock::now() >= give_up) return;
+        std::this_thread::yield();
+      }
     }
   });
   std::uint64_t received = 0;
   std::optional<std::uint64_t> batch[4];
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(40);
   while (received < total && std::chrono::steady_clock::now() < give_up) {
     const std::size_t n = mb.pop_batch(batch, 4);
     received += n;
