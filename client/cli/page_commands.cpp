@@ -80,7 +80,13 @@ rt::task<rt::result<std::string>> dom_job(rt::scheduler& sched, budget_watch& wa
   const rt::deadline d = choice.deadline;
   // The mirror is built before the page runs on, so what is printed is what it kept in sync.
   if (auto e = co_await dom.enable(d); !e) co_return std::move(e).err();
-  if (after.count() > 0) co_await rt::sleep_until(sched, std::min(rt::clock::now() + after, d.at()));
+  if (after.count() > 0) {
+    // Not a sleep: a browser that dies meanwhile ends the wait at once (errc::browser_exited),
+    // rather than leaving the command to print the mirror of a dead page.
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(d.at() - rt::clock::now());
+    const std::chrono::milliseconds run_for = std::max(std::min(after, left), std::chrono::milliseconds(0));
+    if (auto waited = co_await opened->page.wait_for(run_for); !waited) co_return std::move(waited).err();
+  }
   // Firefox's walker reports mutations in batches every 100 ms: quiet for longer means caught up.
   if (auto s = co_await dom.settle(300ms, d); !s) co_return std::move(s).err();
   if (selector.empty()) co_return co_await dom.html(d);

@@ -329,6 +329,8 @@ rt::task<rt::result<page>> do_new_page(std::shared_ptr<browser_core> bc, std::st
   rt::result<std::pair<std::string, std::string>> ids = co_await open_target(b, context, d);
   if (!ids) co_return in_context(std::move(ids).err(), what);
   auto pc = std::make_shared<page_core>(bc->sched, conn.session(ids->second), ids->first, context);
+  // A supervised browser's death interrupts the page's waits; an unsupervised one's ends the page.
+  pc->supervised.store(bc->policy.has_value(), std::memory_order_release);
   rt::result<void> bound = co_await bind_page(bc, pc, conn, ids->first, ids->second, d);
   if (!bound) {
     bc->registry->remove(pc.get());

@@ -88,6 +88,7 @@ void connection_core::close(std::string why, rt::errc code) {
       close_code_ = code;
     }
   }
+  if (code == rt::errc::browser_exited) end_events(rt::error{code, why});
   pending_.fail_all(why, code);
   if (t) t->close();
 }
@@ -226,6 +227,28 @@ void connection_core::forward_event(protocol::cdp_message& m) {
   sched_.spawn(drain_backlog());
 }
 
+void connection_core::end_events(rt::error why) {
+  if (events_ended_.exchange(true, std::memory_order_acq_rel)) return;
+  {
+    // Events read before the death still reach their subscribers first: behind a backlog being
+    // fed in, the end waits for the drain to finish.
+    std::lock_guard lk(backlog_mu_);
+    if (draining_) {
+      end_after_backlog_ = std::move(why);
+      return;
+    }
+  }
+  rt::result<void> told = dispatcher_.try_tell(event_dispatcher::end{why});
+  if (told || told.code() != rt::errc::mailbox_full) return;
+  sched_.spawn(tell_end(std::move(why)));  // a full mailbox: wait for room, still in order
+}
+
+rt::task<void> connection_core::tell_end(rt::error why) {
+  auto self = shared_from_this();
+  event_dispatcher::end e{std::move(why)};
+  (void)co_await dispatcher_.tell(std::move(e));
+}
+
 rt::task<void> connection_core::drain_backlog() {
   auto self = shared_from_this();  // the connection may be dropped by its user meanwhile
   for (;;) {
@@ -234,6 +257,12 @@ rt::task<void> connection_core::drain_backlog() {
       std::lock_guard lk(backlog_mu_);
       if (backlog_.empty()) {
         draining_ = false;
+        if (end_after_backlog_) {
+          rt::error why = std::move(*end_after_backlog_);
+          end_after_backlog_.reset();
+          // Not under the lock across the wait: nothing else can queue behind a dead browser.
+          sched_.spawn(tell_end(std::move(why)));
+        }
         break;
       }
       ev = std::move(backlog_.front());
@@ -293,6 +322,7 @@ void connection_core::on_closed(std::uint64_t generation, rt::error why) {
     code = rt::errc::browser_exited;
     reason = "the browser exited (" + reason + ")";
   }
+  if (code == rt::errc::browser_exited) end_events(rt::error{code, reason});
   pending_.fail_all(reason, code);
   if (notify) notify(rt::error{why.code, reason});
 }

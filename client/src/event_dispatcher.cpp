@@ -89,6 +89,11 @@ rt::subscription<cdp_event> event_dispatcher::handle(subscribe s) {
     }
   }
 
+  if (ended_) {
+    // The browser is gone: nothing would ever arrive. Replayed events are still read first.
+    reg->stream->close(*ended_);
+    return sub;
+  }
   const std::string& m = spec.method;
   if (m.empty() || m == "*") {
     all_.push_back(std::move(reg));
@@ -112,5 +117,20 @@ void event_dispatcher::handle(retain r) {
 }
 
 dispatcher_stats event_dispatcher::handle(get_stats) const { return stats_; }
+
+void event_dispatcher::handle(end e) {
+  if (ended_) return;
+  ended_ = e.why;
+  auto close_all = [&](route& r) {
+    for (auto& reg : r) reg->stream->close(e.why);
+    r.clear();
+  };
+  for (auto& [_, r] : by_method_) close_all(r);
+  for (auto& [_, r] : by_domain_) close_all(r);
+  close_all(all_);
+  by_method_.clear();
+  by_domain_.clear();
+  stats_.subscriptions = 0;
+}
 
 }  // namespace janus::client

@@ -452,7 +452,8 @@ rt::task<void> worker(core_ptr c, rt::subscription<rdp_event> sub) {
     if (!ev) {
       if (ev.err().code == rt::errc::timeout) continue;
       std::lock_guard lk(c->mu);
-      c->failure = rt::error{rt::errc::disconnected, "firefox dom: the connection to Firefox ended"};
+      if (ev.err().code == rt::errc::browser_exited) c->failure = in_context(ev.err(), "firefox dom");
+      else c->failure = rt::error{rt::errc::disconnected, "firefox dom: the connection to Firefox ended"};
       c->ended = true;
       co_return;
     }

@@ -290,8 +290,12 @@ struct firefox_tab_state {
 
   void mark_gone(rt::errc code, std::string why) {
     if (gone != rt::errc::ok) return;
-    // Live console subscribers get what is queued, then errc::cancelled: nothing more will come.
-    if (console_live) console_live->close();
+    // Live console subscribers get what is queued, then errc::cancelled (or browser_exited, when
+    // Firefox died): nothing more will come.
+    if (console_live) {
+      if (code == rt::errc::browser_exited) console_live->close(rt::error{code, "firefox tab: " + why});
+      else console_live->close();
+    }
     gone = code;
     gone_why = std::move(why);
     top.alive = false;
@@ -589,7 +593,10 @@ rt::task<void> pump(std::shared_ptr<firefox_tab_state> st, rt::subscription<rdp_
     if (!ev) {
       if (ev.err().code == rt::errc::timeout) continue;
       std::lock_guard lk(st->mu);
-      st->mark_gone(rt::errc::disconnected, "the connection to Firefox ended");
+      // The connection ended the stream: with browser_exited and its cause when Firefox died,
+      // and every wait on this tab's state ends with that.
+      if (ev.err().code == rt::errc::browser_exited) st->mark_gone(rt::errc::browser_exited, ev.err().message);
+      else st->mark_gone(rt::errc::disconnected, "the connection to Firefox ended");
       co_return;
     }
     st->on_event(*ev);

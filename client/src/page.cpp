@@ -126,12 +126,29 @@ bool page_core::mark_gone(rt::errc code, std::string why) {
   // Requests first: a caller blocked on a reply learns at once, not at its deadline.
   const cdp_session sess = session();
   sess.core()->fail_session(sess.id(), code, why);
+  const rt::error err{code, "page " + target_id() + ": " + why};
   page_signal s;
   s.gone = code;
   s.why = std::move(why);
   (void)signals.try_publish(std::move(s));  // waiters are drop_oldest: never refused
-  signals.close();
+  signals.close(err);
+  for (const std::shared_ptr<event_relay>& r : live_relays()) r->out.close(err);
   return true;
+}
+
+void page_core::browser_exited(const rt::error& why) {
+  if (!supervised.load(std::memory_order_acquire)) {
+    mark_gone(rt::errc::browser_exited, why.message);
+    return;
+  }
+  if (gone.load(std::memory_order_acquire) != rt::errc::ok) return;
+  // Only the waits of this moment: the page and its subscriptions go on after the restart.
+  page_signal s;
+  s.gone = rt::errc::browser_exited;
+  s.why = why.message;
+  (void)signals.try_publish(std::move(s));
+  const rt::error err{rt::errc::browser_exited, "page " + target_id() + ": " + why.message};
+  for (const std::shared_ptr<event_relay>& r : live_relays()) r->out.interrupt(err);
 }
 
 void page_core::set_target_info(std::string t, std::string url) {
@@ -159,7 +176,12 @@ rt::task<void> page_actor::handle(run r) {
     rt::result<cdp_event> ev = co_await r.events->next(rt::deadline(std::chrono::milliseconds(250)));
     if (!ev) {
       if (ev.code() == rt::errc::timeout) continue;
-      co_return;  // the connection is gone: its dispatcher closed the stream
+      // The dispatcher ended the stream: with browser_exited when the browser died (else the
+      // connection was closed or dropped).
+      if (ev.code() == rt::errc::browser_exited) {
+        if (std::shared_ptr<page_core> core = core_.lock()) core->browser_exited(ev.err());
+      }
+      co_return;
     }
     rt::result<json_value> params = json_value::parse(ev->params());
     if (!params) continue;

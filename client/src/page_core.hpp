@@ -82,8 +82,14 @@ struct page_core {
   void clear_restarting();
   bool restarting() const { return restarting_.load(std::memory_order_acquire); }
   /// First caller wins: fails the session's pending requests and blocks its later ones, tells the
-  /// waiters, and ends the signal stream. Returns whether this call made it gone.
+  /// waiters, and ends the signal stream and page::subscribe's subscriptions with the error.
+  /// Returns whether this call made it gone.
   bool mark_gone(rt::errc code, std::string why);
+  /// The page's session reported its browser dead (its event stream ended with
+  /// errc::browser_exited): the page is gone with it, unless a supervisor is relaunching the
+  /// browser (`supervised`); then the waits in progress end with that error (a `gone` signal that
+  /// does not close the stream, and page::subscribe's next() interrupted) and the page lives on.
+  void browser_exited(const rt::error& why);
   /// A subscription to the signals, made before a command is sent (arm-then-act). Lossy only in
   /// theory: a waiter reads continuously once its command is answered, and the page produces a
   /// few dozen lifecycle events per document.
@@ -100,6 +106,8 @@ struct page_core {
   std::string target_url;   // guarded by mu
   std::string restart_why;  // guarded by mu
   std::atomic<bool> restarting_{false};
+  /// Its browser has a restart policy (set before the page is handed out).
+  std::atomic<bool> supervised{false};
   cdp_session session_;                // guarded by mu
   std::string target_id_;              // guarded by mu
   rt::actor_ref<page_actor> actor_;    // guarded by mu

@@ -237,7 +237,7 @@ class rdp_core : public std::enable_shared_from_this<rdp_core> {
     reg->stream = std::make_unique<rt::stream<rdp_event>>(sched_);
     rt::subscription<rdp_event> sub = reg->stream->subscribe(reg->spec.capacity, reg->spec.policy);
     std::lock_guard lk(mu_);
-    if (closed_) return rt::error{rt::errc::disconnected, closed_why_};
+    if (closed_) return rt::error{closed_code_ == rt::errc::browser_exited ? closed_code_ : rt::errc::disconnected, closed_why_};
     subs_.push_back(std::move(reg));
     return sub;
   }
@@ -322,7 +322,12 @@ class rdp_core : public std::enable_shared_from_this<rdp_core> {
       greeting->complete_error(rt::error{code, why});
       greeting->release();
     }
-    for (auto& r : subs) r->stream->close();
+    // A dead browser is said so to every subscriber, so that a wait on an event stream ends with
+    // the cause; a connection closed or lost ends them as before (errc::cancelled).
+    for (auto& r : subs) {
+      if (code == rt::errc::browser_exited) r->stream->close(rt::error{code, why});
+      else r->stream->close();
+    }
   }
 
   // io thread.

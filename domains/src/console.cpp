@@ -107,7 +107,10 @@ rt::task<void> console_actor::handle(pump p) {
   sub_ = &p.sub;
   for (;;) {
     rt::result<client::cdp_event> ev = co_await p.sub.next();
-    if (!ev) break;
+    if (!ev) {
+      if (ev.code() == rt::errc::browser_exited) pump_error_ = ev.err();
+      break;
+    }
     rt::result<json_value> parsed = detail::params_of(*ev);
     if (!parsed) {
       ++stats_.malformed;
@@ -159,7 +162,9 @@ rt::task<void> console_actor::handle(pump p) {
   }
   stats_.dropped = p.sub.dropped();
   sub_ = nullptr;
-  live_.close();
+  // Live subscribers learn why nothing more comes: the browser died, or the stream just ended.
+  if (pump_error_) live_.close(*pump_error_);
+  else live_.close();
 }
 
 rt::task<rt::result<void>> console_actor::handle(enable e) {

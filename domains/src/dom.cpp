@@ -88,7 +88,10 @@ rt::task<void> dom_actor::handle(pump p) {
   sub_ = &p.sub;
   for (;;) {
     rt::result<client::cdp_event> ev = co_await p.sub.next();
-    if (!ev) break;
+    if (!ev) {
+      if (ev.code() == rt::errc::browser_exited) pump_error_ = ev.err();
+      break;
+    }
     apply(*ev);
   }
   stats_.dropped = p.sub.dropped();
@@ -584,7 +587,10 @@ rt::task<rt::result<node_ref>> dom_actor::handle(get_document g) {
     // Children the mirror has asked for are part of the document: a reader that serializes it
     // right after a load must not see the template or subtree whose children are on their way.
     if (ready_ && !fetching_ && children_pending_.empty()) co_return node_ref{document_, generation_};
-    if (pump_ended_) co_return rt::error{rt::errc::disconnected, "the page's event stream ended"};
+    if (pump_ended_) {
+      if (pump_error_) co_return *pump_error_;
+      co_return rt::error{rt::errc::disconnected, "the page's event stream ended"};
+    }
     if (!ready_ && !fetching_) {
       co_await handle(refresh{});
       // No document yet (mid-navigation): documentUpdated or the next try will bring one.
@@ -703,7 +709,10 @@ rt::task<rt::result<void>> dom_actor::handle(settle s) {
   if (!on) co_return std::move(on).err();
   rt::subscription<int> wake = changed_.subscribe(1, rt::overflow::drop_oldest);
   for (;;) {
-    if (pump_ended_) co_return rt::error{rt::errc::disconnected, "the page's event stream ended"};
+    if (pump_ended_) {
+      if (pump_error_) co_return *pump_error_;
+      co_return rt::error{rt::errc::disconnected, "the page's event stream ended"};
+    }
     const bool busy = fetching_ || !ready_ || !children_pending_.empty() || !attributes_pending_.empty() ||
                       !values_pending_.empty() || (sub_ && sub_->queued() > 0);
     rt::time_point until = s.until.at();

@@ -61,7 +61,10 @@ rt::task<void> network_actor::handle(pump p) {
   sub_ = &p.sub;
   for (;;) {
     rt::result<client::cdp_event> ev = co_await p.sub.next();
-    if (!ev) break;  // the connection is gone: nothing more will come
+    if (!ev) {
+      if (ev.code() == rt::errc::browser_exited) pump_error_ = ev.err();
+      break;  // the connection is gone: nothing more will come
+    }
     apply(*ev);
   }
   stats_.dropped = p.sub.dropped();
@@ -117,7 +120,10 @@ rt::task<rt::result<void>> network_actor::handle(wait_idle w) {
   // suspended always leaves a wake-up behind.
   rt::subscription<int> wake = activity_.subscribe(1, rt::overflow::drop_oldest);
   for (;;) {
-    if (pump_ended_) co_return rt::error{rt::errc::disconnected, "the page's event stream ended while waiting for network idle"};
+    if (pump_ended_) {
+      if (pump_error_) co_return *pump_error_;
+      co_return rt::error{rt::errc::disconnected, "the page's event stream ended while waiting for network idle"};
+    }
     rt::time_point until = w.until.at();
     // Events already queued for the pump count as activity not yet seen.
     const bool queued = sub_ && sub_->queued() > 0;

@@ -77,7 +77,10 @@ rt::task<void> js_runtime_actor::handle(pump p) {
   sub_ = &p.sub;
   for (;;) {
     rt::result<client::cdp_event> ev = co_await p.sub.next();
-    if (!ev) break;
+    if (!ev) {
+      if (ev.code() == rt::errc::browser_exited) pump_error_ = ev.err();
+      break;
+    }
     rt::result<json_value> parsed = detail::params_of(*ev);
     if (!parsed) {
       ++stats_.malformed;
@@ -149,7 +152,10 @@ rt::task<rt::result<execution_context>> js_runtime_actor::handle(wait_default_co
   rt::subscription<int> wake = changed_.subscribe(1, rt::overflow::drop_oldest);
   for (;;) {
     if (const execution_context* c = default_for(w.frame_id)) co_return *c;
-    if (pump_ended_) co_return rt::error{rt::errc::disconnected, "the page's event stream ended"};
+    if (pump_ended_) {
+      if (pump_error_) co_return *pump_error_;
+      co_return rt::error{rt::errc::disconnected, "the page's event stream ended"};
+    }
     rt::result<int> r = co_await wake.next(w.until);
     if (!r && r.code() == rt::errc::timeout)
       co_return rt::error{rt::errc::timeout, "no default execution context" +

@@ -128,3 +128,46 @@ TEST_CASE("a blocked publisher resumes when the subscriber catches up", "[stream
   producer.join();
   TS_CHECK(published == 5);
 }
+
+TEST_CASE("close(error) ends a waiting and a later next with that error, after what is queued", "[stream]") {
+  scheduler s({.workers = 2});
+  stream<int> st(s);
+  auto sub = st.subscribe(4);
+  auto late = st.subscribe(4);
+  TS_REQUIRE(st.try_publish(7));
+  (void)s.block_on([](subscription<int>& x) -> task<result<int>> { co_return co_await x.next(); }(sub));
+  // `sub` waits (its queue is empty) when the stream closes; `late` still has 7 queued.
+  std::thread closer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    st.close(error{errc::browser_exited, "the browser died"});
+  });
+  auto waiting = s.block_on([](subscription<int>& x) -> task<result<int>> { co_return co_await x.next(std::chrono::seconds(10)); }(sub));
+  closer.join();
+  TS_CHECK(waiting.code() == errc::browser_exited);
+  TS_CHECK(waiting.err().message == "the browser died");
+  auto queued = s.block_on([](subscription<int>& x) -> task<result<int>> { co_return co_await x.next(); }(late));
+  TS_REQUIRE(queued);
+  TS_CHECK(*queued == 7);
+  auto end = s.block_on([](subscription<int>& x) -> task<result<int>> { co_return co_await x.next(); }(late));
+  TS_CHECK(end.code() == errc::browser_exited);
+  st.close();  // the first close wins
+  auto again = s.block_on([](subscription<int>& x) -> task<result<int>> { co_return co_await x.next(); }(sub));
+  TS_CHECK(again.code() == errc::browser_exited);
+}
+
+TEST_CASE("interrupt ends the waiting next with its error and the stream goes on", "[stream]") {
+  scheduler s({.workers = 2});
+  stream<int> st(s);
+  auto sub = st.subscribe(4);
+  std::thread interrupter([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    st.interrupt(error{errc::browser_exited, "restarting"});
+  });
+  auto r = s.block_on([](subscription<int>& x) -> task<result<int>> { co_return co_await x.next(std::chrono::seconds(10)); }(sub));
+  interrupter.join();
+  TS_CHECK(r.code() == errc::browser_exited);
+  TS_REQUIRE(st.try_publish(3));
+  auto v = s.block_on([](subscription<int>& x) -> task<result<int>> { co_return co_await x.next(std::chrono::seconds(5)); }(sub));
+  TS_REQUIRE(v);
+  TS_CHECK(*v == 3);
+}

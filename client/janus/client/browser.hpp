@@ -61,8 +61,9 @@
 // targets() lists the tabs (target_id is the tab descriptor actor); version() asks the parent
 // process. No isolated contexts (create_context, dispose_context, new_page in a context) and no
 // supervision (a restart policy): those are errc::unsupported. state() is running until close(),
-// then closed; when Firefox dies, every pending request fails with errc::browser_exited and the
-// pages are gone.
+// then closed; when Firefox dies, every pending request and every wait of its pages (navigation,
+// settle, console subscriptions, page::wait_for) fails with errc::browser_exited and the pages are
+// gone with that error. So are a Chromium's without a restart policy (see page.hpp).
 //
 // @par Thread Safety
 // browser is a handle: copies may be used from any threads at once. The browser (with its

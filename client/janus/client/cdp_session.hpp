@@ -42,7 +42,8 @@ class typed_subscription {
   explicit typed_subscription(rt::subscription<cdp_event> raw) : raw_(std::move(raw)) {}
 
   /// The next event, decoded; errc::parse if it does not match the schema, errc::timeout at the
-  /// deadline, errc::cancelled once the connection is gone.
+  /// deadline, errc::cancelled once the connection is gone (errc::browser_exited when the browser
+  /// died: see event_dispatcher.hpp).
   rt::task<rt::result<E>> next() { return next(rt::deadline::never()); }
   rt::task<rt::result<E>> next(rt::deadline d) {
     rt::result<cdp_event> ev = co_await raw_.next(d);

@@ -17,6 +17,11 @@
 // pending request fails at once with errc::disconnected — stamped with whether it had been sent —
 // and the connection actor is told, so that its supervisor can decide about a reconnect.
 //
+// When the browser itself has died (errc::browser_exited: the exit watcher's close(), or the exit
+// probe at the transport's end), that is the one place this is known: besides the requests, the
+// event dispatcher is told to end every subscription with that error after the events already
+// read (event_dispatcher::end), so that waits which are not requests end now too.
+//
 // @par Thread Safety
 // All public members may be called from any thread.
 #pragma once
@@ -34,6 +39,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace janus::client {
@@ -132,6 +138,9 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
   void on_closed(std::uint64_t generation, rt::error why);
   void forward_event(protocol::cdp_message& m);
   void fail_connection(std::uint64_t generation, rt::error why);
+  /// The browser died: the dispatcher ends every subscription with `why`, once, after the backlog.
+  void end_events(rt::error why);
+  rt::task<void> tell_end(rt::error why);
   rt::task<void> drain_backlog();
   bool try_send_locked(outgoing& o);
 
@@ -152,6 +161,8 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
   std::mutex backlog_mu_;
   std::deque<cdp_event> backlog_;
   bool draining_ = false;
+  std::optional<rt::error> end_after_backlog_;  // guarded by backlog_mu_
+  std::atomic<bool> events_ended_{false};
 
   std::mutex on_closed_mu_;
   std::function<void(rt::error)> on_closed_;

@@ -12,6 +12,12 @@
 //                (subscription.dropped()).
 // Destroying the subscription unsubscribes it (the dispatcher forgets it at its next event).
 //
+// The end: when the browser behind the connection has died (errc::browser_exited), the
+// connection sends `end` after the last event it read: every subscription gets what is queued,
+// then that error, and a subscription made later ends with it at once. So every wait on an event
+// stream (a lifecycle wait, a domain actor's pump, a user's next()) learns of the death when it
+// happens, not at its deadline. A connection that merely dropped (it may reconnect) sends none.
+//
 // Late subscribers: retain(method, n) keeps the last n events of that method, and a subscription
 // made with replay_last > 0 receives up to that many of them first.
 //
@@ -81,7 +87,11 @@ class event_dispatcher : public rt::actor<event_dispatcher> {
     std::size_t count = 0;
   };
   struct get_stats {};
-  using message = std::variant<deliver, subscribe, retain, get_stats>;
+  /// No event will come any more: close every subscription with `why` (see the top).
+  struct end {
+    rt::error why;
+  };
+  using message = std::variant<deliver, subscribe, retain, get_stats, end>;
 
   // Room for a burst of events while a subscriber catches up; beyond it the connection pauses.
   static constexpr std::size_t mailbox_capacity = 4096;
@@ -97,6 +107,7 @@ class event_dispatcher : public rt::actor<event_dispatcher> {
   rt::subscription<cdp_event> handle(subscribe s);
   void handle(retain r);
   dispatcher_stats handle(get_stats) const;
+  void handle(end e);
 
  private:
   struct registration {
@@ -120,6 +131,7 @@ class event_dispatcher : public rt::actor<event_dispatcher> {
   std::unordered_map<std::string, std::deque<cdp_event>, string_hash, std::equal_to<>> retained_;
   std::unordered_map<std::string, std::size_t, string_hash, std::equal_to<>> retain_limits_;
   dispatcher_stats stats_;
+  std::optional<rt::error> ended_;  // set by `end`: new subscriptions are closed with it
 };
 
 using dispatcher_ref = rt::actor_ref<event_dispatcher>;

@@ -15,8 +15,14 @@
 // progress (navigate, reload...) fail the same way, and every later call fails at once with the
 // same error. Other pages on the same connection are not affected.
 //
+// A browser that exits ends every wait of its pages at once with errc::browser_exited: requests,
+// navigation waits (load, network idle), the DOM mirror's settle, the page's and its domain
+// actors' event subscriptions (their next() ends with that error after what is queued) and
+// wait_for. Unsupervised, the page is then gone with errc::browser_exited.
+//
 // Under a supervised browser (launch_options::restart, see browser.hpp for what survives), a
-// browser crash is not the page's end: its pending requests fail with errc::browser_exited, calls
+// browser crash is not the page's end: its pending requests and waits (a page::subscribe next()
+// waiting at the crash too) fail with errc::browser_exited, calls
 // made while the browser is relaunched fail at once with errc::browser_exited ("restarting"), and
 // then the same page handle is re-attached to a new target, back on its last committed URL, with
 // the domain actors it had started replaced by fresh, enabled ones (ask network() etc. again: a
@@ -205,6 +211,12 @@ class page {
   /// exception is errc::javascript with its message and stack.
   rt::task<rt::result<protocol::json_value>> evaluate(std::string expression, rt::deadline d) const;
   rt::task<rt::result<protocol::json_value>> evaluate(std::string expression) const { return evaluate(std::move(expression), std::chrono::seconds(30)); }
+
+  /// Lets the page run for `how_long` (the CLI's --after): ok then. Ends at once, with the page's
+  /// error, when the page goes meanwhile: its browser exited (errc::browser_exited, also when a
+  /// supervised browser starts restarting), its target crashed or was closed. A plain sleep
+  /// would sit out the whole time and then read a dead page.
+  rt::task<rt::result<void>> wait_for(std::chrono::milliseconds how_long) const;
 
   /// The page actor's view of the lifecycle.
   rt::task<rt::result<page_info>> info(rt::deadline d) const;

@@ -180,8 +180,9 @@ class rdp_connection {
   rt::task<rt::result<protocol::json_value>> request_json(std::string actor, std::string type) const;
 
   /// Subscribes to events; registered when this returns, so events read after it are not missed.
-  /// Fails with errc::disconnected once the connection has ended. When it ends later, the
-  /// subscription yields what is queued, then errc::cancelled.
+  /// Fails with errc::disconnected (errc::browser_exited when Firefox died) once the connection
+  /// has ended. When it ends later, the subscription yields what is queued, then errc::cancelled,
+  /// or errc::browser_exited with the cause when Firefox died.
   rt::result<rt::subscription<rdp_event>> subscribe(rdp_subscription_spec spec) const;
 
   /// Declares the spec type of an actor whose id does not name it (its stem is used otherwise,

@@ -10,7 +10,8 @@
 // The buffer is a ring: what it pushes out is counted (stats().evicted). Live subscribers choose
 // their queue's policy: `block` loses nothing and, when the subscriber is slow, slows the
 // browser's event stream down for everyone on this page; drop_oldest / drop_newest never slow
-// anything and count what they drop (subscription::dropped()).
+// anything and count what they drop (subscription::dropped()). When the page's browser dies, a
+// live subscription yields what is queued, then errc::browser_exited.
 //
 // Enabling sends Runtime.enable and Log.enable; V8 then replays the messages it logged before,
 // so the first entries may predate the call. Works across navigations.
@@ -35,6 +36,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -123,6 +125,8 @@ class console_actor : public rt::actor<console_actor> {
   console_stats stats_;
   const rt::subscription<client::cdp_event>* sub_ = nullptr;
   bool pump_started_ = false;
+  /// Why the pump ended, when its browser died (errc::browser_exited): waits fail with it.
+  std::optional<rt::error> pump_error_;
   rt::stream<console_entry> live_;
 };
 

@@ -210,6 +210,8 @@ class network_actor : public rt::actor<network_actor> {
   rt::time_point last_activity_;
   rt::stream<int> activity_;  // wakes wait_idle whenever something changes
   bool pump_ended_ = false;
+  /// Why the pump ended, when its browser died (errc::browser_exited): waits fail with it.
+  std::optional<rt::error> pump_error_;
 };
 
 /// The calls of `network` over another protocol than CDP (see backend.hpp). Calls not overridden

@@ -148,6 +148,8 @@ class js_runtime_actor : public rt::actor<js_runtime_actor> {
   const rt::subscription<client::cdp_event>* sub_ = nullptr;
   bool pump_started_ = false;
   bool pump_ended_ = false;
+  /// Why the pump ended, when its browser died (errc::browser_exited): waits fail with it.
+  std::optional<rt::error> pump_error_;
   rt::stream<int> changed_;
 };
 

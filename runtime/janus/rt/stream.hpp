@@ -143,6 +143,8 @@ struct stream_state {
   publish_waiter* pub_head = nullptr;
   publish_waiter* pub_tail = nullptr;
   bool closed = false;
+  /// What a subscriber gets once the stream is closed and its queue is empty (close(error)).
+  error close_error{errc::cancelled, "stream closed"};
   std::uint64_t published = 0;
 };
 
@@ -232,12 +234,16 @@ class stream {
 
   /// End the stream: subscribers get what is queued, then errc::cancelled; waiting publishers
   /// fail with errc::cancelled.
-  void close() {
+  void close() { close(error{errc::cancelled, "stream closed"}); }
+  /// close(), but subscribers get `why` after what is queued, so that they learn the cause
+  /// (errc::browser_exited, ...) rather than a bare end. The first close wins.
+  void close(error why) {
     std::lock_guard lk(st_->mu);
     if (st_->closed) return;
     st_->closed = true;
+    st_->close_error = std::move(why);
     for (auto* s : st_->subs)
-      if (s->waiter) state::settle(std::exchange(s->waiter, nullptr), result<T>(error{errc::cancelled, "stream closed"}));
+      if (s->waiter) state::settle(std::exchange(s->waiter, nullptr), result<T>(st_->close_error));
     while (st_->pub_head) {
       auto* p = st_->pub_head;
       st_->pub_head = p->next;
@@ -246,6 +252,15 @@ class stream {
       p->ex->post(p->resume);
     }
     st_->pub_tail = nullptr;
+  }
+
+  /// Ends every next() waiting now with `why`, without closing: later next() calls wait for
+  /// items as before. For a stream that outlives an interruption of its source (a browser that
+  /// is being restarted) whose waiters must not sit through it.
+  void interrupt(const error& why) {
+    std::lock_guard lk(st_->mu);
+    for (auto* s : st_->subs)
+      if (s->waiter) state::settle(std::exchange(s->waiter, nullptr), result<T>(why));
   }
 
   std::size_t subscriber_count() const {
@@ -321,7 +336,7 @@ class subscription {
         return true;
       }
       if (s_.st_->closed) {
-        w_.outcome.emplace(error{errc::cancelled, "stream closed"});
+        w_.outcome.emplace(s_.st_->close_error);
         return true;
       }
       if (deadline_.expired()) {
@@ -348,7 +363,7 @@ class subscription {
         return false;
       }
       if (s_.st_->closed) {
-        w_.outcome.emplace(error{errc::cancelled, "stream closed"});
+        w_.outcome.emplace(s_.st_->close_error);
         return false;
       }
       sub.waiter = &w_;
@@ -388,8 +403,9 @@ class subscription {
     bool waiting_ = false;
   };
 
-  /// `co_await sub.next(deadline)`: the next item, errc::timeout, or errc::cancelled once the
-  /// stream is closed and this subscriber's queue is empty.
+  /// `co_await sub.next(deadline)`: the next item, errc::timeout, or errc::cancelled (the error
+  /// given to close(error)) once the stream is closed and this subscriber's queue is empty; the
+  /// error given to stream::interrupt if that comes while waiting.
   next_awaiter next(deadline d = deadline::never()) { return next_awaiter(*this, d); }
 
  private:
