@@ -9,6 +9,7 @@
 // and the real `janus dom URL --after 30000` exits 1 with one line saying the browser exited,
 // within seconds rather than after its 30 s.
 // Only the browser's own pid is signalled (the launched process object says which it is).
+#include "../support/processes.hpp"
 #include "../cli/cli_support.hpp"
 
 #include <janus/client/browser.hpp>
@@ -223,37 +224,15 @@ TEST_CASE("a supervised Chromium's death ends the waits of the moment; the page 
 
 namespace {
 
-struct proc_stat {
-  int pid = 0, ppid = 0, pgrp = 0;
-  char state = 0;
-};
-
-std::vector<proc_stat> processes() {
-  std::vector<proc_stat> out;
-  std::error_code ec;
-  for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(it->path() / "stat");
-    std::string line;
-    if (!std::getline(in, line)) continue;
-    const auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    proc_stat p;
-    p.pid = std::stoi(name);
-    std::istringstream rest(line.substr(close + 1));
-    rest >> p.state >> p.ppid >> p.pgrp;
-    out.push_back(p);
-  }
-  return out;
-}
+using janus::testing::all_processes;
+using janus::testing::proc_info;
 
 // The browser `janus` launched: its child leading a group of several live processes (a page is
 // shown), or 0 when none appeared within `limit`.
 int browser_of(pid_t janus, std::chrono::seconds limit) {
   const auto until = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < until) {
-    const std::vector<proc_stat> all = processes();
+    const std::vector<proc_info> all = all_processes();
     for (const auto& p : all) {
       if (p.ppid != janus || p.pgrp != p.pid) continue;
       int members = 0;

@@ -7,6 +7,7 @@
 //   - a launched Firefox listens on no TCP port, only on its private Unix socket.
 // Every `janus` run gets its own TMPDIR, so its profile is told apart from other processes' (the
 // tests of other suites may run at the same time). Processes are ended by pid only.
+#include "../support/processes.hpp"
 #include "../cli/cli_support.hpp"
 
 #include <janus/client/chromium_launcher.hpp>
@@ -41,32 +42,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct proc_info {
-  int pid = 0;
-  int ppid = 0;
-  int pgrp = 0;
-  char state = 0;
-};
-
-std::vector<proc_info> all_processes() {
-  std::vector<proc_info> out;
-  std::error_code ec;
-  for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(it->path() / "stat");
-    std::string line;
-    if (!std::getline(in, line)) continue;
-    const auto close = line.rfind(')');
-    if (close == std::string::npos) continue;
-    proc_info p;
-    p.pid = std::stoi(name);
-    std::istringstream rest(line.substr(close + 1));
-    rest >> p.state >> p.ppid >> p.pgrp;
-    out.push_back(p);
-  }
-  return out;
-}
+using janus::testing::all_processes;
+using janus::testing::proc_info;
 
 // Members of group `pg` that still run (a zombie has ended; its parent has not reaped it yet).
 std::vector<int> live_group_members(int pg) {

@@ -36,6 +36,18 @@ const char* static_page = R"(<!DOCTYPE html>
   <div id="deep"><div><div><div><div><span>deep</span></div></div></div></div></div>
 </body></html>)";
 
+// Waits until the mirror settled (`quiet` without a change), then requires it to serialize exactly
+// like the page's own outerHTML.
+void settle_and_compare(janus_test::browser_fixture& f, dom& d, std::chrono::milliseconds quiet) {
+  REQUIRE(f.run(d.settle(quiet, rt::deadline(30s))));
+  auto mirror = f.run(d.html());
+  REQUIRE(mirror);
+  auto browser = f.eval("document.documentElement.outerHTML");
+  REQUIRE(browser);
+  INFO(test::first_difference(*mirror, browser->as_string()));
+  CHECK(*mirror == browser->as_string());
+}
+
 }  // namespace
 
 TEST_CASE("the mirror of a static page serializes exactly like outerHTML, and queries work on it", "[dom][browser]") {
@@ -211,13 +223,7 @@ TEST_CASE("a template moved and text over 10,000 characters: the mirror settles 
       p.firstChild.data = 'z'.repeat(30000);             // characterDataModified, long as well
       return true;
     })())"));
-  REQUIRE(f.run(d.settle(200ms, rt::deadline(30s))));
-  auto mirror = f.run(d.html());
-  REQUIRE(mirror);
-  auto browser = f.eval("document.documentElement.outerHTML");
-  REQUIRE(browser);
-  INFO(test::first_difference(*mirror, browser->as_string()));
-  CHECK(*mirror == browser->as_string());
+  settle_and_compare(f, d, 200ms);
   auto stats = f.run(d.stats());
   REQUIRE(stats);
   CHECK(stats->value_reads >= 2);
@@ -256,11 +262,5 @@ TEST_CASE("attributes added in every order through setAttribute, classList and C
       }
       return true;
     })())"));
-  REQUIRE(f.run(d.settle(300ms, rt::deadline(30s))));
-  auto mirror = f.run(d.html());
-  REQUIRE(mirror);
-  auto browser = f.eval("document.documentElement.outerHTML");
-  REQUIRE(browser);
-  INFO(test::first_difference(*mirror, browser->as_string()));
-  CHECK(*mirror == browser->as_string());
+  settle_and_compare(f, d, 300ms);
 }
