@@ -46,6 +46,8 @@ case $kind in
   asan | asan-browser)
     export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:print_stacktrace=1:detect_leaks=1}
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+    # Known leaks, each with its reason (scripts/lsan.supp).
+    export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/scripts/lsan.supp:print_suppressions=0}
     export JANUS_BUILD_DIR=build-asan
     # b_lundef=false: with clang the sanitizer runtime is linked into executables only, so
     # libjanus.so must be allowed undefined __asan_* symbols.

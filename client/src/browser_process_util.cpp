@@ -22,6 +22,9 @@
 
 namespace janus::client::detail {
 
+// See finish_pending_at_exit. Not static and not in an unnamed namespace on purpose.
+std::vector<std::shared_ptr<process_state>>* finished_at_exit = nullptr;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -89,17 +92,19 @@ void remove_pending(const process_state* s) {
 
 void finish_pending_at_exit() {
   // Kept alive past this handler: destroying one here could reach an io_context that static
-  // destruction has torn down already. The process is ending; the memory goes with it (held by a
-  // static so that a leak checker sees it reachable).
-  static std::vector<std::shared_ptr<process_state>>* kept = nullptr;
-  auto* live = kept = new std::vector<std::shared_ptr<process_state>>;
+  // destruction has torn down already. The process is ending; the memory goes with it, held by
+  // finished_at_exit (external linkage, so the store is not optimized away as a write nobody
+  // reads) so that a leak checker sees it reachable. Nothing is allocated when nothing is pending.
+  std::vector<std::shared_ptr<process_state>> live;
   {
     std::lock_guard lk(pending().mu);
     for (auto& w : pending().list)
-      if (auto p = w.lock()) live->push_back(std::move(p));
+      if (auto p = w.lock()) live.push_back(std::move(p));
     pending().list.clear();
   }
-  for (auto& p : *live) p->terminate();
+  if (live.empty()) return;
+  for (auto& p : live) p->terminate();
+  finished_at_exit = new std::vector<std::shared_ptr<process_state>>(std::move(live));
 }
 
 bool is_executable(const std::string& p) {
