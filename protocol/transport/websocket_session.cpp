@@ -72,6 +72,7 @@ void ws_session::drop(std::string trailing_bytes) {
 
 void ws_session::begin_close() {
   if (ended_) return;
+  close_begun_ = true;
   timer_.expires_after(close_timeout_);
   timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
     if (ec || self->ended_) return;
@@ -92,7 +93,9 @@ void ws_session::flush() {
 }
 
 void ws_session::close_link_if_drained() {
-  if (ended_ || link_closing_ || !close_requested_) return;
+  // close_begun_, not close_requested_: the request is visible at once on every thread, but how to
+  // close (drop_bytes_) is only known here once begin_close() has run.
+  if (ended_ || link_closing_ || !close_begun_) return;
   // A connection still in its handshake has nothing to flush: it is dropped right away.
   if (link_open_ && !queue_.empty()) return;
   auto link = link_.lock();
@@ -116,7 +119,7 @@ void ws_session::ws_open() {
     done(make_owning(shared_from_this()));
   }
   flush();
-  if (close_requested_) begin_close();
+  close_link_if_drained();
 }
 
 // websocketpp wants its connection touched on the io_context's thread only; from a message handler

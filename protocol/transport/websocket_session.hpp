@@ -75,6 +75,7 @@ class ws_session final : public websocket_connection, public ws_events, public s
   std::atomic<bool> open_{true};
   std::atomic<bool> close_requested_{false};
   // io thread only:
+  bool close_begun_ = false;  // begin_close() ran, so drop_bytes_ says how to close
   bool link_open_ = false;
   bool link_closing_ = false;
   bool timed_out_ = false;  // the close deadline passed and the link was dropped

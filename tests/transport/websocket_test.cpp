@@ -213,6 +213,7 @@ TEST_CASE("websocket: a dropped TCP connection", "[transport][websocket]") {
   conn->drop();
   REQUIRE(rec->wait_closed());
   CHECK(rec->messages() == std::vector<std::string>{"before"});
+  CAPTURE(rec->why().message);
   CHECK(rec->why().code == errc::disconnected);
   CHECK(rec->why().message.find("without a WebSocket close frame") != std::string::npos);
   REQUIRE(server_rec->wait_closed());
