@@ -490,6 +490,23 @@ void scheduler::shutdown() {
     const deadline end(std::chrono::seconds(60));
     while (!all_stopped() && !end.expired()) std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
+  settle();
+}
+
+// A task that a close woke (a stream ended with an error, a call failed) is runnable but has not
+// run yet; dropped with the queues, its frame and everything it holds would never be freed (a
+// Firefox tab's event pump holds the whole RDP connection). So what is runnable runs, until the
+// queues stay empty for a moment. Timers are not waited for, and a task that keeps scheduling
+// itself cannot hold the exit beyond the bound.
+void scheduler::settle() {
+  const deadline end(std::chrono::seconds(2));
+  int quiet = 0;
+  while (quiet < 3 && !end.expired()) {
+    bool ran = false;
+    if (poll_mode()) ran = poll() > 0;
+    else std::this_thread::sleep_for(std::chrono::microseconds(500));  // the workers run it
+    quiet = ran || any_work() ? 0 : quiet + 1;
+  }
 }
 
 }  // namespace janus::rt

@@ -1,5 +1,6 @@
 #include <janus/rt/scheduler.hpp>
 #include <janus/rt/sleep.hpp>
+#include <janus/rt/stream.hpp>
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -76,4 +77,38 @@ TEST_CASE("an exception escaping a top-level task is counted, not fatal", "[sche
   }());
   s.run_until([&] { return s.unhandled_failures() == 1; }, deadline(std::chrono::seconds(5)));
   TS_CHECK(s.unhandled_failures() == 1);
+}
+
+// What a close wakes must still run when the scheduler goes right after it: a Firefox tab's event
+// pump woken by its connection's close held the whole connection, and at exit its frame was
+// dropped with the queues (LeakSanitizer, CI 2026-12-07).
+TEST_CASE("shutdown runs the tasks a close just woke", "[scheduler][shutdown]") {
+  struct on_exit {
+    std::atomic<int>& n;
+    ~on_exit() { ++n; }
+  };
+  for (unsigned workers : {0u, 2u}) {
+    CAPTURE(workers);
+    std::atomic<int> finished{0};
+    std::atomic<int> subscribed{0};
+    const auto t0 = clock::now();
+    {
+      scheduler s({.workers = workers});
+      stream<int> events(s);
+      for (int i = 0; i < 4; ++i)
+        s.spawn([](subscription<int> sub, std::atomic<int>& fin, std::atomic<int>& subs) -> task<void> {
+          on_exit guard{fin};
+          ++subs;
+          while (co_await sub.next()) {
+          }
+        }(events.subscribe(8), finished, subscribed));
+      if (workers == 0) s.run_until([&] { return subscribed == 4; }, deadline(std::chrono::seconds(5)));
+      const deadline started(std::chrono::seconds(5));
+      while (subscribed < 4 && !started.expired()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      REQUIRE(subscribed == 4);
+      events.close(error{errc::disconnected, "the connection closed"});
+    }
+    TS_CHECK(finished == 4);
+    TS_CHECK(clock::now() - t0 < janus_test::generous(std::chrono::seconds(3)));
+  }
 }

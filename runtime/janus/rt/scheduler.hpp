@@ -96,8 +96,10 @@ class scheduler final : public executor {
   /// workers = 0 mode: drive for the given time.
   void run_for(duration d);
 
-  /// Stop every actor (children before parents, in reverse order of creation) and wait for them.
-  /// Called by the destructor; idempotent.
+  /// Stop every actor (children before parents, in reverse order of creation) and wait for them;
+  /// then run what is runnable until the queues stay empty (at most 2 s; timers are not waited
+  /// for), so that tasks a close woke finish and free their frames. Called by the destructor;
+  /// idempotent.
   void shutdown();
 
   asio::io_context& io() noexcept;
@@ -129,6 +131,7 @@ class scheduler final : public executor {
   void worker_main(unsigned index);
   bool drive_io_as(worker& w);
   bool run_one_job(worker& w);
+  void settle();
   std::size_t run_ready_jobs(std::size_t limit);
   void wake_io() noexcept;
   void wake_worker(worker& w) noexcept;
