@@ -145,6 +145,7 @@ scheduler::~scheduler() {
   }
   wake_io();  // a worker waiting on I/O returns at once instead of at its horizon
   for (auto& t : threads_) t.join();
+  destroy_unfinished_tasks();
   io_guard_.reset();
   io_->stop();
 }
@@ -418,7 +419,46 @@ detached_task run_detached(scheduler& s, task<void> t) {
 
 void scheduler::spawn(task<void> t) {
   auto d = detail::run_detached(*this, std::move(t));
+  detail::detached_task::promise_type& p = d.h.promise();
+  {
+    std::lock_guard lk(tasks_mu_);
+    p.owner = this;
+    p.live_next = tasks_head_;
+    if (tasks_head_) tasks_head_->live_prev = &p;
+    tasks_head_ = &p;
+  }
   schedule(job{&resume_job, d.h.address()});
+}
+
+detail::detached_task::promise_type::~promise_type() {
+  if (owner) owner->forget_task(this);
+}
+
+void scheduler::forget_task(detail::detached_task::promise_type* p) noexcept {
+  std::lock_guard lk(tasks_mu_);
+  if (p->live_prev) p->live_prev->live_next = p->live_next;
+  else tasks_head_ = p->live_next;
+  if (p->live_next) p->live_next->live_prev = p->live_prev;
+  p->owner = nullptr;
+}
+
+// After the workers are gone, nothing will resume a task that is still suspended (on a timer, a
+// reply, a stream that never ends): its frame is destroyed here, which runs its destructors and
+// frees what it holds, as asio's io_context destroys the handlers it will never call. A destructor
+// that spawns adds to the list, and is destroyed in turn.
+void scheduler::destroy_unfinished_tasks() noexcept {
+  for (;;) {
+    detail::detached_task::promise_type* p;
+    {
+      std::lock_guard lk(tasks_mu_);
+      p = tasks_head_;
+      if (!p) return;
+      tasks_head_ = p->live_next;
+      if (tasks_head_) tasks_head_->live_prev = nullptr;
+      p->owner = nullptr;
+    }
+    std::coroutine_handle<detail::detached_task::promise_type>::from_promise(*p).destroy();
+  }
 }
 
 void scheduler::note_unhandled(const char* what) noexcept {

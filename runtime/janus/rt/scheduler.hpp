@@ -64,6 +64,35 @@ struct job {
   void* arg = nullptr;
 };
 
+class scheduler;
+
+namespace detail {
+
+/// A fire-and-forget coroutine that owns a top-level task and frees itself when it ends. While
+/// it lives it is on its scheduler's list, so that a scheduler going away can destroy what will
+/// never run again (see ~scheduler) instead of leaking it.
+struct detached_task {
+  struct promise_type : pooled_frame {
+    detached_task get_return_object() noexcept {
+      return {std::coroutine_handle<promise_type>::from_promise(*this)};
+    }
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept { std::terminate(); }
+    ~promise_type();  // leaves the owner's list
+
+    scheduler* owner = nullptr;  // the list's links are guarded by the owner's mutex
+    promise_type* live_prev = nullptr;
+    promise_type* live_next = nullptr;
+  };
+  std::coroutine_handle<promise_type> h;
+};
+
+detached_task run_detached(scheduler& s, task<void> t);
+
+}  // namespace detail
+
 class scheduler final : public executor {
  public:
   explicit scheduler(scheduler_options opts = {});
@@ -162,25 +191,17 @@ class scheduler final : public executor {
   actor_cell_base* actors_tail_ = nullptr;
   std::size_t actor_count_ = 0;
   bool shut_down_ = false;
+
+  // Top-level tasks alive (spawned, not finished): destroyed, not run, when the scheduler goes.
+  friend struct detail::detached_task::promise_type;
+  void forget_task(detail::detached_task::promise_type* p) noexcept;
+  void destroy_unfinished_tasks() noexcept;
+  std::mutex tasks_mu_;
+  detail::detached_task::promise_type* tasks_head_ = nullptr;
 };
 
 namespace detail {
 
-/// A fire-and-forget coroutine that owns a top-level task and frees itself when it ends.
-struct detached_task {
-  struct promise_type : pooled_frame {
-    detached_task get_return_object() noexcept {
-      return {std::coroutine_handle<promise_type>::from_promise(*this)};
-    }
-    std::suspend_always initial_suspend() noexcept { return {}; }
-    std::suspend_never final_suspend() noexcept { return {}; }
-    void return_void() noexcept {}
-    void unhandled_exception() noexcept { std::terminate(); }
-  };
-  std::coroutine_handle<promise_type> h;
-};
-
-detached_task run_detached(scheduler& s, task<void> t);
 
 template <class T>
 struct block_state {
