@@ -79,14 +79,18 @@ TEST_CASE("an exception escaping a top-level task is counted, not fatal", "[sche
   TS_CHECK(s.unhandled_failures() == 1);
 }
 
+namespace {
+// Counts the frames that ended, by completion or by being destroyed.
+struct end_counter {
+  std::atomic<int>* n;
+  ~end_counter() { ++*n; }
+};
+}  // namespace
+
 // What a close wakes must still run when the scheduler goes right after it: a Firefox tab's event
 // pump woken by its connection's close held the whole connection, and at exit its frame was
 // dropped with the queues (LeakSanitizer, CI 2026-12-07).
 TEST_CASE("shutdown runs the tasks a close just woke", "[scheduler][shutdown]") {
-  struct on_exit {
-    std::atomic<int>& n;
-    ~on_exit() { ++n; }
-  };
   for (unsigned workers : {0u, 2u}) {
     CAPTURE(workers);
     std::atomic<int> finished{0};
@@ -97,7 +101,7 @@ TEST_CASE("shutdown runs the tasks a close just woke", "[scheduler][shutdown]") 
       stream<int> events(s);
       for (int i = 0; i < 4; ++i)
         s.spawn([](subscription<int> sub, std::atomic<int>& fin, std::atomic<int>& subs) -> task<void> {
-          on_exit guard{fin};
+          end_counter guard{&fin};
           ++subs;
           while (co_await sub.next()) {
           }
@@ -117,10 +121,6 @@ TEST_CASE("shutdown runs the tasks a close just woke", "[scheduler][shutdown]") 
 // will never run again: its frame is destroyed with the scheduler, so what it holds is freed
 // (a page's event relay asleep between polls held its page; LeakSanitizer, 2026-12-07).
 TEST_CASE("a task suspended when the scheduler goes is destroyed, not leaked", "[scheduler][shutdown]") {
-  struct on_exit {
-    std::atomic<int>& n;
-    ~on_exit() { ++n; }
-  };
   for (unsigned workers : {0u, 2u}) {
     CAPTURE(workers);
     std::atomic<int> destroyed{0};
@@ -131,13 +131,13 @@ TEST_CASE("a task suspended when the scheduler goes is destroyed, not leaked", "
       scheduler s({.workers = workers});
       auto events = std::make_shared<stream<int>>(s);
       s.spawn([](scheduler& sc, std::atomic<int>& d, std::atomic<int>& st, std::shared_ptr<int>) -> task<void> {
-        on_exit guard{d};
+        end_counter guard{&d};
         ++st;
         co_await sleep_for(sc, std::chrono::hours(1));
       }(s, destroyed, started, held));
       // It holds the stream it waits on: a cycle that only destroying the frame breaks.
       s.spawn([](std::shared_ptr<stream<int>> ev, std::atomic<int>& d, std::atomic<int>& st) -> task<void> {
-        on_exit guard{d};
+        end_counter guard{&d};
         subscription<int> sub = ev->subscribe(4);
         ++st;
         while (co_await sub.next()) {
