@@ -38,16 +38,20 @@ void actor_cell_base::run_job(void* p) noexcept {
   self->release();
 }
 
+// notify() runs under the lock: the poster (a reply cell completing, a timer firing) holds no
+// reference to this cell, and once the lock is released the turn may take the resumption, run the
+// handler to its end, the actor may stop and its last reference go, all before a notify() made
+// after the unlock would touch the cell (TSan, hazards_test, CI 2026-12-07). Under the lock the
+// cell is alive: the scheduler's reference lasts until the actor has stopped, and stopping closes
+// the list under this lock first.
 void actor_cell_base::post(resumption& r) noexcept {
-  {
-    std::lock_guard lk(resume_mu_);
-    if (resume_closed_) return;  // stopped, or destroying its handlers: the coroutine is going
-    r.next = nullptr;
-    if (resume_tail_) resume_tail_->next = &r;
-    else resume_head_ = &r;
-    resume_tail_ = &r;
-    resume_pending_.store(true, std::memory_order_release);
-  }
+  std::lock_guard lk(resume_mu_);
+  if (resume_closed_) return;  // stopped, or destroying its handlers: the coroutine is going
+  r.next = nullptr;
+  if (resume_tail_) resume_tail_->next = &r;
+  else resume_head_ = &r;
+  resume_tail_ = &r;
+  resume_pending_.store(true, std::memory_order_release);
   notify();
 }
 
