@@ -202,7 +202,6 @@ class scheduler final : public executor {
 
 namespace detail {
 
-
 template <class T>
 struct block_state {
   std::mutex mu;
