@@ -321,6 +321,14 @@ rt::result<protocol::cdp_message> decode_message(protocol::cdp_decoder& decoder,
   auto m = protocol::detail::cdp_decoder_access::of(decoder).decode_text(text, &reader);
   if (!m) {
     if (reader.failed) return rt::error(rt::errc::parse, describe_failure(type, ctx.failure));
+    if (!reader.done) return m;
+    // The params read cleanly but the message did not: malformed text inside them can end the
+    // walk of the object early, and the envelope then fails with a generic message. Decode the way
+    // decode() then decode_event(decoder, ev) would, so that the error is theirs and names the
+    // event. Only on this error path.
+    m = decoder.decode(text);
+    if (!m || m->kind != protocol::cdp_kind::event || m->method != method) return m;
+    if (auto r = decode_payload(decoder, method, type, out); !r) return std::move(r).err();
     return m;
   }
   if (reader.done || m->kind != protocol::cdp_kind::event || m->method != method) return m;
