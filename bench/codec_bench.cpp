@@ -40,7 +40,7 @@
 #include <janus/cdp/runtime.hpp>
 #include <janus/protocol/cdp_codec.hpp>
 #include <janus/protocol/json_value.hpp>
-#include <janus/client/pending_requests.hpp>
+#include <janus/session/pending_requests.hpp>
 #include <janus/rt/executor.hpp>
 #include <simdjson.h>
 
@@ -314,7 +314,7 @@ struct message_set {
 };
 
 // ---- the demux ---------------------------------------------------------------------------------
-// Replies go through the connection's real pending-request table (client/pending_requests.hpp):
+// Replies go through the connection's real pending-request table (janus/session/pending_requests.hpp):
 // each is registered as the send side would (add), then completed from the decoded message —
 // which copies it into the waiter's owned reply — and taken, as the resumed caller would. The
 // executor only counts the resumptions it is handed. Events are looked up by method in an
@@ -332,7 +332,7 @@ struct counting_executor final : janus::rt::executor {
 };
 
 struct demux {
-  std::unique_ptr<janus::client::pending_requests> real = std::make_unique<janus::client::pending_requests>(1024);
+  std::unique_ptr<janus::session::pending_requests> real = std::make_unique<janus::session::pending_requests>(1024);
   std::unique_ptr<counting_executor> ex = std::make_unique<counting_executor>();
   std::unordered_map<std::string, int, string_hash, std::equal_to<>> handlers;
   std::vector<std::uint64_t> delivered;  // per handler
@@ -343,7 +343,7 @@ struct demux {
     if (m.kind == cdp_kind::reply || m.kind == cdp_kind::error_reply) {
       // The recorded ids are fixed while the table's keep increasing pass after pass: route
       // under the id the table handed out.
-      auto* slot = janus::client::reply_slot::create();
+      auto* slot = janus::session::reply_slot::create();
       slot->release();  // created with two references; the table takes its own
       slot->ex = ex.get();
       auto id = real->add(slot, "Bench.method");

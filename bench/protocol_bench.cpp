@@ -26,7 +26,7 @@
 
 #include "janus/testing/mock_browser.hpp"
 
-#include <janus/client/cdp_connection.hpp>
+#include <janus/session/cdp_connection.hpp>
 #include <janus/rt.hpp>
 
 #include <algorithm>
@@ -51,7 +51,7 @@
 #include <asio/io_context.hpp>
 
 using namespace janus;
-using namespace janus::client;
+using namespace janus::session;
 using namespace std::chrono_literals;
 using bench_clock = std::chrono::steady_clock;
 

@@ -3,7 +3,7 @@
 # shellcheck shell=bash
 
 packages=(meson ninja-build pkg-config g++ libasio-dev libwebsocketpp-dev libsimdjson-dev libfmt-dev
-          catch2 chromium firefox-esr clang libclang-rt-14-dev python3)
+          catch2 chromium firefox-esr clang libclang-rt-14-dev python3 cmake)
 
 install_missing_packages() {
   local missing=() p

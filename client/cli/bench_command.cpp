@@ -1,6 +1,7 @@
-// `janus bench`: protocol throughput as a user of the library sees it, against the built-in mock
-// browser (default: in this process, on a thread of its own, over a loopback WebSocket) or a real
-// headless Chromium (over its pipe). Each figure is the median of --runs runs.
+// `janus bench`: protocol throughput as a user of the library sees it, against a real headless
+// Chromium (over its pipe), or against a target the program adds (janus-bench, built with the
+// benchmarks, adds the mock browser: in its process, on a thread of its own, over a loopback
+// WebSocket; the installed `janus` carries no test code). Each figure is the median of --runs runs.
 //
 //   sequential round trips/s   one command at a time; latency p50/p99 from these
 //   pipelined requests/s       --inflight commands in flight, --requests in all
@@ -10,20 +11,16 @@
 // Commands: the mock echoes an unknown method's params back ("Bench.echo"); Chromium answers
 // Browser.getVersion. Events: Mock.emitEvents from the mock; from Chromium, a page that calls
 // console.log in a loop, read as Runtime.consoleAPICalled.
+#include "bench_command.hpp"
 #include "cli_args.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
 
-#include "janus/testing/mock_browser.hpp"
-
-#include <janus/client/cdp_connection.hpp>
+#include <janus/session/cdp_connection.hpp>
 #include <janus/client/chromium_launcher.hpp>
 #include <janus/rt.hpp>
 
 #include <fmt/format.h>
-
-#include <asio/executor_work_guard.hpp>
-#include <asio/io_context.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -35,41 +32,39 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
-
-#include <pthread.h>
 
 namespace janus::cli {
 namespace {
 
 using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
-using client::call_options;
-using client::cdp_connection;
-using client::cdp_session;
+using session::call_options;
+using session::cdp_connection;
+using session::cdp_session;
 using protocol::json_value;
 
-constexpr std::string_view usage_text =
-    "usage: janus bench [--target mock|chromium] [--requests N] [--inflight K] [--events N]\n"
-    "                   [--runs R] [--json]\n"
-    "\n"
-    "Measures protocol throughput through the Janus client: sequential round trips/s with their\n"
-    "latency p50/p99, pipelined requests/s with K in flight, events/s to one subscriber, and this\n"
-    "process's CPU time per message. Each figure is the median of R runs.\n"
-    "\n"
-    "  --target T     mock (default): the built-in mock browser, in this process, over a loopback\n"
-    "                 WebSocket; chromium: a headless Chromium launched for the run (pipe)\n"
-    "  --requests N   commands per run, sequential and pipelined alike (default 20000)\n"
-    "  --inflight K   commands in flight for the pipelined figure (default 64)\n"
-    "  --events N     events per run (default 100000 for mock, 20000 for chromium)\n"
-    "  --runs R       runs per figure (default 3)\n"
-    "  --json         one JSON object on stdout instead of the table\n";
-
-double seconds_of(clockid_t clock) {
-  timespec ts{};
-  ::clock_gettime(clock, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+std::string usage_text(std::string_view program, std::span<const bench_target_kind> kinds) {
+  std::string names, targets;
+  for (const auto& k : kinds) {
+    names += (names.empty() ? "" : "|") + std::string(k.name);
+    targets += fmt::format("                 {}{}: {}\n", k.name, &k == kinds.data() ? " (default)" : "", k.help);
+  }
+  return fmt::format(
+      "usage: {} [--target {}] [--requests N] [--inflight K] [--events N]\n"
+      "                   [--runs R] [--json]\n"
+      "\n"
+      "Measures protocol throughput through the Janus client: sequential round trips/s with their\n"
+      "latency p50/p99, pipelined requests/s with K in flight, events/s to one subscriber, and this\n"
+      "process's CPU time per message. Each figure is the median of R runs.\n"
+      "\n"
+      "  --target T     the far end:\n{}"
+      "  --requests N   commands per run, sequential and pipelined alike (default 20000)\n"
+      "  --inflight K   commands in flight for the pipelined figure (default 64)\n"
+      "  --events N     events per run (default: the target's, {})\n"
+      "  --runs R       runs per figure (default 3)\n"
+      "  --json         one JSON object on stdout instead of the table\n",
+      program, names, targets, kinds.front().default_events);
 }
 
 double median(std::vector<double> v) {
@@ -84,72 +79,6 @@ double percentile(std::vector<double>& sorted, double p) {
   const auto i = static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
   return sorted[std::min(i, sorted.size() - 1)];
 }
-
-/// The far end: a mock in this process, or a launched Chromium. Knows how to make it answer a
-/// command and emit events.
-class bench_target {
- public:
-  virtual ~bench_target() = default;
-  virtual cdp_connection connection() const = 0;
-  /// The command every request sends, and its params for request i.
-  virtual std::string_view method() const = 0;
-  virtual std::string params(std::uint64_t i) const = 0;
-  /// Makes `count` events arrive on `events_session()`, of method `event_method()`.
-  virtual rt::task<rt::result<void>> emit(std::uint64_t count) = 0;
-  virtual cdp_session events_session() const = 0;
-  virtual std::string_view event_method() const = 0;
-  /// CPU seconds spent by the far end inside this process (the mock's thread), to exclude.
-  virtual double in_process_cpu() const { return 0; }
-  virtual std::string name() const = 0;
-};
-
-class mock_target final : public bench_target {
- public:
-  static rt::result<std::unique_ptr<mock_target>> start(rt::scheduler& s) {
-    auto t = std::unique_ptr<mock_target>(new mock_target());
-    auto m = testing::mock_browser::start(t->io_);
-    if (!m) return std::move(m).err();
-    t->mock_ = std::move(*m);
-    t->thread_ = std::thread([io = &t->io_] { io->run(); });
-    ::pthread_getcpuclockid(t->thread_.native_handle(), &t->mock_clock_);
-    auto c = s.block_on(cdp_connection::connect(s, t->mock_->browser_ws_url()));
-    if (!c) return std::move(c).err();
-    t->conn_ = std::move(*c);
-    return t;
-  }
-  ~mock_target() override {
-    conn_.close();
-    if (mock_) mock_->stop();
-    guard_.reset();
-    // stop() posts; let it run before the io_context stops.
-    std::this_thread::sleep_for(20ms);
-    io_.stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  cdp_connection connection() const override { return conn_; }
-  std::string_view method() const override { return "Bench.echo"; }
-  std::string params(std::uint64_t i) const override { return "{\"n\":" + std::to_string(i) + "}"; }
-  rt::task<rt::result<void>> emit(std::uint64_t count) override {
-    const std::string p = "{\"count\":" + std::to_string(count) + ",\"method\":\"Bench.event\"}";
-    call_options call_opts{.deadline = rt::deadline(120s), .cancel = {}};
-    auto r = co_await conn_.browser().call("Mock.emitEvents", p, std::move(call_opts));
-    if (!r) co_return std::move(r).err();
-    co_return rt::ok;
-  }
-  cdp_session events_session() const override { return conn_.browser(); }
-  std::string_view event_method() const override { return "Bench.event"; }
-  double in_process_cpu() const override { return seconds_of(mock_clock_); }
-  std::string name() const override { return "mock"; }
-
- private:
-  mock_target() : guard_(asio::make_work_guard(io_)) {}
-  asio::io_context io_{1};
-  asio::executor_work_guard<asio::io_context::executor_type> guard_;
-  std::unique_ptr<testing::mock_browser> mock_;
-  std::thread thread_;
-  clockid_t mock_clock_{};
-  cdp_connection conn_;
-};
 
 class chromium_target final : public bench_target {
  public:
@@ -166,7 +95,7 @@ class chromium_target final : public bench_target {
   ~chromium_target() override {
     if (browser_) browser_->close();
   }
-  cdp_connection connection() const override { return browser_->connection(); }
+  session::cdp_connection connection() const override { return browser_->connection(); }
   std::string_view method() const override { return "Browser.getVersion"; }
   std::string params(std::uint64_t) const override { return {}; }
   rt::task<rt::result<void>> emit(std::uint64_t count) override {
@@ -176,19 +105,19 @@ class chromium_target final : public bench_target {
     w.key("expression");
     w.string(expr);
     w.end_object();
-    call_options call_opts{.deadline = rt::deadline(120s), .cancel = {}};
+    session::call_options call_opts{.deadline = rt::deadline(120s), .cancel = {}};
     auto r = co_await page_.call("Runtime.evaluate", w.view(), std::move(call_opts));
     if (!r) co_return std::move(r).err();
     co_return rt::ok;
   }
-  cdp_session events_session() const override { return page_; }
+  session::cdp_session events_session() const override { return page_; }
   std::string_view event_method() const override { return "Runtime.consoleAPICalled"; }
   std::string name() const override { return "chromium"; }
 
  private:
   chromium_target() = default;
-  rt::task<rt::result<cdp_session>> open_page() {
-    const cdp_session b = browser_->connection().browser();
+  rt::task<rt::result<session::cdp_session>> open_page() {
+    const session::cdp_session b = browser_->connection().browser();
     auto created = co_await b.call("Target.createTarget", R"({"url":"about:blank"})");
     if (!created) co_return std::move(created).err();
     auto id = protocol::json_value::parse(created->payload());
@@ -207,13 +136,13 @@ class chromium_target final : public bench_target {
     auto sid = protocol::json_value::parse(attached->payload());
     const json_value* session_id = sid ? sid->find("sessionId") : nullptr;
     if (!session_id || !session_id->is_string()) co_return rt::error{rt::errc::parse, "Target.attachToTarget: no sessionId"};
-    cdp_session page = browser_->connection().session(session_id->as_string());
+    session::cdp_session page = browser_->connection().session(session_id->as_string());
     auto enabled = co_await page.call("Runtime.enable");
     if (!enabled) co_return std::move(enabled).err();
     co_return page;
   }
   std::unique_ptr<client::browser_process> browser_;
-  cdp_session page_;
+  session::cdp_session page_;
 };
 
 struct run_figures {
@@ -226,13 +155,13 @@ struct run_figures {
 };
 
 rt::task<rt::result<void>> sequential(const bench_target& t, std::uint64_t n, std::vector<double>& latencies) {
-  const cdp_session s = t.connection().browser();
+  const session::cdp_session s = t.connection().browser();
   latencies.clear();
   latencies.reserve(n);
   for (std::uint64_t i = 1; i <= n; ++i) {
     const std::string p = t.params(i);
     const auto t0 = clock_type::now();
-    call_options call_opts{.deadline = rt::deadline(10s), .cancel = {}};
+    session::call_options call_opts{.deadline = rt::deadline(10s), .cancel = {}};
     auto r = co_await s.call(t.method(), p, std::move(call_opts));
     if (!r) co_return std::move(r).err();
     latencies.push_back(std::chrono::duration<double, std::micro>(clock_type::now() - t0).count());
@@ -251,12 +180,12 @@ struct pipeline_state {
 };
 
 rt::task<void> pipeline_worker(const bench_target& t, std::shared_ptr<pipeline_state> st) {
-  const cdp_session s = t.connection().browser();
+  const session::cdp_session s = t.connection().browser();
   for (;;) {
     const std::uint64_t i = st->next.fetch_add(1, std::memory_order_relaxed);
     if (i > st->total) break;
     const std::string p = t.params(i);
-    call_options call_opts{.deadline = rt::deadline(30s), .cancel = {}};
+    session::call_options call_opts{.deadline = rt::deadline(30s), .cancel = {}};
     auto r = co_await s.call(t.method(), p, std::move(call_opts));
     if (!r) {
       std::lock_guard lk(st->mu);
@@ -291,7 +220,7 @@ rt::task<void> collect(rt::task<rt::result<void>> emitter, std::shared_ptr<std::
 }
 
 rt::task<rt::result<double>> events(rt::scheduler& s, bench_target& t, std::uint64_t n) {
-  client::event_options event_opts{
+  session::event_options event_opts{
       .capacity = 4096, .policy = rt::overflow::block, .replay_last = 0, .filter = {}, .timeout = 5000ms};
   auto sub = co_await t.events_session().subscribe(std::string(t.event_method()), std::move(event_opts));
   if (!sub) co_return std::move(sub).err();
@@ -317,24 +246,53 @@ rt::task<rt::result<double>> events(rt::scheduler& s, bench_target& t, std::uint
 
 }  // namespace
 
+double cpu_seconds(clockid_t clock) {
+  timespec ts{};
+  ::clock_gettime(clock, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+bench_target_kind chromium_bench_target() {
+  return {.name = "chromium",
+          .help = "a headless Chromium launched for the run (pipe)",
+          .description = "headless Chromium, pipe",
+          .transport = "pipe",
+          .default_events = 20000,
+          .start = [](rt::scheduler& s) -> rt::result<std::unique_ptr<bench_target>> {
+            auto t = chromium_target::start(s);
+            if (!t) return std::move(t).err();
+            return std::unique_ptr<bench_target>(std::move(*t));
+          }};
+}
+
 int bench_command(int argc, char** argv) {
+  const bench_target_kind kinds[] = {chromium_bench_target()};
+  return run_bench(argc, argv, 2, kinds, "janus bench");
+}
+
+int run_bench(int argc, char** argv, int first_arg, std::span<const bench_target_kind> kinds, std::string_view program) {
   arg_spec spec;
   spec.valued = {"--target", "--requests", "--inflight", "--events", "--runs"};
   spec.flags = {"--json", "--help"};
   std::string error;
-  auto args = parsed_args::parse(argc, argv, 2, spec, error);
+  auto args = parsed_args::parse(argc, argv, first_arg, spec, error);
   if (args && args->flag("--help")) {
-    std::fputs(usage_text.data(), stdout);
+    std::fputs(usage_text(program, kinds).c_str(), stdout);
     return exit_ok;
   }
-  if (!args) return report_error("bench", error + " (see janus bench --help)", exit_usage);
-  const std::string target_name = args->value_or("--target", "mock");
-  if (target_name != "mock" && target_name != "chromium")
-    return report_error("bench", "--target is mock or chromium, not '" + target_name + "'", exit_usage);
-  const bool is_mock = target_name == "mock";
+  if (!args) return report_error("bench", error + " (see " + std::string(program) + " --help)", exit_usage);
+  const std::string target_name = args->value_or("--target", std::string(kinds.front().name));
+  const auto kind = std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.name == target_name; });
+  if (kind == kinds.end()) {
+    std::string names;
+    for (const auto& k : kinds) names += (names.empty() ? "" : " or ") + std::string(k.name);
+    // The mock is test code: the installed command does not carry it.
+    const std::string where = target_name == "mock" ? " (the mock browser is in janus-bench, built with the benchmarks)" : "";
+    return report_error("bench", "--target is " + names + ", not '" + target_name + "'" + where, exit_usage);
+  }
   auto requests = args->number("--requests", 20000, error);
   auto inflight = args->number("--inflight", 64, error);
-  auto event_count = args->number("--events", is_mock ? 100000 : 20000, error);
+  auto event_count = args->number("--events", kind->default_events, error);
   auto runs = args->number("--runs", 3, error);
   if (!requests || !inflight || !event_count || !runs) return report_error("bench", error, exit_usage);
   if (*requests == 0 || *inflight == 0 || *runs == 0 || *inflight > 100000)
@@ -346,23 +304,16 @@ int bench_command(int argc, char** argv) {
   rt::scheduler sched(so);
   progress bar;
   bar.update("starting " + target_name + "...");
-  std::unique_ptr<bench_target> target;
-  if (is_mock) {
-    auto t = mock_target::start(sched);
-    if (!t) return report_error("bench", t.err());
-    target = std::move(*t);
-  } else {
-    auto t = chromium_target::start(sched);
-    if (!t) return report_error("bench", t.err());
-    target = std::move(*t);
-  }
+  auto started = kind->start(sched);
+  if (!started) return report_error("bench", started.err());
+  const std::unique_ptr<bench_target> target = std::move(*started);
 
   std::vector<double> seq, pipe, evs, cpu_req, cpu_ev, p50, p99;
   for (unsigned long long r = 1; r <= *runs; ++r) {
     const std::string run = fmt::format("run {}/{}: ", r, *runs);
     bar.update(run + "sequential round trips");
     std::vector<double> lat;
-    double cpu0 = seconds_of(CLOCK_PROCESS_CPUTIME_ID) - target->in_process_cpu();
+    double cpu0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - target->in_process_cpu();
     auto t0 = clock_type::now();
     if (auto ok = sched.block_on(sequential(*target, *requests, lat)); !ok) return report_error("bench", ok.err());
     seq.push_back(static_cast<double>(*requests) / std::chrono::duration<double>(clock_type::now() - t0).count());
@@ -374,7 +325,7 @@ int bench_command(int argc, char** argv) {
     auto piped = pipelined(sched, *target, *requests, static_cast<unsigned>(*inflight));
     if (!piped) return report_error("bench", piped.err());
     pipe.push_back(*piped);
-    double cpu1 = seconds_of(CLOCK_PROCESS_CPUTIME_ID) - target->in_process_cpu();
+    double cpu1 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - target->in_process_cpu();
     cpu_req.push_back((cpu1 - cpu0) * 1e6 / static_cast<double>(2 * *requests));
 
     if (*event_count > 0) {
@@ -382,7 +333,7 @@ int bench_command(int argc, char** argv) {
       auto ev = sched.block_on(events(sched, *target, *event_count));
       if (!ev) return report_error("bench", ev.err());
       evs.push_back(*ev);
-      const double cpu2 = seconds_of(CLOCK_PROCESS_CPUTIME_ID) - target->in_process_cpu();
+      const double cpu2 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - target->in_process_cpu();
       cpu_ev.push_back((cpu2 - cpu1) * 1e6 / static_cast<double>(*event_count));
     }
   }
@@ -394,7 +345,7 @@ int bench_command(int argc, char** argv) {
     w.key("target");
     w.string(target->name());
     w.key("transport");
-    w.string(is_mock ? "websocket" : "pipe");
+    w.string(kind->transport);
     w.key("runs");
     w.number(static_cast<std::int64_t>(*runs));
     w.key("requests");
@@ -420,8 +371,8 @@ int bench_command(int argc, char** argv) {
     w.end_object();
     std::printf("%s\n", std::string(w.view()).c_str());
   } else {
-    std::printf("janus bench: target %s (%s), median of %llu runs\n", target->name().c_str(),
-                is_mock ? "in-process mock, loopback WebSocket" : "headless Chromium, pipe", *runs);
+    std::printf("%s: target %s (%s), median of %llu runs\n", std::string(program).c_str(), target->name().c_str(),
+                std::string(kind->description).c_str(), *runs);
     std::printf("  sequential round trips   %12.0f /s   (%llu requests, one at a time)\n", median(seq), *requests);
     std::printf("  latency                  p50 %.1f us   p99 %.1f us\n", median(p50), median(p99));
     std::printf("  pipelined requests       %12.0f /s   (%llu in flight)\n", median(pipe), *inflight);
@@ -430,7 +381,7 @@ int bench_command(int argc, char** argv) {
                   std::string(target->event_method()).c_str());
     std::printf("  client CPU               %.2f us per request", median(cpu_req));
     if (*event_count > 0) std::printf(", %.2f us per event", median(cpu_ev));
-    std::printf("%s\n", is_mock ? "   (the mock's own thread excluded)" : "");
+    std::printf("%s\n", kind->in_process ? "   (the target's own thread excluded)" : "");
   }
   return exit_ok;
 }

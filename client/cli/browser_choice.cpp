@@ -195,7 +195,7 @@ rt::task<rt::result<opened_page>> open_page(rt::scheduler& sched, budget_watch& 
     if (!b) co_return std::move(b).err();
     out.browser = std::move(*b);
   } else {
-    client::connection_options co;
+    session::connection_options co;
     co.connect_timeout = remaining(choice);
     // Arguments built before the co_await: GCC 12 destroys some temporaries of a co_await
     // expression twice (a conditional's, an aggregate's), see scripts/checks/coroutine_hazards.py.

@@ -75,7 +75,7 @@ struct page_registry {
 class browser_actor : public rt::actor<browser_actor> {
  public:
   struct run {
-    std::shared_ptr<rt::subscription<cdp_event>> events;
+    std::shared_ptr<rt::subscription<session::cdp_event>> events;
   };
   struct list_targets {};
   using message = std::variant<run, list_targets>;
@@ -85,7 +85,7 @@ class browser_actor : public rt::actor<browser_actor> {
 
   rt::task<void> handle(run r) {
     for (;;) {
-      rt::result<cdp_event> ev = co_await r.events->next();
+      rt::result<session::cdp_event> ev = co_await r.events->next();
       if (!ev) co_return;  // the connection is gone
       rt::result<json_value> params = json_value::parse(ev->params());
       if (params) apply(ev->method(), *params);
@@ -156,7 +156,7 @@ struct browser_core {
 
   void close();
 
-  cdp_connection connection() const {
+  session::cdp_connection connection() const {
     std::lock_guard lk(mu);
     return conn_;
   }
@@ -180,7 +180,7 @@ struct browser_core {
   std::atomic<std::uint64_t> restarts{0};
 
   mutable std::mutex mu;
-  cdp_connection conn_;                                      // guarded by mu
+  session::cdp_connection conn_;                                      // guarded by mu
   std::unique_ptr<browser_process> process_;                 // guarded by mu
   /// Processes replaced by restarts, closed: kept so that a pointer from process() stays valid.
   std::vector<std::unique_ptr<browser_process>> retired_;    // guarded by mu
@@ -212,7 +212,7 @@ class restart_actor : public rt::actor<restart_actor> {
 
 void browser_core::close() {
   browser_process* proc = nullptr;
-  cdp_connection conn;
+  session::cdp_connection conn;
   rt::actor_ref<browser_actor> a;
   {
     std::lock_guard lk(mu);
@@ -242,7 +242,7 @@ using detail::in_context;
 using detail::page_core;
 using detail::str;
 
-rt::task<void> close_target(cdp_session b, std::string target_id) {
+rt::task<void> close_target(session::cdp_session b, std::string target_id) {
   json_value p = json_value::object();
   p.set("targetId", std::move(target_id));
   (void)co_await call_json(b, "Target.closeTarget", p.dump(), rt::deadline(std::chrono::seconds(5)));
@@ -253,29 +253,29 @@ rt::task<void> close_target(cdp_session b, std::string target_id) {
 // first document. Used by new_page and by a restart's re-attach; on failure the caller closes the
 // target.
 rt::task<rt::result<void>> bind_page(std::shared_ptr<browser_core> bc, std::shared_ptr<page_core> pc,
-                                     cdp_connection conn, std::string target_id, std::string session_id, rt::deadline d) {
+                                     session::cdp_connection conn, std::string target_id, std::string session_id, rt::deadline d) {
   pc->rebind(conn.session(session_id), target_id);
-  const cdp_session session = pc->session();
+  const session::cdp_session session = pc->session();
   // page::subscribe's subscriptions move to the new session before Page.enable (none on a new page).
   for (const std::shared_ptr<detail::event_relay>& r : pc->live_relays()) {
-    event_options ro;
+    session::event_options ro;
     ro.capacity = r->capacity;
-    rt::result<rt::subscription<cdp_event>> moved = co_await session.subscribe(r->method, std::move(ro));
+    rt::result<rt::subscription<session::cdp_event>> moved = co_await session.subscribe(r->method, std::move(ro));
     if (!moved) co_return std::move(moved).err();
     std::lock_guard lk(r->mu);
     r->replacement = std::move(*moved);
   }
-  event_options eo;
+  session::event_options eo;
   eo.capacity = 1024;
-  eo.filter = [](const cdp_event& e) { return e.domain() == "Page" || e.domain() == "Inspector"; };
-  rt::result<rt::subscription<cdp_event>> events = co_await session.subscribe("*", std::move(eo));
+  eo.filter = [](const session::cdp_event& e) { return e.domain() == "Page" || e.domain() == "Inspector"; };
+  rt::result<rt::subscription<session::cdp_event>> events = co_await session.subscribe("*", std::move(eo));
   if (!events) co_return std::move(events).err();
   rt::spawn_options so;
   so.name = "page." + target_id.substr(0, 8);
   std::weak_ptr<page_core> weak = pc;
   pc->set_actor(rt::spawn_with<detail::page_actor>(bc->sched, std::move(so),
                                                    [weak] { return std::make_unique<detail::page_actor>(weak); }));
-  detail::page_actor::run run{std::make_shared<rt::subscription<cdp_event>>(std::move(*events))};
+  detail::page_actor::run run{std::make_shared<rt::subscription<session::cdp_event>>(std::move(*events))};
   if (rt::result<void> told = co_await pc->actor().tell(std::move(run)); !told) co_return std::move(told).err();
   bc->registry->add(pc);  // no-op for a page re-attached after a restart (it is registered already)
   for (const char* method : {"Page.enable", "Inspector.enable"}) {
@@ -301,7 +301,7 @@ rt::task<rt::result<void>> bind_page(std::shared_ptr<browser_core> bc, std::shar
 }
 
 // Target.createTarget + Target.attachToTarget{flatten}: the target's id and its session's id.
-rt::task<rt::result<std::pair<std::string, std::string>>> open_target(cdp_session b, std::string context, rt::deadline d) {
+rt::task<rt::result<std::pair<std::string, std::string>>> open_target(session::cdp_session b, std::string context, rt::deadline d) {
   json_value create = json_value::object();
   create.set("url", "about:blank");
   if (!context.empty()) create.set("browserContextId", context);
@@ -324,8 +324,8 @@ rt::task<rt::result<page>> do_new_page(std::shared_ptr<browser_core> bc, std::st
   const std::string what = "new_page";
   if (bc->state.load() == browser_state::restarting)
     co_return rt::error{rt::errc::browser_exited, what + ": the browser is restarting"};
-  const cdp_connection conn = bc->connection();
-  const cdp_session b = conn.browser();
+  const session::cdp_connection conn = bc->connection();
+  const session::cdp_session b = conn.browser();
   rt::result<std::pair<std::string, std::string>> ids = co_await open_target(b, context, d);
   if (!ids) co_return in_context(std::move(ids).err(), what);
   auto pc = std::make_shared<page_core>(bc->sched, conn.session(ids->second), ids->first, context);
@@ -404,18 +404,18 @@ rt::task<rt::result<void>> do_dispose_context(std::shared_ptr<browser_core> bc, 
 // announced after it) and, under a restart policy, the exit watcher telling the restart actor.
 // On failure nothing is replaced and `proc` is closed with its unique_ptr. The browser must answer
 // by `d`: a peer that completed the handshake and then says nothing fails then.
-rt::task<rt::result<void>> bring_up(std::shared_ptr<browser_core> bc, cdp_connection conn,
+rt::task<rt::result<void>> bring_up(std::shared_ptr<browser_core> bc, session::cdp_connection conn,
                                     std::unique_ptr<browser_process> proc, rt::deadline d) {
-  event_options eo;
+  session::event_options eo;
   eo.capacity = 4096;
-  rt::result<rt::subscription<cdp_event>> events = co_await conn.browser().subscribe("Target.*", std::move(eo));
+  rt::result<rt::subscription<session::cdp_event>> events = co_await conn.browser().subscribe("Target.*", std::move(eo));
   if (!events) co_return in_context(std::move(events).err(), "browser: subscribing to Target events");
   rt::spawn_options so;
   so.name = "browser";
   std::shared_ptr<detail::page_registry> registry = bc->registry;
   rt::actor_ref<detail::browser_actor> actor = rt::spawn_with<detail::browser_actor>(
       bc->sched, std::move(so), [registry] { return std::make_unique<detail::browser_actor>(registry); });
-  detail::browser_actor::run run{std::make_shared<rt::subscription<cdp_event>>(std::move(*events))};
+  detail::browser_actor::run run{std::make_shared<rt::subscription<session::cdp_event>>(std::move(*events))};
   if (rt::result<void> told = co_await actor.tell(std::move(run)); !told) {
     actor.stop();
     co_return std::move(told).err();
@@ -493,7 +493,7 @@ rt::task<void> restart_domains(std::shared_ptr<page_core> pc, rt::deadline d) {
   domains::debugger dbg;
   {
     std::lock_guard lk(pc->mu);
-    const cdp_session s = pc->session_;
+    const session::cdp_session s = pc->session_;
     if (pc->network) net = pc->network = domains::network::start(pc->sched, s);
     if (pc->console) con = pc->console = domains::console::start(pc->sched, s);
     if (pc->dom) doc = pc->dom = domains::dom::start(pc->sched, s);
@@ -519,8 +519,8 @@ rt::task<rt::result<void>> reattach(std::shared_ptr<browser_core> bc, std::share
   const rt::deadline d(std::chrono::seconds(30));
   if (!pc->context_id.empty())
     co_return rt::error{rt::errc::browser_exited, "its browser context " + pc->context_id + " did not survive the restart"};
-  const cdp_connection conn = bc->connection();
-  const cdp_session b = conn.browser();
+  const session::cdp_connection conn = bc->connection();
+  const session::cdp_session b = conn.browser();
   rt::result<std::pair<std::string, std::string>> ids = co_await open_target(b, std::string(), d);
   if (!ids) co_return std::move(ids).err();
   rt::result<void> bound = co_await bind_page(bc, pc, conn, ids->first, ids->second, d);
@@ -588,7 +588,7 @@ rt::task<void> restart(std::shared_ptr<browser_core> bc, std::deque<rt::time_poi
       continue;
     }
     browser_process* launched = proc->get();
-    cdp_connection conn = (*proc)->connection();
+    session::cdp_connection conn = (*proc)->connection();
     rt::result<void> up = co_await bring_up(bc, std::move(conn), std::move(*proc), rt::deadline(std::chrono::seconds(10)));
     if (!up) {
       last_error = up.err().message;
@@ -619,7 +619,7 @@ rt::task<void> detail::restart_actor::handle(crashed m) {
   co_await restart(bc, window_, std::move(m.why));
 }
 
-rt::task<rt::result<browser>> browser::start(std::shared_ptr<detail::browser_core> bc, cdp_connection connection,
+rt::task<rt::result<browser>> browser::start(std::shared_ptr<detail::browser_core> bc, session::cdp_connection connection,
                                              std::unique_ptr<browser_process> process, rt::deadline d) {
   if (bc->policy) {
     rt::spawn_options so;
@@ -649,30 +649,30 @@ rt::task<rt::result<browser>> browser::launch(rt::scheduler& sched, launch_optio
   rt::result<std::unique_ptr<browser_process>> p = co_await launch_chromium(sched, std::move(options));
   if (!p) co_return std::move(p).err();
   auto bc = std::make_shared<browser_core>(sched, std::move(policy), std::move(relaunch));
-  cdp_connection c = (*p)->connection();
+  session::cdp_connection c = (*p)->connection();
   co_return co_await start(std::move(bc), std::move(c), std::move(*p), rt::deadline(std::chrono::seconds(10)));
 }
 
 rt::task<rt::result<browser>> browser::adopt(rt::scheduler& sched, std::unique_ptr<browser_process> process) {
   if (!process) co_return rt::error{rt::errc::invalid_argument, "browser::adopt: no process"};
-  cdp_connection c = process->connection();
+  session::cdp_connection c = process->connection();
   auto bc = std::make_shared<browser_core>(sched, std::nullopt, launch_options{});
   co_return co_await start(std::move(bc), std::move(c), std::move(process), rt::deadline(std::chrono::seconds(10)));
 }
 
-rt::task<rt::result<browser>> browser::attach(rt::scheduler& sched, cdp_connection connection) {
+rt::task<rt::result<browser>> browser::attach(rt::scheduler& sched, session::cdp_connection connection) {
   if (!connection) co_return rt::error{rt::errc::invalid_argument, "browser::attach: no connection"};
   auto bc = std::make_shared<browser_core>(sched, std::nullopt, launch_options{});
   co_return co_await start(std::move(bc), std::move(connection), nullptr, rt::deadline(std::chrono::seconds(10)));
 }
 
-rt::task<rt::result<browser>> browser::connect(rt::scheduler& sched, std::string url, connection_options options) {
+rt::task<rt::result<browser>> browser::connect(rt::scheduler& sched, std::string url, session::connection_options options) {
   // connect_timeout bounds the whole connect: the /json/version GET, the WebSocket handshake and
   // the browser's answer to the first command, so that a peer that stalls at any step fails by it.
   const rt::deadline d(options.connect_timeout);
   if (url.rfind("rdp://unix:", 0) == 0) {
     // A Firefox debugger server on a Unix domain socket (what launch_firefox starts).
-    rdp_connection_options ro;
+    session::rdp_connection_options ro;
     ro.connect_timeout = options.connect_timeout;
     std::string path = url.substr(11);  // a local, not a temporary in the co_await (rule 7, actor.hpp)
     rt::result<std::shared_ptr<detail::firefox_browser>> fb =
@@ -691,7 +691,7 @@ rt::task<rt::result<browser>> browser::connect(rt::scheduler& sched, std::string
     }
     if (port <= 0 || port > 65535)
       co_return rt::error{rt::errc::invalid_argument, "browser::connect: expected rdp://host:port, got " + url};
-    rdp_connection_options ro;
+    session::rdp_connection_options ro;
     ro.connect_timeout = options.connect_timeout;
     rt::result<std::shared_ptr<detail::firefox_browser>> fb = co_await detail::connect_firefox_browser(
         sched, hostport.substr(0, colon), static_cast<std::uint16_t>(port), std::move(ro));
@@ -707,7 +707,7 @@ rt::task<rt::result<browser>> browser::connect(rt::scheduler& sched, std::string
     options.connect_timeout = std::max(std::chrono::ceil<std::chrono::milliseconds>(d.at() - rt::clock::now()),
                                        std::chrono::milliseconds(1));
   }
-  rt::result<cdp_connection> c = co_await cdp_connection::connect(sched, ws, std::move(options), connect_policy{});
+  rt::result<session::cdp_connection> c = co_await session::cdp_connection::connect(sched, ws, std::move(options), session::connect_policy{});
   if (!c) co_return in_context(std::move(c).err(), "connect to " + ws);
   auto bc = std::make_shared<browser_core>(sched, std::nullopt, launch_options{});
   rt::result<browser> started = co_await start(std::move(bc), std::move(*c), nullptr, d);
@@ -761,8 +761,8 @@ std::vector<page> browser::pages() const {
   return out;
 }
 
-cdp_connection browser::connection() const { return ff_ ? cdp_connection() : core_->connection(); }
-rdp_connection browser::rdp() const { return ff_ ? ff_->conn : rdp_connection(); }
+session::cdp_connection browser::connection() const { return ff_ ? session::cdp_connection() : core_->connection(); }
+session::rdp_connection browser::rdp() const { return ff_ ? ff_->conn : session::rdp_connection(); }
 browser_process* browser::process() const { return ff_ ? nullptr : core_->process(); }
 client::firefox_process* browser::firefox_process() const { return ff_ ? ff_->process.get() : nullptr; }
 void browser::close() const {

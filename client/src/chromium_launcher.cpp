@@ -52,15 +52,13 @@ std::string sandbox_unavailable() {
 
 // --- browser_process --------------------------------------------------------------------------------
 
-browser_process::browser_process(std::shared_ptr<detail::process_state> state, cdp_connection connection)
+browser_process::browser_process(std::shared_ptr<detail::process_state> state, session::cdp_connection connection)
     : state_(std::move(state)), connection_(std::move(connection)) {
-  connection_.state_->core->set_exit_probe(state_->exit_probe());
+  connection_.set_exit_probe(state_->exit_probe());
   {
-    std::weak_ptr<connection_core> weak = connection_.state_->core;
+    auto fail = connection_.failer();
     std::lock_guard lk(state_->mu);
-    state_->on_unexpected_exit = [weak](std::string why) {
-      if (auto c = weak.lock()) c->close(std::move(why), rt::errc::browser_exited);
-    };
+    state_->on_unexpected_exit = [fail](std::string why) { fail(std::move(why), rt::errc::browser_exited); };
   }
   // An exit noticed before the reporter was set above did not reach the connection.
   state_->recheck_exit();
@@ -78,12 +76,12 @@ const std::string& browser_process::profile_dir() const noexcept { return state_
 
 void browser_process::on_exit(std::function<void(std::string)> f) {
   {
-    std::weak_ptr<connection_core> weak = connection_.state_->core;
+    auto fail = connection_.failer();
     // The watcher and recheck_exit() below may both see the exit: the handler runs once.
     auto once = std::make_shared<std::atomic<bool>>(false);
     std::lock_guard lk(state_->mu);
-    state_->on_unexpected_exit = [weak, once, f = std::move(f)](std::string why) {
-      if (auto c = weak.lock()) c->close(why, rt::errc::browser_exited);
+    state_->on_unexpected_exit = [fail, once, f = std::move(f)](std::string why) {
+      fail(why, rt::errc::browser_exited);
       if (!once->exchange(true)) f(std::move(why));
     };
   }
@@ -177,13 +175,13 @@ rt::task<rt::result<std::unique_ptr<browser_process>>> launch_chromium(rt::sched
     return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - rt::clock::now());
   };
 
-  cdp_connection conn;
+  session::cdp_connection conn;
   if (options.use_pipe) {
-    auto opened = cdp_connection::open_pipe(sched, from_r, to_w, options.connection);
+    auto opened = session::cdp_connection::open_pipe(sched, from_r, to_w, options.connection);
     if (!opened) co_return fail(rt::errc::launch_failed, "opening the pipe failed: " + opened.err().what());
     conn = std::move(*opened);
     // The pipe is open as soon as the process exists; the first reply says the browser is up.
-    call_options call_opts{.deadline = rt::deadline(remaining()), .cancel = {}};
+    session::call_options call_opts{.deadline = rt::deadline(remaining()), .cancel = {}};
     auto version = co_await conn.browser().send(cdp::browser::get_version{}, std::move(call_opts));
     if (!version) {
       conn.close();
@@ -204,9 +202,9 @@ rt::task<rt::result<std::unique_ptr<browser_process>>> launch_chromium(rt::sched
         co_return fail(rt::errc::timeout, "no DevTools URL on stderr within " + std::to_string(options.launch_timeout.count()) + " ms");
       co_await rt::sleep_for(sched, 10ms);
     }
-    connection_options copts = options.connection;
+    session::connection_options copts = options.connection;
     copts.connect_timeout = std::max(1ms, std::min(copts.connect_timeout, remaining()));
-    auto connected = co_await cdp_connection::connect(sched, url, copts);
+    auto connected = co_await session::cdp_connection::connect(sched, url, copts);
     if (!connected) co_return fail(rt::errc::launch_failed, "connecting to " + url + " failed: " + connected.err().what());
     conn = std::move(*connected);
   }

@@ -49,22 +49,22 @@ rt::task<rt::result<std::shared_ptr<firefox_browser>>> launch_firefox_browser(rt
                                                                                firefox_launch_options options) {
   rt::result<std::unique_ptr<firefox_process>> p = co_await launch_firefox(sched, std::move(options));
   if (!p) co_return std::move(p).err();
-  rdp_connection conn = (*p)->connection();
+  session::rdp_connection conn = (*p)->connection();
   co_return std::make_shared<firefox_browser>(sched, std::move(*p), std::move(conn));
 }
 
 rt::task<rt::result<std::shared_ptr<firefox_browser>>> connect_firefox_browser(rt::scheduler& sched, std::string host,
                                                                                 std::uint16_t port,
-                                                                                rdp_connection_options options) {
-  rt::result<rdp_connection> c = co_await connect_firefox(sched, std::move(host), port, std::move(options));
+                                                                                session::rdp_connection_options options) {
+  rt::result<session::rdp_connection> c = co_await connect_firefox(sched, std::move(host), port, std::move(options));
   if (!c) co_return std::move(c).err();
   co_return std::make_shared<firefox_browser>(sched, nullptr, std::move(*c));
 }
 
 rt::task<rt::result<std::shared_ptr<firefox_browser>>> connect_firefox_browser_unix(rt::scheduler& sched,
                                                                                      std::string unix_path,
-                                                                                     rdp_connection_options options) {
-  rt::result<rdp_connection> c = co_await rdp_connection::connect_unix(sched, std::move(unix_path), std::move(options));
+                                                                                     session::rdp_connection_options options) {
+  rt::result<session::rdp_connection> c = co_await session::rdp_connection::connect_unix(sched, std::move(unix_path), std::move(options));
   if (!c) co_return std::move(c).err();
   co_return std::make_shared<firefox_browser>(sched, nullptr, std::move(*c));
 }

@@ -9,7 +9,7 @@
 
 #include <janus/client/browser.hpp>
 #include <janus/client/firefox_launcher.hpp>
-#include <janus/client/rdp_connection.hpp>
+#include <janus/session/rdp_connection.hpp>
 #include <janus/rt/result.hpp>
 #include <janus/rt/scheduler.hpp>
 #include <janus/rt/task.hpp>
@@ -23,13 +23,13 @@
 namespace janus::client::detail {
 
 struct firefox_browser {
-  firefox_browser(rt::scheduler& s, std::unique_ptr<firefox_process> p, rdp_connection c)
+  firefox_browser(rt::scheduler& s, std::unique_ptr<firefox_process> p, session::rdp_connection c)
       : sched(&s), process(std::move(p)), conn(std::move(c)) {}
   ~firefox_browser() { close(); }
 
   rt::scheduler* sched;
   const std::unique_ptr<firefox_process> process;  // null when connected to a running Firefox
-  const rdp_connection conn;
+  const session::rdp_connection conn;
 
   /// Fails every page (their connection closes) and ends the process if it was launched.
   void close();
@@ -50,11 +50,11 @@ rt::task<rt::result<std::shared_ptr<firefox_browser>>> launch_firefox_browser(rt
                                                                                firefox_launch_options options);
 rt::task<rt::result<std::shared_ptr<firefox_browser>>> connect_firefox_browser(rt::scheduler& sched, std::string host,
                                                                                 std::uint16_t port,
-                                                                                rdp_connection_options options);
+                                                                                session::rdp_connection_options options);
 /// `host` empty: `port` unused, and `unix_path` is the debugger server's Unix domain socket.
 rt::task<rt::result<std::shared_ptr<firefox_browser>>> connect_firefox_browser_unix(rt::scheduler& sched,
                                                                                      std::string unix_path,
-                                                                                     rdp_connection_options options);
+                                                                                     session::rdp_connection_options options);
 
 rt::task<rt::result<browser_version>> firefox_version(std::shared_ptr<firefox_browser> fb, rt::deadline d);
 rt::task<rt::result<std::vector<target_info>>> firefox_targets(std::shared_ptr<firefox_browser> fb, rt::deadline d);

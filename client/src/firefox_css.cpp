@@ -43,7 +43,7 @@ rt::task<rt::result<page_style>> page_style_of(firefox_tab tab, std::string what
   std::optional<detail::firefox_sheet_registry::frame_actors> frame = (*reg)->frame(*target);
   if (!frame) co_return rt::error{rt::errc::target_closed, what + ": the document was replaced"};
   if (frame->inspector.empty()) co_return rt::error{rt::errc::unsupported, what + ": the target has no inspector"};
-  const rdp_connection& conn = tab.connection();
+  const session::rdp_connection& conn = tab.connection();
 
   // The inspector makes one walker per document, with the options of whoever asks first, and
   // getPageStyle makes it too (with none) when there is none yet: ask for it first, with what the

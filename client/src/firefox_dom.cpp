@@ -30,7 +30,7 @@ namespace detail {
 struct firefox_dom_core {
   rt::scheduler* sched = nullptr;
   firefox_tab tab;
-  rdp_connection conn;
+  session::rdp_connection conn;
   std::atomic<bool> stopping{false};
 
   std::mutex mu;
@@ -422,7 +422,7 @@ rt::task<rt::result<void>> apply_mutations(core_ptr c) {
 
 // Follows the tab's current document and applies its walker's mutations. Only it writes the
 // mirror's structure; it never blocks the connection (its subscription drops rather than waits).
-rt::task<void> worker(core_ptr c, rt::subscription<rdp_event> sub) {
+rt::task<void> worker(core_ptr c, rt::subscription<session::rdp_event> sub) {
   for (;;) {
     if (c->stopping.load(std::memory_order_acquire)) co_return;
     rt::result<firefox_document_actors> doc = co_await c->tab.document_actors(rt::deadline(worker_tick));
@@ -448,7 +448,7 @@ rt::task<void> worker(core_ptr c, rt::subscription<rdp_event> sub) {
       }
       continue;
     }
-    rt::result<rdp_event> ev = co_await sub.next(rt::deadline(worker_tick));
+    rt::result<session::rdp_event> ev = co_await sub.next(rt::deadline(worker_tick));
     if (!ev) {
       if (ev.err().code == rt::errc::timeout) continue;
       std::lock_guard lk(c->mu);
@@ -650,11 +650,11 @@ firefox_dom firefox_dom::start(rt::scheduler& sched, firefox_tab tab) {
   out.owner_->core = core;
   // Lossy on purpose: a walker sends one newMutations until it is asked, so a small queue loses
   // nothing of this tab's, and a mirror that falls behind never stops the connection reading.
-  rdp_subscription_spec spec;
+  session::rdp_subscription_spec spec;
   spec.type = "newMutations";
   spec.capacity = 256;
   spec.policy = rt::overflow::drop_oldest;
-  rt::result<rt::subscription<rdp_event>> sub = core->conn.subscribe(std::move(spec));
+  rt::result<rt::subscription<session::rdp_event>> sub = core->conn.subscribe(std::move(spec));
   if (!sub) {
     core->failure = in_context(std::move(sub).err(), "subscribing to newMutations");
     core->ended = true;

@@ -126,7 +126,7 @@ struct attempt_failure {
 
 // --- firefox_process ------------------------------------------------------------------------------
 
-firefox_process::firefox_process(std::shared_ptr<detail::process_state> state, rdp_connection connection,
+firefox_process::firefox_process(std::shared_ptr<detail::process_state> state, session::rdp_connection connection,
                                  std::uint16_t port, std::string socket_path, std::chrono::milliseconds grace)
     : state_(std::move(state)),
       connection_(std::move(connection)),
@@ -164,16 +164,16 @@ bool firefox_process::close_finished() const { return state_->terminated(); }
 
 // --- launch ----------------------------------------------------------------------------------------
 
-rt::task<rt::result<rdp_connection>> connect_firefox(rt::scheduler& sched, std::string host, std::uint16_t port,
-                                                     rdp_connection_options options) {
-  return rdp_connection::connect(sched, std::move(host), port, std::move(options));
+rt::task<rt::result<session::rdp_connection>> connect_firefox(rt::scheduler& sched, std::string host, std::uint16_t port,
+                                                     session::rdp_connection_options options) {
+  return session::rdp_connection::connect(sched, std::move(host), port, std::move(options));
 }
 
 namespace {
 
 struct started {
   std::shared_ptr<detail::process_state> state;
-  rdp_connection connection;
+  session::rdp_connection connection;
   std::uint16_t port = 0;
   std::string socket_path;
 };
@@ -254,21 +254,21 @@ rt::task<rt::result<started>> launch_once(rt::scheduler& sched, const std::strin
                      "no greeting from the debugger server at " + where + " within " +
                          std::to_string(options.launch_timeout.count()) + " ms (last attempt: " + last + ")",
                      false);
-    rdp_connection_options copts = options.connection;
+    session::rdp_connection_options copts = options.connection;
     copts.connect_timeout = std::max(1ms, std::min<std::chrono::milliseconds>(greeting_wait, remaining));
     // Two statements, not a conditional expression: GCC 12 mishandles co_await inside ?:.
-    rt::result<rdp_connection> conn = rt::error{rt::errc::transport, "not connected"};
+    rt::result<session::rdp_connection> conn = rt::error{rt::errc::transport, "not connected"};
     if (tcp)
-      conn = co_await rdp_connection::connect(sched, "127.0.0.1", options.port, copts);
+      conn = co_await session::rdp_connection::connect(sched, "127.0.0.1", options.port, copts);
     else
-      conn = co_await rdp_connection::connect_unix(sched, socket_path, copts);
+      conn = co_await session::rdp_connection::connect_unix(sched, socket_path, copts);
     if (conn) {
       // The server is up before the first window: wait for its tab, so that the caller gets a
       // browser it can use at once.
       for (;;) {
         const auto wait = left(deadline);
         if (wait <= 0ms) break;
-        rdp_request_options request_opts{.deadline = rt::deadline(wait), .cancel = {}};
+        session::rdp_request_options request_opts{.deadline = rt::deadline(wait), .cancel = {}};
         auto tabs = co_await conn->request("root", "listTabs", {},
                                            std::move(request_opts));
         if (!tabs) {
@@ -310,8 +310,8 @@ rt::task<rt::result<std::unique_ptr<firefox_process>>> launch_firefox(rt::schedu
   return launch_firefox(sched, firefox_launch_options{});
 }
 
-rt::task<rt::result<rdp_connection>> connect_firefox(rt::scheduler& sched, std::string host, std::uint16_t port) {
-  return rdp_connection::connect(sched, std::move(host), port, rdp_connection_options{});
+rt::task<rt::result<session::rdp_connection>> connect_firefox(rt::scheduler& sched, std::string host, std::uint16_t port) {
+  return session::rdp_connection::connect(sched, std::move(host), port, session::rdp_connection_options{});
 }
 
 rt::task<rt::result<std::unique_ptr<firefox_process>>> firefox_process::launch(

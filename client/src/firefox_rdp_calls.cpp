@@ -49,14 +49,14 @@ rt::error rdp_target_error(rt::error e, const std::string& what) {
   return rdp_in_context(std::move(e), what);
 }
 
-rt::task<rt::result<json_value>> rdp_call(rdp_connection conn, std::string actor, std::string type, json_value params,
+rt::task<rt::result<json_value>> rdp_call(session::rdp_connection conn, std::string actor, std::string type, json_value params,
                                           rt::deadline d) {
-  rdp_request_options o;
+  session::rdp_request_options o;
   o.deadline = d;
   co_return co_await conn.request_json(std::move(actor), std::move(type), std::move(params), std::move(o));
 }
 
-rt::task<rt::result<std::string>> rdp_long_string(rdp_connection conn, json_value v, rt::deadline d) {
+rt::task<rt::result<std::string>> rdp_long_string(session::rdp_connection conn, json_value v, rt::deadline d) {
   if (v.is_string()) co_return v.as_string();
   if (!v.is_object() || rdp_str(v["type"]) != "longString")
     co_return rt::error{rt::errc::protocol, "expected a string or a longString grip, got " + v.dump()};

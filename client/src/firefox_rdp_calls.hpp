@@ -5,7 +5,7 @@
 // Free functions over an rdp_connection handle: callable from any thread at once.
 #pragma once
 
-#include <janus/client/rdp_connection.hpp>
+#include <janus/session/rdp_connection.hpp>
 #include <janus/protocol/json_value.hpp>
 #include <janus/rt/result.hpp>
 #include <janus/rt/task.hpp>
@@ -27,11 +27,11 @@ rt::error rdp_in_context(rt::error e, const std::string& what);
 /// (noSuchActor) becomes errc::target_closed.
 rt::error rdp_target_error(rt::error e, const std::string& what);
 
-rt::task<rt::result<protocol::json_value>> rdp_call(rdp_connection conn, std::string actor, std::string type,
+rt::task<rt::result<protocol::json_value>> rdp_call(session::rdp_connection conn, std::string actor, std::string type,
                                                     protocol::json_value params, rt::deadline d);
 
 /// The text of a value Firefox declared as a longstring: a plain string when short, otherwise a
 /// `{"type":"longString","actor","length","initial"}` grip read in full with `substring`.
-rt::task<rt::result<std::string>> rdp_long_string(rdp_connection conn, protocol::json_value v, rt::deadline d);
+rt::task<rt::result<std::string>> rdp_long_string(session::rdp_connection conn, protocol::json_value v, rt::deadline d);
 
 }  // namespace janus::client::detail

@@ -524,7 +524,7 @@ struct firefox_tab_state {
     }
   }
 
-  void on_event(const rdp_event& ev) {
+  void on_event(const session::rdp_event& ev) {
     const std::string_view from = ev.from();
     const std::string_view type = ev.type();
     {
@@ -565,7 +565,7 @@ struct firefox_tab_state {
 /// Immutable after attach, but for the state behind its own mutex.
 struct firefox_tab_core {
   rt::scheduler* sched = nullptr;
-  rdp_connection conn;
+  session::rdp_connection conn;
   std::int64_t browser_id = 0;
   std::string tab_actor;
   std::string watcher;
@@ -586,10 +586,10 @@ using detail::firefox_tab_state;
 
 // Reads every event of the connection and files this tab's. It wakes at least every 250 ms to
 // notice that the tab handle is gone.
-rt::task<void> pump(std::shared_ptr<firefox_tab_state> st, rt::subscription<rdp_event> sub) {
+rt::task<void> pump(std::shared_ptr<firefox_tab_state> st, rt::subscription<session::rdp_event> sub) {
   for (;;) {
     if (st->stopping.load(std::memory_order_acquire)) co_return;
-    rt::result<rdp_event> ev = co_await sub.next(rt::deadline(250ms));
+    rt::result<session::rdp_event> ev = co_await sub.next(rt::deadline(250ms));
     if (!ev) {
       if (ev.err().code == rt::errc::timeout) continue;
       std::lock_guard lk(st->mu);
@@ -655,7 +655,7 @@ std::string wrap_expression(const std::string& expression) {
 }
 
 // An evaluationResult packet of the wrapper as the expression's value or its JS error.
-rt::task<rt::result<json_value>> decode_evaluation(rdp_connection conn, json_value packet, rt::deadline d) {
+rt::task<rt::result<json_value>> decode_evaluation(session::rdp_connection conn, json_value packet, rt::deadline d) {
   if (bool_of(packet["hasException"])) {
     std::string msg = str_of(packet["exceptionMessage"]);
     if (msg.empty()) msg = grip_text(packet["exception"]);
@@ -802,7 +802,7 @@ rt::error target_error(rt::error e, const std::string& what) {
 
 // --- free functions -----------------------------------------------------------------------------
 
-rt::task<rt::result<std::vector<firefox_tab_info>>> list_firefox_tabs(rdp_connection conn, rt::deadline d) {
+rt::task<rt::result<std::vector<firefox_tab_info>>> list_firefox_tabs(session::rdp_connection conn, rt::deadline d) {
   rt::result<json_value> r = co_await req(conn, "root", "listTabs", json_value::object(), d);
   if (!r) co_return in_context(std::move(r).err(), "listTabs");
   std::vector<firefox_tab_info> out;
@@ -820,7 +820,7 @@ rt::task<rt::result<std::vector<firefox_tab_info>>> list_firefox_tabs(rdp_connec
   co_return out;
 }
 
-rt::task<rt::result<json_value>> firefox_chrome_eval(rdp_connection conn, std::string js, rt::deadline d) {
+rt::task<rt::result<json_value>> firefox_chrome_eval(session::rdp_connection conn, std::string js, rt::deadline d) {
   json_value gp = json_value::object();
   gp.set("id", 0);
   rt::result<json_value> proc = co_await req(conn, "root", "getProcess", std::move(gp), d);
@@ -832,11 +832,11 @@ rt::task<rt::result<json_value>> firefox_chrome_eval(rdp_connection conn, std::s
   if (console_actor.empty()) co_return rt::error{rt::errc::protocol, "chrome eval: no parent-process console actor"};
 
   // Subscribed before sending: the result event may come right behind the reply.
-  rdp_subscription_spec spec;
+  session::rdp_subscription_spec spec;
   spec.actor = console_actor;
   spec.type = "evaluationResult";
   spec.capacity = 256;
-  rt::result<rt::subscription<rdp_event>> sub = conn.subscribe(std::move(spec));
+  rt::result<rt::subscription<session::rdp_event>> sub = conn.subscribe(std::move(spec));
   if (!sub) co_return std::move(sub).err();
   json_value ep = json_value::object();
   ep.set("text", js);
@@ -844,7 +844,7 @@ rt::task<rt::result<json_value>> firefox_chrome_eval(rdp_connection conn, std::s
   if (!sent) co_return in_context(std::move(sent).err(), "chrome eval");
   const std::string id = str_of((*sent)["resultID"]);
   for (;;) {
-    rt::result<rdp_event> ev = co_await sub->next(d);
+    rt::result<session::rdp_event> ev = co_await sub->next(d);
     if (!ev) co_return in_context(std::move(ev).err(), "chrome eval: waiting for the result");
     rt::result<json_value> j = ev->parse();
     if (!j || str_of((*j)["resultID"]) != id) continue;
@@ -856,12 +856,12 @@ rt::task<rt::result<json_value>> firefox_chrome_eval(rdp_connection conn, std::s
 
 // --- firefox_tab --------------------------------------------------------------------------------
 
-rt::task<rt::result<firefox_tab>> firefox_tab::attach(rt::scheduler& sched, rdp_connection conn,
+rt::task<rt::result<firefox_tab>> firefox_tab::attach(rt::scheduler& sched, session::rdp_connection conn,
                                                       std::int64_t browser_id, rt::deadline d) {
   co_return co_await attach(sched, std::move(conn), browser_id, d, firefox_tab_options{});
 }
 
-rt::task<rt::result<firefox_tab>> firefox_tab::attach(rt::scheduler& sched, rdp_connection conn,
+rt::task<rt::result<firefox_tab>> firefox_tab::attach(rt::scheduler& sched, session::rdp_connection conn,
                                                       std::int64_t browser_id, rt::deadline d,
                                                       firefox_tab_options options) {
   json_value tp = json_value::object();
@@ -886,10 +886,10 @@ rt::task<rt::result<firefox_tab>> firefox_tab::attach(rt::scheduler& sched, rdp_
   core->st->options = options;
   // Every event of the connection: this tab's target actors are only known as they are announced,
   // and the pump must see an announcement before that target's first resources.
-  rdp_subscription_spec spec;
+  session::rdp_subscription_spec spec;
   spec.type = "*";
   spec.capacity = options.event_queue;
-  rt::result<rt::subscription<rdp_event>> sub = conn.subscribe(std::move(spec));
+  rt::result<rt::subscription<session::rdp_event>> sub = conn.subscribe(std::move(spec));
   if (!sub) co_return std::move(sub).err();
   sched.spawn(pump(core->st, std::move(*sub)));
 
@@ -907,12 +907,12 @@ rt::task<rt::result<firefox_tab>> firefox_tab::attach(rt::scheduler& sched, rdp_
   co_return firefox_tab(std::move(core));
 }
 
-rt::task<rt::result<firefox_tab>> firefox_tab::open(rt::scheduler& sched, rdp_connection conn, std::string url,
+rt::task<rt::result<firefox_tab>> firefox_tab::open(rt::scheduler& sched, session::rdp_connection conn, std::string url,
                                                     rt::deadline d) {
   co_return co_await open(sched, std::move(conn), std::move(url), d, firefox_tab_options{});
 }
 
-rt::task<rt::result<firefox_tab>> firefox_tab::open(rt::scheduler& sched, rdp_connection conn, std::string url,
+rt::task<rt::result<firefox_tab>> firefox_tab::open(rt::scheduler& sched, session::rdp_connection conn, std::string url,
                                                     rt::deadline d, firefox_tab_options options) {
   // Selected, as Chromium's new targets are: a background tab's timers are throttled to one per
   // second, which stretches every page's scripts (and network_idle waits).
@@ -937,7 +937,7 @@ rt::task<rt::result<firefox_tab>> firefox_tab::open(rt::scheduler& sched, rdp_co
 
 std::int64_t firefox_tab::browser_id() const noexcept { return core_ ? core_->browser_id : 0; }
 const std::string& firefox_tab::descriptor() const noexcept { return core_->tab_actor; }
-const rdp_connection& firefox_tab::connection() const noexcept { return core_->conn; }
+const session::rdp_connection& firefox_tab::connection() const noexcept { return core_->conn; }
 
 rt::result<void> firefox_tab::alive() const { return check_alive(core_); }
 

@@ -35,8 +35,8 @@ std::string string_of(const json_value& v) {
 
 }  // namespace
 
-rt::task<rt::result<json_value>> call_json(cdp_session s, std::string method, std::string params, rt::deadline d) {
-  call_options o;
+rt::task<rt::result<json_value>> call_json(session::cdp_session s, std::string method, std::string params, rt::deadline d) {
+  session::call_options o;
   o.deadline = d;
   rt::result<protocol::cdp_owned_message> r = co_await s.call(method, params, std::move(o));
   if (!r) co_return std::move(r).err();
@@ -52,7 +52,7 @@ page_core::~page_core() {
   if (actor_) actor_.stop();
 }
 
-cdp_session page_core::session() const {
+session::cdp_session page_core::session() const {
   std::lock_guard lk(mu);
   return session_;
 }
@@ -76,7 +76,7 @@ void page_core::set_actor(rt::actor_ref<page_actor> a) {
   if (old) old.stop();
 }
 
-void page_core::rebind(cdp_session sess, std::string target) {
+void page_core::rebind(session::cdp_session sess, std::string target) {
   std::lock_guard lk(mu);
   session_ = std::move(sess);
   target_id_ = std::move(target);
@@ -124,7 +124,7 @@ bool page_core::mark_gone(rt::errc code, std::string why) {
     gone.store(code, std::memory_order_release);
   }
   // Requests first: a caller blocked on a reply learns at once, not at its deadline.
-  const cdp_session sess = session();
+  const session::cdp_session sess = session();
   sess.core()->fail_session(sess.id(), code, why);
   const rt::error err{code, "page " + target_id() + ": " + why};
   page_signal s;
@@ -173,7 +173,7 @@ rt::task<void> page_actor::handle(run r) {
     }
     // A bounded wait, so that a page made gone by the browser actor (a detach seen on the browser
     // session) ends this loop too instead of waiting for events that will never come.
-    rt::result<cdp_event> ev = co_await r.events->next(rt::deadline(std::chrono::milliseconds(250)));
+    rt::result<session::cdp_event> ev = co_await r.events->next(rt::deadline(std::chrono::milliseconds(250)));
     if (!ev) {
       if (ev.code() == rt::errc::timeout) continue;
       // The dispatcher ended the stream: with browser_exited when the browser died (else the
@@ -189,7 +189,7 @@ rt::task<void> page_actor::handle(run r) {
   }
 }
 
-void page_actor::apply(const cdp_event& ev, const json_value& p) {
+void page_actor::apply(const session::cdp_event& ev, const json_value& p) {
   std::shared_ptr<page_core> core = core_.lock();
   if (!core) return;
   const std::string_view m = ev.method();
@@ -547,7 +547,7 @@ rt::error firefox_unsupported(const char* call) {
 
 std::string page::target_id() const { return ff_ ? ff_->tab.descriptor() : core_->target_id(); }
 std::string page::session_id() const { return ff_ ? std::string() : core_->session().id(); }
-cdp_session page::session() const { return ff_ ? cdp_session() : core_->session(); }
+session::cdp_session page::session() const { return ff_ ? session::cdp_session() : core_->session(); }
 firefox_tab page::firefox() const { return ff_ ? ff_->tab : firefox_tab(); }
 rt::result<void> page::alive() const { return ff_ ? ff_->tab.alive() : core_->alive(); }
 
@@ -635,7 +635,7 @@ namespace {
 // on the user: the user's side drops its oldest events when full, so a reader that stalls cannot
 // hold back the connection (the session subscription has the block policy).
 rt::task<void> run_relay(std::weak_ptr<page_core> weak, std::shared_ptr<detail::event_relay> r,
-                         rt::subscription<cdp_event> in) {
+                         rt::subscription<session::cdp_event> in) {
   for (;;) {
     {
       std::lock_guard lk(r->mu);
@@ -650,7 +650,7 @@ rt::task<void> run_relay(std::weak_ptr<page_core> weak, std::shared_ptr<detail::
     }
     if (r->out.subscriber_count() == 0) break;
     // Bounded, so that a dropped user, a gone page or a replacement is noticed within 250 ms.
-    rt::result<cdp_event> ev = co_await in.next(rt::deadline(std::chrono::milliseconds(250)));
+    rt::result<session::cdp_event> ev = co_await in.next(rt::deadline(std::chrono::milliseconds(250)));
     if (!ev) {
       // The old session's stream may end when its browser dies: wait for the replacement.
       if (ev.code() != rt::errc::timeout) co_await rt::sleep_for(r->sched, std::chrono::milliseconds(50));
@@ -661,16 +661,16 @@ rt::task<void> run_relay(std::weak_ptr<page_core> weak, std::shared_ptr<detail::
   r->out.close();
 }
 
-rt::task<rt::result<rt::subscription<cdp_event>>> do_subscribe(std::shared_ptr<page_core> pc, std::string method,
+rt::task<rt::result<rt::subscription<session::cdp_event>>> do_subscribe(std::shared_ptr<page_core> pc, std::string method,
                                                                std::size_t capacity) {
   const std::string what = "subscribe " + method;
   if (rt::result<void> a = pc->alive(); !a) co_return in_context(std::move(a).err(), what);
   auto r = std::make_shared<detail::event_relay>(pc->sched, method, capacity);
-  event_options eo;
+  session::event_options eo;
   eo.capacity = capacity;
-  rt::result<rt::subscription<cdp_event>> in = co_await pc->session().subscribe(method, std::move(eo));
+  rt::result<rt::subscription<session::cdp_event>> in = co_await pc->session().subscribe(method, std::move(eo));
   if (!in) co_return in_context(std::move(in).err(), what);
-  rt::subscription<cdp_event> out = r->out.subscribe(capacity, rt::overflow::drop_oldest);
+  rt::subscription<session::cdp_event> out = r->out.subscribe(capacity, rt::overflow::drop_oldest);
   {
     std::lock_guard lk(pc->mu);
     pc->relays_.push_back(r);
@@ -681,8 +681,8 @@ rt::task<rt::result<rt::subscription<cdp_event>>> do_subscribe(std::shared_ptr<p
 
 }  // namespace
 
-rt::task<rt::result<rt::subscription<cdp_event>>> page::subscribe(std::string method, std::size_t capacity) const {
-  if (ff_) return domains::detail::unsupported_task<rt::subscription<cdp_event>>(firefox_unsupported("page.subscribe (CDP events)"));
+rt::task<rt::result<rt::subscription<session::cdp_event>>> page::subscribe(std::string method, std::size_t capacity) const {
+  if (ff_) return domains::detail::unsupported_task<rt::subscription<session::cdp_event>>(firefox_unsupported("page.subscribe (CDP events)"));
   return do_subscribe(core_, std::move(method), capacity);
 }
 

@@ -2,7 +2,7 @@
 // browser actor, and the page actor itself.
 #pragma once
 
-#include <janus/client/cdp_session.hpp>
+#include <janus/session/cdp_session.hpp>
 #include <janus/client/page.hpp>
 #include <janus/protocol/json_value.hpp>
 #include <janus/rt/actor.hpp>
@@ -24,7 +24,7 @@ namespace janus::client::detail {
 /// @par Thread Safety
 /// A plain value.
 struct page_signal {
-  cdp_event event;
+  session::cdp_event event;
   rt::errc gone = rt::errc::ok;
   std::string why;
 };
@@ -43,9 +43,9 @@ struct event_relay {
   rt::scheduler& sched;
   const std::string method;
   const std::size_t capacity;
-  rt::stream<cdp_event> out;
+  rt::stream<session::cdp_event> out;
   std::mutex mu;
-  std::optional<rt::subscription<cdp_event>> replacement;  // guarded by mu
+  std::optional<rt::subscription<session::cdp_event>> replacement;  // guarded by mu
 };
 
 /// @par Thread Safety
@@ -53,7 +53,7 @@ struct event_relay {
 /// browser restart and are read through their accessors (guarded by mu); the rest is atomic or
 /// guarded by mu.
 struct page_core {
-  page_core(rt::scheduler& s, cdp_session sess, std::string target, std::string context)
+  page_core(rt::scheduler& s, session::cdp_session sess, std::string target, std::string context)
       : sched(s), context_id(std::move(context)), signals(s), session_(std::move(sess)), target_id_(std::move(target)) {}
   ~page_core();
   page_core(const page_core&) = delete;
@@ -65,13 +65,13 @@ struct page_core {
   rt::stream<page_signal> signals;
 
   /// The current session, target and page actor: a restart of the browser replaces all three.
-  cdp_session session() const;
+  session::cdp_session session() const;
   std::string target_id() const;
   rt::actor_ref<page_actor> actor() const;
   /// Set before the page is handed out, and by a restart's re-attach (which stops the old actor).
   void set_actor(rt::actor_ref<page_actor> a);
   /// A restart's re-attach: the page now lives in `target` through `sess`.
-  void rebind(cdp_session sess, std::string target);
+  void rebind(session::cdp_session sess, std::string target);
   /// The relays of page::subscribe whose user still reads them.
   std::vector<std::shared_ptr<event_relay>> live_relays();
 
@@ -108,7 +108,7 @@ struct page_core {
   std::atomic<bool> restarting_{false};
   /// Its browser has a restart policy (set before the page is handed out).
   std::atomic<bool> supervised{false};
-  cdp_session session_;                // guarded by mu
+  session::cdp_session session_;                // guarded by mu
   std::string target_id_;              // guarded by mu
   rt::actor_ref<page_actor> actor_;    // guarded by mu
   std::vector<std::weak_ptr<event_relay>> relays_;  // guarded by mu
@@ -133,7 +133,7 @@ class page_actor : public rt::actor<page_actor> {
  public:
   /// Start following: the subscription was made before Page.enable, so nothing is missed.
   struct run {
-    std::shared_ptr<rt::subscription<cdp_event>> events;
+    std::shared_ptr<rt::subscription<session::cdp_event>> events;
   };
   /// The main frame as Page.getFrameTree reports it when the page is attached (its first document
   /// may have loaded before we were listening).
@@ -154,7 +154,7 @@ class page_actor : public rt::actor<page_actor> {
   page_info handle(get_info) const;
 
  private:
-  void apply(const cdp_event& ev, const protocol::json_value& params);
+  void apply(const session::cdp_event& ev, const protocol::json_value& params);
 
   std::weak_ptr<page_core> core_;
   std::string frame_id_;
@@ -166,7 +166,7 @@ class page_actor : public rt::actor<page_actor> {
 };
 
 /// A raw call whose reply's `result` is parsed; the method names the error.
-rt::task<rt::result<protocol::json_value>> call_json(cdp_session s, std::string method, std::string params,
+rt::task<rt::result<protocol::json_value>> call_json(session::cdp_session s, std::string method, std::string params,
                                                       rt::deadline d);
 
 }  // namespace janus::client::detail

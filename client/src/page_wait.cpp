@@ -35,16 +35,16 @@ rt::task<rt::result<void>> chromium_wait(std::shared_ptr<page_core> pc, rt::time
 // rdp_connection's fail_all). The tab's own end (closed by close_page) is looked at every 250 ms.
 rt::task<rt::result<void>> firefox_wait(firefox_tab tab, rt::time_point until) {
   if (rt::result<void> a = tab.alive(); !a) co_return std::move(a).err();
-  rdp_subscription_spec spec;
+  session::rdp_subscription_spec spec;
   spec.actor = "janus:page-wait";
   spec.type = "janus:never";
   spec.capacity = 1;
   spec.policy = rt::overflow::drop_newest;
-  rt::result<rt::subscription<rdp_event>> sub = tab.connection().subscribe(std::move(spec));
+  rt::result<rt::subscription<session::rdp_event>> sub = tab.connection().subscribe(std::move(spec));
   if (!sub) co_return std::move(sub).err();
   for (;;) {
     const rt::time_point tick = std::min(until, rt::clock::now() + std::chrono::milliseconds(250));
-    rt::result<rdp_event> r = co_await sub->next(rt::deadline(tick));
+    rt::result<session::rdp_event> r = co_await sub->next(rt::deadline(tick));
     if (r) continue;
     if (rt::result<void> a = tab.alive(); !a) co_return std::move(a).err();
     if (r.code() != rt::errc::timeout) co_return std::move(r).err();

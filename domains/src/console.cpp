@@ -91,14 +91,14 @@ void take_top_frame(console_entry& e, const json_value& trace) {
   e.column = static_cast<int>(int_of(top["columnNumber"])) + 1;
 }
 
-bool wanted(const client::cdp_event& ev) {
+bool wanted(const session::cdp_event& ev) {
   const std::string_view m = ev.method();
   return m == "Runtime.consoleAPICalled" || m == "Runtime.exceptionThrown" || m == "Log.entryAdded";
 }
 
 }  // namespace
 
-console_actor::console_actor(rt::scheduler* sched, client::cdp_session session, console_options options)
+console_actor::console_actor(rt::scheduler* sched, session::cdp_session session, console_options options)
     : session_(std::move(session)), options_(options), enabled_(*sched), live_(*sched) {
   if (options_.capacity == 0) options_.capacity = 1;
 }
@@ -106,7 +106,7 @@ console_actor::console_actor(rt::scheduler* sched, client::cdp_session session, 
 rt::task<void> console_actor::handle(pump p) {
   sub_ = &p.sub;
   for (;;) {
-    rt::result<client::cdp_event> ev = co_await p.sub.next();
+    rt::result<session::cdp_event> ev = co_await p.sub.next();
     if (!ev) {
       if (ev.code() == rt::errc::browser_exited) pump_error_ = ev.err();
       break;
@@ -184,7 +184,7 @@ rt::task<rt::result<void>> console_actor::handle(enable e) {
   rt::result<void> outcome = rt::ok;
   static constexpr std::string_view methods[] = {"Runtime.enable", "Log.enable"};
   for (std::string_view method : methods) {
-    client::call_options co{.deadline = sooner(e.until, options_.command_timeout), .cancel = {}};
+    session::call_options co{.deadline = sooner(e.until, options_.command_timeout), .cancel = {}};
     auto reply = co_await session_.call(method, "{}", std::move(co));
     if (!reply) {
       outcome = std::move(reply).err();
@@ -214,7 +214,7 @@ rt::subscription<console_entry> console_actor::handle(subscribe_live s) {
 
 // --- the handle ---------------------------------------------------------------------------------
 
-console console::start(rt::scheduler& sched, client::cdp_session session, console_options options) {
+console console::start(rt::scheduler& sched, session::cdp_session session, console_options options) {
   console c;
   rt::spawn_options so;
   so.name = "console";

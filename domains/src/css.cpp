@@ -17,7 +17,7 @@ using detail::bool_of;
 using detail::int_of;
 using detail::str_of;
 
-bool wanted(const client::cdp_event& ev) { return ev.domain() == "CSS" || ev.method() == "Page.frameNavigated"; }
+bool wanted(const session::cdp_event& ev) { return ev.domain() == "CSS" || ev.method() == "Page.frameNavigated"; }
 
 style_sheet sheet_of(const json_value& h) {
   style_sheet s;
@@ -40,13 +40,13 @@ std::string quoted(std::string_view s) {
 
 }  // namespace
 
-css_actor::css_actor(rt::scheduler* sched, client::cdp_session session, css_options options)
+css_actor::css_actor(rt::scheduler* sched, session::cdp_session session, css_options options)
     : session_(std::move(session)), options_(options), enabled_(*sched) {}
 
 rt::task<void> css_actor::handle(pump p) {
   sub_ = &p.sub;
   for (;;) {
-    rt::result<client::cdp_event> ev = co_await p.sub.next();
+    rt::result<session::cdp_event> ev = co_await p.sub.next();
     if (!ev) break;
     rt::result<json_value> parsed = detail::params_of(*ev);
     if (!parsed) {
@@ -99,7 +99,7 @@ rt::task<rt::result<void>> css_actor::handle(enable e) {
   static constexpr std::pair<std::string_view, std::string_view> steps[] = {
       {"Page.enable", "{}"}, {"DOM.enable", R"({"includeWhitespace":"all"})"}, {"CSS.enable", "{}"}};
   for (const auto& [method, params] : steps) {
-    client::call_options co{.deadline = sooner(e.until, options_.command_timeout), .cancel = {}};
+    session::call_options co{.deadline = sooner(e.until, options_.command_timeout), .cancel = {}};
     auto reply = co_await session_.call(method, params, std::move(co));
     if (!reply) {
       outcome = std::move(reply).err();
@@ -130,7 +130,7 @@ rt::task<rt::result<std::string>> css_actor::handle(get_text g) {
   const std::uint64_t version = it->second.sheet.version;
   ++stats_.text_fetches;
   const std::string params = "{\"styleSheetId\":" + quoted(g.id) + "}";
-  client::call_options co{.deadline = sooner(g.until, options_.command_timeout), .cancel = {}};
+  session::call_options co{.deadline = sooner(g.until, options_.command_timeout), .cancel = {}};
   auto reply = co_await session_.call("CSS.getStyleSheetText", params, std::move(co));
   if (!reply) co_return std::move(reply).err();
   rt::result<json_value> v = json_value::parse(reply->payload());
@@ -152,7 +152,7 @@ css_stats css_actor::handle(get_stats) const {
 
 // --- the handle ---------------------------------------------------------------------------------
 
-css css::start(rt::scheduler& sched, client::cdp_session session, css_options options) {
+css css::start(rt::scheduler& sched, session::cdp_session session, css_options options) {
   css c;
   c.session_ = session;
   rt::spawn_options so;
@@ -184,19 +184,19 @@ rt::task<rt::result<css_stats>> ask_stats(ref_t ref, rt::deadline d) {
   co_return co_await ref.ask(css_actor::get_stats{}, d);
 }
 
-rt::task<rt::result<json_value>> node_call(client::cdp_session session, ref_t ref, std::string method, node_ref node,
+rt::task<rt::result<json_value>> node_call(session::cdp_session session, ref_t ref, std::string method, node_ref node,
                                            rt::deadline d) {
   css_actor::enable en{d};
   rt::result<void> on = co_await ref.ask(std::move(en), d);
   if (!on) co_return std::move(on).err();
   const std::string params = "{\"nodeId\":" + std::to_string(node.id) + "}";
-  client::call_options co{.deadline = d, .cancel = {}};
+  session::call_options co{.deadline = d, .cancel = {}};
   auto reply = co_await session.call(method, params, std::move(co));
   if (!reply) co_return std::move(reply).err();
   co_return json_value::parse(reply->payload());
 }
 
-rt::task<rt::result<std::vector<std::pair<std::string, std::string>>>> run_computed(client::cdp_session session,
+rt::task<rt::result<std::vector<std::pair<std::string, std::string>>>> run_computed(session::cdp_session session,
                                                                                      ref_t ref, node_ref node,
                                                                                      rt::deadline d) {
   rt::result<json_value> v = co_await node_call(std::move(session), ref, "CSS.getComputedStyleForNode", node, d);
@@ -207,7 +207,7 @@ rt::task<rt::result<std::vector<std::pair<std::string, std::string>>>> run_compu
   co_return out;
 }
 
-rt::task<rt::result<std::vector<matched_rule>>> run_matched(client::cdp_session session, ref_t ref, node_ref node,
+rt::task<rt::result<std::vector<matched_rule>>> run_matched(session::cdp_session session, ref_t ref, node_ref node,
                                                             rt::deadline d) {
   rt::result<json_value> v = co_await node_call(std::move(session), ref, "CSS.getMatchedStylesForNode", node, d);
   if (!v) co_return std::move(v).err();

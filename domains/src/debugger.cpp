@@ -14,7 +14,7 @@ using protocol::json_value;
 
 namespace {
 
-bool wanted(const client::cdp_event& ev) {
+bool wanted(const session::cdp_event& ev) {
   const std::string_view m = ev.method();
   return m.rfind("Debugger.", 0) == 0 || m == "Runtime.executionContextsCleared";
 }
@@ -46,7 +46,7 @@ pause_info pause_of(const json_value& v) {
 
 }  // namespace
 
-debugger_actor::debugger_actor(rt::scheduler* sched, client::cdp_session session, debugger_options options)
+debugger_actor::debugger_actor(rt::scheduler* sched, session::cdp_session session, debugger_options options)
     : session_(std::move(session)), options_(options), enabled_(*sched), pause_changed_(*sched) {
   if (options_.max_scripts == 0) options_.max_scripts = 1;
 }
@@ -68,7 +68,7 @@ void debugger_actor::add_script(script_info s) {
 rt::task<void> debugger_actor::handle(pump p) {
   sub_ = &p.sub;
   for (;;) {
-    rt::result<client::cdp_event> ev = co_await p.sub.next();
+    rt::result<session::cdp_event> ev = co_await p.sub.next();
     if (!ev) break;
     rt::result<json_value> parsed = detail::params_of(*ev);
     if (!parsed) {
@@ -125,7 +125,7 @@ rt::task<rt::result<void>> debugger_actor::handle(enable e) {
     }
     pump_started_ = true;
   }
-  client::call_options co{.deadline = sooner(e.until, options_.command_timeout), .cancel = {}};
+  session::call_options co{.deadline = sooner(e.until, options_.command_timeout), .cancel = {}};
   auto reply = co_await session_.call("Debugger.enable", "{}", std::move(co));
   rt::result<void> outcome = rt::ok;
   if (!reply) outcome = std::move(reply).err();
@@ -167,7 +167,7 @@ rt::task<rt::result<pause_info>> debugger_actor::handle(wait_paused w) {
 
 // --- the handle ---------------------------------------------------------------------------------
 
-debugger debugger::start(rt::scheduler& sched, client::cdp_session session, debugger_options options) {
+debugger debugger::start(rt::scheduler& sched, session::cdp_session session, debugger_options options) {
   debugger d;
   rt::spawn_options so;
   so.name = "debugger";
@@ -184,12 +184,12 @@ using detail::ask_enable;
 using detail::enable_then_ask;
 
 /// Enables, then sends a Debugger command and returns its parsed result.
-rt::task<rt::result<json_value>> enable_then_call(ref_t ref, client::cdp_session session, std::string method,
+rt::task<rt::result<json_value>> enable_then_call(ref_t ref, session::cdp_session session, std::string method,
                                                   std::string params, rt::deadline d) {
   debugger_actor::enable en{d};
   rt::result<void> on = co_await ref.ask(std::move(en), d);
   if (!on) co_return std::move(on).err();
-  client::call_options co{.deadline = d, .cancel = {}};
+  session::call_options co{.deadline = d, .cancel = {}};
   auto reply = co_await session.call(method, params, std::move(co));
   if (!reply) {
     rt::error e = std::move(reply).err();
@@ -199,7 +199,7 @@ rt::task<rt::result<json_value>> enable_then_call(ref_t ref, client::cdp_session
   co_return json_value::parse(reply->payload());
 }
 
-rt::task<rt::result<void>> command(ref_t ref, client::cdp_session session, std::string method, rt::deadline d) {
+rt::task<rt::result<void>> command(ref_t ref, session::cdp_session session, std::string method, rt::deadline d) {
   rt::result<json_value> r = co_await enable_then_call(std::move(ref), std::move(session), std::move(method), "{}", d);
   if (!r) co_return std::move(r).err();
   co_return rt::ok;
@@ -232,7 +232,7 @@ rt::task<rt::result<std::string>> debugger::source(std::string script_id, rt::de
   if (backend_) return backend_->source(std::move(script_id), d);
   json_value p = json_value::object();
   p.set("scriptId", script_id);
-  return [](ref_t ref, client::cdp_session s, std::string params, rt::deadline d) -> rt::task<rt::result<std::string>> {
+  return [](ref_t ref, session::cdp_session s, std::string params, rt::deadline d) -> rt::task<rt::result<std::string>> {
     rt::result<json_value> r = co_await enable_then_call(std::move(ref), std::move(s), "Debugger.getScriptSource",
                                                          std::move(params), d);
     if (!r) co_return std::move(r).err();
@@ -249,7 +249,7 @@ rt::task<rt::result<breakpoint>> debugger::set_breakpoint(breakpoint_spec spec, 
   p.set("lineNumber", spec.line);
   p.set("columnNumber", spec.column);
   if (!spec.condition.empty()) p.set("condition", spec.condition);
-  return [](ref_t ref, client::cdp_session s, std::string params, rt::deadline d) -> rt::task<rt::result<breakpoint>> {
+  return [](ref_t ref, session::cdp_session s, std::string params, rt::deadline d) -> rt::task<rt::result<breakpoint>> {
     rt::result<json_value> r = co_await enable_then_call(std::move(ref), std::move(s), "Debugger.setBreakpointByUrl",
                                                          std::move(params), d);
     if (!r) co_return std::move(r).err();
@@ -266,7 +266,7 @@ rt::task<rt::result<void>> debugger::remove_breakpoint(std::string id, rt::deadl
   if (backend_) return backend_->remove_breakpoint(std::move(id), d);
   json_value p = json_value::object();
   p.set("breakpointId", id);
-  return [](ref_t ref, client::cdp_session s, std::string params, rt::deadline d) -> rt::task<rt::result<void>> {
+  return [](ref_t ref, session::cdp_session s, std::string params, rt::deadline d) -> rt::task<rt::result<void>> {
     rt::result<json_value> r =
         co_await enable_then_call(std::move(ref), std::move(s), "Debugger.removeBreakpoint", std::move(params), d);
     if (!r) co_return std::move(r).err();

@@ -68,14 +68,14 @@ std::string escape(std::string_view s) {
   return out;
 }
 
-bool wanted(const client::cdp_event& ev) { return ev.domain() == "DOM"; }
+bool wanted(const session::cdp_event& ev) { return ev.domain() == "DOM"; }
 
 }  // namespace
 
 std::string escape_html_text(std::string_view s) { return escape<false>(s); }
 std::string escape_html_attribute(std::string_view s) { return escape<true>(s); }
 
-dom_actor::dom_actor(rt::scheduler* sched, client::cdp_session session, dom_options options)
+dom_actor::dom_actor(rt::scheduler* sched, session::cdp_session session, dom_options options)
     : session_(std::move(session)),
       options_(options),
       enabled_(*sched),
@@ -87,7 +87,7 @@ dom_actor::dom_actor(rt::scheduler* sched, client::cdp_session session, dom_opti
 rt::task<void> dom_actor::handle(pump p) {
   sub_ = &p.sub;
   for (;;) {
-    rt::result<client::cdp_event> ev = co_await p.sub.next();
+    rt::result<session::cdp_event> ev = co_await p.sub.next();
     if (!ev) {
       if (ev.code() == rt::errc::browser_exited) pump_error_ = ev.err();
       break;
@@ -100,7 +100,7 @@ rt::task<void> dom_actor::handle(pump p) {
   changed();
 }
 
-void dom_actor::apply(const client::cdp_event& ev) {
+void dom_actor::apply(const session::cdp_event& ev) {
   // While a getDocument is in flight, nothing may touch the mirror it is about to replace: the
   // events are held and replayed on the new tree. Those that predate the reply name node ids of
   // the old bindings, which Chromium never reuses, so they fall on no node and are ignored.
@@ -347,20 +347,20 @@ namespace {
 
 // Detached tasks, not actor handlers: the pump must never wait, and a burst of insertions can ask
 // for more children than an actor may have handlers suspended.
-rt::task<void> request_children(client::cdp_session session, rt::actor_ref<dom_actor> me, std::int64_t id,
+rt::task<void> request_children(session::cdp_session session, rt::actor_ref<dom_actor> me, std::int64_t id,
                                 std::chrono::milliseconds timeout) {
   const std::string params = "{\"nodeId\":" + std::to_string(id) + ",\"depth\":-1,\"pierce\":false}";
-  client::call_options co{.deadline = rt::deadline(timeout), .cancel = {}};
+  session::call_options co{.deadline = rt::deadline(timeout), .cancel = {}};
   auto reply = co_await session.call("DOM.requestChildNodes", params, std::move(co));
   dom_actor::request_done done{id, reply.has_value()};
   (void)co_await me.tell(std::move(done));
 }
 
-rt::task<void> read_attributes(client::cdp_session session, rt::actor_ref<dom_actor> me, std::int64_t id,
+rt::task<void> read_attributes(session::cdp_session session, rt::actor_ref<dom_actor> me, std::int64_t id,
                                std::uint64_t generation, std::uint64_t style_version,
                                std::chrono::milliseconds timeout) {
   const std::string params = "{\"nodeId\":" + std::to_string(id) + "}";
-  client::call_options co{.deadline = rt::deadline(timeout), .cancel = {}};
+  session::call_options co{.deadline = rt::deadline(timeout), .cancel = {}};
   auto reply = co_await session.call("DOM.getAttributes", params, std::move(co));
   dom_actor::attributes_read out{id, generation, style_version, std::nullopt};
   if (reply) {
@@ -371,11 +371,11 @@ rt::task<void> read_attributes(client::cdp_session session, rt::actor_ref<dom_ac
 
 // The whole value of a text, comment or processing instruction node: CDP cuts long node values
 // in events and in getDocument. Read through the node's JavaScript object.
-rt::task<void> read_value(client::cdp_session session, rt::actor_ref<dom_actor> me, std::int64_t id,
+rt::task<void> read_value(session::cdp_session session, rt::actor_ref<dom_actor> me, std::int64_t id,
                           std::uint64_t generation, std::uint64_t value_version, std::chrono::milliseconds timeout) {
   dom_actor::value_read out{id, generation, value_version, std::nullopt};
   const std::string resolve = "{\"nodeId\":" + std::to_string(id) + ",\"objectGroup\":\"janus-dom-values\"}";
-  client::call_options co{.deadline = rt::deadline(timeout), .cancel = {}};
+  session::call_options co{.deadline = rt::deadline(timeout), .cancel = {}};
   auto resolved = co_await session.call("DOM.resolveNode", resolve, std::move(co));
   std::string object_id;
   if (resolved) {
@@ -386,7 +386,7 @@ rt::task<void> read_value(client::cdp_session session, rt::actor_ref<dom_actor> 
     params.set("objectId", json_value(object_id));
     params.set("functionDeclaration", json_value(std::string("function () { return this.data; }")));
     params.set("returnByValue", json_value(true));
-    client::call_options co2{.deadline = rt::deadline(timeout), .cancel = {}};
+    session::call_options co2{.deadline = rt::deadline(timeout), .cancel = {}};
     auto called = co_await session.call("Runtime.callFunctionOn", params.dump(), std::move(co2));
     if (called) {
       if (rt::result<json_value> v = json_value::parse(called->payload()); v) {
@@ -395,7 +395,7 @@ rt::task<void> read_value(client::cdp_session session, rt::actor_ref<dom_actor> 
       }
     }
     const std::string release = "{\"objectId\":" + json_value(object_id).dump() + "}";
-    client::call_options co3{.deadline = rt::deadline(timeout), .cancel = {}};
+    session::call_options co3{.deadline = rt::deadline(timeout), .cancel = {}};
     (void)co_await session.call("Runtime.releaseObject", release, std::move(co3));
   }
   (void)co_await me.tell(std::move(out));
@@ -516,7 +516,7 @@ rt::task<void> dom_actor::handle(refresh) {
   do {
     refetch_ = false;
     ++stats_.refreshes;
-    client::call_options co{.deadline = rt::deadline(options_.command_timeout), .cancel = {}};
+    session::call_options co{.deadline = rt::deadline(options_.command_timeout), .cancel = {}};
     auto reply = co_await session_.call("DOM.getDocument", R"({"depth":-1,"pierce":false})", std::move(co));
     if (reply) {
       rt::result<json_value> v = json_value::parse(reply->payload(), max_json_depth);
@@ -526,9 +526,9 @@ rt::task<void> dom_actor::handle(refresh) {
       // No document right now (mid-navigation): documentUpdated will say when there is one.
       ready_ = false;
     }
-    std::vector<client::cdp_event> held = std::move(held_);
+    std::vector<session::cdp_event> held = std::move(held_);
     held_.clear();
-    for (const client::cdp_event& ev : held) {
+    for (const session::cdp_event& ev : held) {
       rt::result<json_value> p = json_value::parse(ev.params(), max_json_depth);
       if (!p) {
         ++stats_.malformed;
@@ -553,7 +553,7 @@ rt::task<rt::result<void>> dom_actor::handle(enable e) {
     }
     pump_started_ = true;
   }
-  client::call_options co{.deadline = sooner(e.until, options_.command_timeout), .cancel = {}};
+  session::call_options co{.deadline = sooner(e.until, options_.command_timeout), .cancel = {}};
   // Whitespace-only text nodes are left out by default; the mirror must serialize like the page.
   auto reply = co_await session_.call("DOM.enable", R"({"includeWhitespace":"all"})", std::move(co));
   if (!reply) {
@@ -735,7 +735,7 @@ rt::task<rt::result<void>> dom_actor::handle(settle s) {
 
 // --- the handle ---------------------------------------------------------------------------------
 
-dom dom::start(rt::scheduler& sched, client::cdp_session session, dom_options options) {
+dom dom::start(rt::scheduler& sched, session::cdp_session session, dom_options options) {
   dom d;
   d.session_ = session;
   rt::spawn_options so;
@@ -786,13 +786,13 @@ rt::task<rt::result<std::string>> ask_html(ref_t ref, rt::deadline d) {
   co_return rt::error{rt::errc::not_found, "the document has no element"};
 }
 
-rt::task<rt::result<json_value>> node_command(client::cdp_session session, ref_t ref, std::string method,
+rt::task<rt::result<json_value>> node_command(session::cdp_session session, ref_t ref, std::string method,
                                               node_ref n, std::string extra_json, rt::deadline d) {
   dom_actor::check_ref c{n};
   rt::result<void> live = co_await ref.ask(std::move(c), d);
   if (!live) co_return std::move(live).err();
   std::string params = "{\"nodeId\":" + std::to_string(n.id) + extra_json + "}";
-  client::call_options co{.deadline = d, .cancel = {}};
+  session::call_options co{.deadline = d, .cancel = {}};
   auto reply = co_await session.call(method, params, std::move(co));
   // The node may have gone (or the document changed) while the command was out: say so in the
   // same terms as the mirror would.
@@ -803,7 +803,7 @@ rt::task<rt::result<json_value>> node_command(client::cdp_session session, ref_t
   co_return json_value::parse(reply->payload());
 }
 
-rt::task<rt::result<std::string>> run_browser_outer_html(client::cdp_session session, ref_t ref, node_ref n,
+rt::task<rt::result<std::string>> run_browser_outer_html(session::cdp_session session, ref_t ref, node_ref n,
                                                          rt::deadline d) {
   rt::result<json_value> v = co_await node_command(std::move(session), ref, "DOM.getOuterHTML", n, "", d);
   if (!v) co_return std::move(v).err();
@@ -816,7 +816,7 @@ std::string selector_param(const std::string& selector) {
   return ",\"selector\":" + w.take();
 }
 
-rt::task<rt::result<std::optional<node_ref>>> run_query(client::cdp_session session, ref_t ref, std::string selector,
+rt::task<rt::result<std::optional<node_ref>>> run_query(session::cdp_session session, ref_t ref, std::string selector,
                                                          std::optional<node_ref> root, rt::deadline d) {
   if (!root) {
     rt::result<node_ref> doc = co_await ask_document(ref, d);
@@ -831,7 +831,7 @@ rt::task<rt::result<std::optional<node_ref>>> run_query(client::cdp_session sess
   co_return std::optional<node_ref>(node_ref{id, root->generation});
 }
 
-rt::task<rt::result<std::vector<node_ref>>> run_query_all(client::cdp_session session, ref_t ref,
+rt::task<rt::result<std::vector<node_ref>>> run_query_all(session::cdp_session session, ref_t ref,
                                                           std::string selector, std::optional<node_ref> root,
                                                           rt::deadline d) {
   if (!root) {

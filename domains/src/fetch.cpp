@@ -95,29 +95,29 @@ std::pair<std::string_view, std::string> answer_for(const std::string& fetch_id,
 }
 
 // A detached task per answer: the pump goes on with the next paused request meanwhile.
-rt::task<void> send_answer(client::cdp_session session, rt::actor_ref<interceptor_actor> me, std::string method,
+rt::task<void> send_answer(session::cdp_session session, rt::actor_ref<interceptor_actor> me, std::string method,
                            std::string params, decision::kind what, std::chrono::milliseconds timeout) {
-  client::call_options co{.deadline = rt::deadline(timeout), .cancel = {}};
+  session::call_options co{.deadline = rt::deadline(timeout), .cancel = {}};
   auto reply = co_await session.call(method, params, std::move(co));
   interceptor_actor::answered a{what, reply.has_value()};
   (void)co_await me.tell(std::move(a));
 }
 
-rt::task<void> send_disable(client::cdp_session session) {
-  client::call_options co{.deadline = rt::deadline(std::chrono::seconds(5)), .cancel = {}};
+rt::task<void> send_disable(session::cdp_session session) {
+  session::call_options co{.deadline = rt::deadline(std::chrono::seconds(5)), .cancel = {}};
   (void)co_await session.call("Fetch.disable", "{}", std::move(co));
 }
 
 }  // namespace
 
-interceptor_actor::interceptor_actor(rt::scheduler* sched, client::cdp_session session, intercept_options options,
+interceptor_actor::interceptor_actor(rt::scheduler* sched, session::cdp_session session, intercept_options options,
                                      intercept_handler handler)
     : session_(std::move(session)), options_(std::move(options)), handler_(std::move(handler)), enabled_(*sched) {}
 
 rt::task<void> interceptor_actor::handle(pump p) {
   sub_ = &p.sub;
   for (;;) {
-    rt::result<client::cdp_event> ev = co_await p.sub.next();
+    rt::result<session::cdp_event> ev = co_await p.sub.next();
     if (!ev) break;
     rt::result<json_value> parsed = detail::params_of(*ev);
     if (!parsed) {
@@ -172,7 +172,7 @@ rt::task<rt::result<void>> interceptor_actor::handle(enable e) {
   w.end_array();
   w.end_object();
   const std::string params = w.take();
-  client::call_options co{.deadline = sooner(e.until, options_.command_timeout), .cancel = {}};
+  session::call_options co{.deadline = sooner(e.until, options_.command_timeout), .cancel = {}};
   auto reply = co_await session_.call("Fetch.enable", params, std::move(co));
   rt::result<void> outcome = rt::ok;
   if (!reply) outcome = std::move(reply).err();
@@ -182,7 +182,7 @@ rt::task<rt::result<void>> interceptor_actor::handle(enable e) {
 }
 
 rt::task<rt::result<void>> interceptor_actor::handle(disable d) {
-  client::call_options co{.deadline = sooner(d.until, options_.command_timeout), .cancel = {}};
+  session::call_options co{.deadline = sooner(d.until, options_.command_timeout), .cancel = {}};
   auto reply = co_await session_.call("Fetch.disable", "{}", std::move(co));
   if (!reply) co_return std::move(reply).err();
   active_ = false;
@@ -215,7 +215,7 @@ void interceptor_actor::on_stop() {
 
 // --- the handle ---------------------------------------------------------------------------------
 
-interceptor interceptor::start(rt::scheduler& sched, client::cdp_session session, intercept_options options,
+interceptor interceptor::start(rt::scheduler& sched, session::cdp_session session, intercept_options options,
                                intercept_handler handler) {
   interceptor i;
   rt::spawn_options so;

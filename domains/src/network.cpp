@@ -48,7 +48,7 @@ void take_response(network_request& row, const json_value& r) {
 
 }  // namespace
 
-network_actor::network_actor(rt::scheduler* sched, client::cdp_session session, network_options options)
+network_actor::network_actor(rt::scheduler* sched, session::cdp_session session, network_options options)
     : session_(std::move(session)),
       options_(options),
       enabled_(*sched),
@@ -60,7 +60,7 @@ network_actor::network_actor(rt::scheduler* sched, client::cdp_session session, 
 rt::task<void> network_actor::handle(pump p) {
   sub_ = &p.sub;
   for (;;) {
-    rt::result<client::cdp_event> ev = co_await p.sub.next();
+    rt::result<session::cdp_event> ev = co_await p.sub.next();
     if (!ev) {
       if (ev.code() == rt::errc::browser_exited) pump_error_ = ev.err();
       break;  // the connection is gone: nothing more will come
@@ -84,7 +84,7 @@ rt::task<rt::result<void>> network_actor::handle(enable e) {
       co_return started;
     }
   }
-  client::call_options co{.deadline = sooner(e.until, options_.command_timeout), .cancel = {}};
+  session::call_options co{.deadline = sooner(e.until, options_.command_timeout), .cancel = {}};
   auto reply = co_await session_.call("Network.enable", "{}", std::move(co));
   rt::result<void> outcome = rt::ok;
   if (!reply) outcome = std::move(reply).err();
@@ -206,7 +206,7 @@ void network_actor::touch() {
   (void)activity_.try_publish(0);
 }
 
-void network_actor::apply(const client::cdp_event& ev) {
+void network_actor::apply(const session::cdp_event& ev) {
   rt::result<json_value> parsed = detail::params_of(ev);
   if (!parsed) {
     ++stats_.malformed;
@@ -308,7 +308,7 @@ void network_actor::apply(const client::cdp_event& ev) {
 
 // --- the handle ---------------------------------------------------------------------------------
 
-network network::start(rt::scheduler& sched, client::cdp_session session, network_options options) {
+network network::start(rt::scheduler& sched, session::cdp_session session, network_options options) {
   network n;
   n.session_ = session;
   rt::spawn_options so;
@@ -358,7 +358,7 @@ rt::task<rt::result<void>> ask_wait_idle(rt::actor_ref<network_actor> ref, std::
   co_return co_await ref.ask(std::move(w), ask_until);
 }
 
-rt::task<rt::result<fetched_body>> fetch_body(client::cdp_session session, std::string request_id,
+rt::task<rt::result<fetched_body>> fetch_body(session::cdp_session session, std::string request_id,
                                                rt::deadline d) {
   protocol::json_writer w;
   w.begin_object();
@@ -366,7 +366,7 @@ rt::task<rt::result<fetched_body>> fetch_body(client::cdp_session session, std::
   w.string(request_id);
   w.end_object();
   const std::string params = w.take();
-  client::call_options co{.deadline = d, .cancel = {}};
+  session::call_options co{.deadline = d, .cancel = {}};
   auto reply = co_await session.call("Network.getResponseBody", params, std::move(co));
   if (!reply) co_return std::move(reply).err();
   rt::result<json_value> v = json_value::parse(reply->payload());

@@ -8,14 +8,14 @@ using detail::sooner;
 using detail::str_of;
 using protocol::json_value;
 
-performance_actor::performance_actor(rt::scheduler* sched, client::cdp_session session, performance_options options)
+performance_actor::performance_actor(rt::scheduler* sched, session::cdp_session session, performance_options options)
     : session_(std::move(session)), options_(options), enabled_(*sched) {}
 
 rt::task<rt::result<performance_metrics>> performance_actor::handle(read r) {
   const rt::deadline d = sooner(r.until, options_.command_timeout);
   if (!enabled_.done()) {
     if (enabled_.claim()) {
-      client::call_options co{.deadline = d, .cancel = {}};
+      session::call_options co{.deadline = d, .cancel = {}};
       auto on = co_await session_.call("Performance.enable", "{}", std::move(co));
       rt::result<void> outcome = rt::ok;
       if (!on) outcome = std::move(on).err();
@@ -25,7 +25,7 @@ rt::task<rt::result<performance_metrics>> performance_actor::handle(read r) {
       co_return std::move(waited).err();
     }
   }
-  client::call_options co{.deadline = d, .cancel = {}};
+  session::call_options co{.deadline = d, .cancel = {}};
   auto reply = co_await session_.call("Performance.getMetrics", "{}", std::move(co));
   if (!reply) co_return std::move(reply).err();
   rt::result<json_value> v = json_value::parse(reply->payload());
@@ -41,7 +41,7 @@ rt::task<rt::result<performance_metrics>> performance_actor::handle(read r) {
 
 std::optional<performance_metrics> performance_actor::handle(get_last) const { return last_; }
 
-performance performance::start(rt::scheduler& sched, client::cdp_session session, performance_options options) {
+performance performance::start(rt::scheduler& sched, session::cdp_session session, performance_options options) {
   performance p;
   rt::spawn_options so;
   so.name = "performance";

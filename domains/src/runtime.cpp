@@ -17,7 +17,7 @@ using detail::bool_of;
 using detail::int_of;
 using detail::str_of;
 
-bool wanted(const client::cdp_event& ev) {
+bool wanted(const session::cdp_event& ev) {
   const std::string_view m = ev.method();
   return m == "Runtime.executionContextCreated" || m == "Runtime.executionContextDestroyed" ||
          m == "Runtime.executionContextsCleared";
@@ -70,13 +70,13 @@ rt::result<js_value> js_value_from_reply(std::string_view reply_json) {
   return out;
 }
 
-js_runtime_actor::js_runtime_actor(rt::scheduler* sched, client::cdp_session session, runtime_options options)
+js_runtime_actor::js_runtime_actor(rt::scheduler* sched, session::cdp_session session, runtime_options options)
     : session_(std::move(session)), options_(options), enabled_(*sched), changed_(*sched) {}
 
 rt::task<void> js_runtime_actor::handle(pump p) {
   sub_ = &p.sub;
   for (;;) {
-    rt::result<client::cdp_event> ev = co_await p.sub.next();
+    rt::result<session::cdp_event> ev = co_await p.sub.next();
     if (!ev) {
       if (ev.code() == rt::errc::browser_exited) pump_error_ = ev.err();
       break;
@@ -118,7 +118,7 @@ rt::task<rt::result<void>> js_runtime_actor::handle(enable e) {
     }
     pump_started_ = true;
   }
-  client::call_options co{.deadline = sooner(e.until, options_.command_timeout), .cancel = {}};
+  session::call_options co{.deadline = sooner(e.until, options_.command_timeout), .cancel = {}};
   auto reply = co_await session_.call("Runtime.enable", "{}", std::move(co));
   rt::result<void> outcome = rt::ok;
   if (!reply) outcome = std::move(reply).err();
@@ -165,7 +165,7 @@ rt::task<rt::result<execution_context>> js_runtime_actor::handle(wait_default_co
 
 // --- the handle ---------------------------------------------------------------------------------
 
-js_runtime js_runtime::start(rt::scheduler& sched, client::cdp_session session, runtime_options options) {
+js_runtime js_runtime::start(rt::scheduler& sched, session::cdp_session session, runtime_options options) {
   js_runtime j;
   j.session_ = session;
   rt::spawn_options so;
@@ -187,7 +187,7 @@ rt::task<rt::result<execution_context>> ask_default(ref_t ref, std::string frame
   co_return co_await ref.ask(std::move(w), ask_until);
 }
 
-rt::task<rt::result<js_value>> run_evaluate(client::cdp_session session, std::string expression, evaluate_options o) {
+rt::task<rt::result<js_value>> run_evaluate(session::cdp_session session, std::string expression, evaluate_options o) {
   protocol::json_writer w;
   w.begin_object();
   w.key("expression");
@@ -207,13 +207,13 @@ rt::task<rt::result<js_value>> run_evaluate(client::cdp_session session, std::st
   w.end_object();
   if (!w.ok()) co_return rt::error{rt::errc::invalid_argument, "expression: " + std::string(w.error_message())};
   const std::string params = w.take();
-  client::call_options co{.deadline = o.until, .cancel = {}};
+  session::call_options co{.deadline = o.until, .cancel = {}};
   auto reply = co_await session.call("Runtime.evaluate", params, std::move(co));
   if (!reply) co_return std::move(reply).err();
   co_return js_value_from_reply(reply->payload());
 }
 
-rt::task<rt::result<json_value>> run_evaluate_value(client::cdp_session session, std::string expression,
+rt::task<rt::result<json_value>> run_evaluate_value(session::cdp_session session, std::string expression,
                                                     rt::deadline d) {
   evaluate_options o;
   o.until = d;
@@ -222,14 +222,14 @@ rt::task<rt::result<json_value>> run_evaluate_value(client::cdp_session session,
   co_return std::move(v->value);
 }
 
-rt::task<rt::result<void>> run_release(client::cdp_session session, std::string object_id, rt::deadline d) {
+rt::task<rt::result<void>> run_release(session::cdp_session session, std::string object_id, rt::deadline d) {
   protocol::json_writer w;
   w.begin_object();
   w.key("objectId");
   w.string(object_id);
   w.end_object();
   const std::string params = w.take();
-  client::call_options co{.deadline = d, .cancel = {}};
+  session::call_options co{.deadline = d, .cancel = {}};
   auto reply = co_await session.call("Runtime.releaseObject", params, std::move(co));
   if (!reply) co_return std::move(reply).err();
   co_return rt::ok;

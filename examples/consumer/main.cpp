@@ -1,6 +1,8 @@
 // The smallest program built against an installed Janus: it runs one coroutine to completion on a
-// scheduler that starts no threads. tests/install builds it through janus.pc and through a meson
-// subproject, so it must keep using only the public headers and compiled library symbols.
+// scheduler that starts no threads, and parses a CDP reply with the protocol layer's JSON value.
+// tests/install builds it through janus.pc, a meson subproject and the CMake package, so it must
+// keep using only the public headers and compiled library symbols.
+#include <janus/protocol/json_value.hpp>
 #include <janus/rt/scheduler.hpp>
 #include <janus/rt/task.hpp>
 
@@ -15,6 +17,8 @@ janus::rt::task<int> answer() { co_return 42; }
 int main() {
   janus::rt::scheduler s{janus::rt::scheduler_options{.workers = 0}};
   const int got = s.block_on(answer());
-  std::printf("janus consumer: block_on(answer()) = %d\n", got);
-  return got == 42 ? 0 : 1;
+  const auto reply = janus::protocol::json_value::parse(R"({"id":1,"result":{"product":"Chrome"}})");
+  const bool parsed = reply && (*reply)["result"]["product"].as_string() == "Chrome";
+  std::printf("janus consumer: block_on(answer()) = %d, reply parsed: %s\n", got, parsed ? "yes" : "no");
+  return got == 42 && parsed ? 0 : 1;
 }

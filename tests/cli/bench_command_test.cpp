@@ -1,4 +1,5 @@
-// `janus bench` as a user runs it: every figure printed, errors as one line with an exit code.
+// `janus bench` and janus-bench as a user runs them: every figure printed, errors as one line with
+// an exit code, and the mock browser (test code) only in janus-bench.
 #include "cli_support.hpp"
 
 #include <janus/protocol/json_value.hpp>
@@ -6,12 +7,19 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 
 using janus::protocol::json_value;
 using janus::test::run_janus;
+using janus::test::run_program;
 
-TEST_CASE("janus bench --json against the mock prints every figure", "[cli][bench]") {
-  const auto r = run_janus({"bench", "--runs", "1", "--requests", "2000", "--inflight", "16", "--events", "5000", "--json"});
+namespace {
+janus::test::cli_run run_janus_bench(const std::vector<std::string>& args) { return run_program(JANUS_BENCH_CLI, args); }
+}  // namespace
+
+TEST_CASE("janus-bench --json against the mock prints every figure", "[cli][bench]") {
+  const auto r = run_janus_bench({"--runs", "1", "--requests", "2000", "--inflight", "16", "--events", "5000", "--json"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   auto v = json_value::parse(r.out);
@@ -31,8 +39,8 @@ TEST_CASE("janus bench --json against the mock prints every figure", "[cli][benc
   CHECK(r.err.empty());  // not a terminal: no progress output
 }
 
-TEST_CASE("janus bench prints a table by default", "[cli][bench]") {
-  const auto r = run_janus({"bench", "--runs", "1", "--requests", "500", "--events", "1000"});
+TEST_CASE("janus-bench prints a table by default", "[cli][bench]") {
+  const auto r = run_janus_bench({"--runs", "1", "--requests", "500", "--events", "1000"});
   REQUIRE(r.exit_code == 0);
   for (const char* line : {"sequential round trips", "latency", "p99", "pipelined requests", "events", "client CPU"})
     CHECK(r.out.find(line) != std::string::npos);
@@ -47,7 +55,8 @@ TEST_CASE("janus bench: usage errors and a missing browser are one line and an e
   auto help = run_janus({"bench", "--help"});
   CHECK(help.exit_code == 0);
   CHECK(help.out.find("--inflight") != std::string::npos);
-  auto missing = run_janus({"bench", "--target", "chromium"}, {"JANUS_CHROMIUM=/nonexistent/chromium"});
+  // The installed command's default far end is a real Chromium.
+  auto missing = run_janus({"bench"}, {"JANUS_CHROMIUM=/nonexistent/chromium"});
   CHECK(missing.exit_code == 3);
   CHECK(missing.err.find("janus bench: no Chromium found") == 0);
   CHECK(missing.err.find("/nonexistent/chromium") != std::string::npos);
@@ -56,4 +65,25 @@ TEST_CASE("janus bench: usage errors and a missing browser are one line and an e
   CHECK(none.exit_code == 2);
   auto unknown = run_janus({"frobnicate"});
   CHECK(unknown.exit_code == 2);
+}
+
+TEST_CASE("the installed janus carries no mock browser; janus-bench does", "[cli][bench]") {
+  auto mock = run_janus({"bench", "--target", "mock"});
+  CHECK(mock.exit_code == 2);
+  CHECK(mock.err ==
+        "janus bench: --target is chromium, not 'mock' (the mock browser is in janus-bench, built with the "
+        "benchmarks)\n");
+  auto help = run_janus({"bench", "--help"});
+  CHECK(help.out.find("mock") == std::string::npos);
+  auto bench_help = run_janus_bench({"--help"});
+  CHECK(bench_help.exit_code == 0);
+  CHECK(bench_help.out.find("--target mock|chromium") != std::string::npos);
+  // No symbol of janus::testing::mock_browser in the binary that `meson install` installs.
+  std::ifstream in(JANUS_CLI, std::ios::binary);
+  const std::string binary{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  REQUIRE(binary.size() > 100000);
+  CHECK(binary.find("7testing12mock_browser") == std::string::npos);
+  std::ifstream bench_in(JANUS_BENCH_CLI, std::ios::binary);
+  const std::string bench_binary{std::istreambuf_iterator<char>(bench_in), std::istreambuf_iterator<char>()};
+  CHECK(bench_binary.find("7testing12mock_browser") != std::string::npos);
 }

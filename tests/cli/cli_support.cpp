@@ -17,6 +17,11 @@ extern char** environ;
 namespace janus::test {
 
 cli_run run_janus(const std::vector<std::string>& args, const std::vector<std::string>& env, int timeout_s) {
+  return run_program(JANUS_CLI, args, env, timeout_s);
+}
+
+cli_run run_program(const std::string& program, const std::vector<std::string>& args, const std::vector<std::string>& env,
+                    int timeout_s) {
   cli_run out;
   int o[2], e[2];
   if (::pipe2(o, O_CLOEXEC) != 0 || ::pipe2(e, O_CLOEXEC) != 0) return out;
@@ -26,7 +31,7 @@ cli_run run_janus(const std::vector<std::string>& args, const std::vector<std::s
   std::vector<char*> envp;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
-  std::vector<std::string> argv_strings{JANUS_CLI};
+  std::vector<std::string> argv_strings{program};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& s : argv_strings) argv.push_back(s.data());

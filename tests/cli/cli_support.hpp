@@ -15,5 +15,8 @@ struct cli_run {
 /// Runs the built `janus` with `args` (and extra environment entries "NAME=value"), killing it
 /// after `timeout_s` seconds (exit_code is then -1).
 cli_run run_janus(const std::vector<std::string>& args, const std::vector<std::string>& env = {}, int timeout_s = 120);
+/// run_janus for any program (janus-bench: JANUS_BENCH_CLI).
+cli_run run_program(const std::string& program, const std::vector<std::string>& args,
+                    const std::vector<std::string>& env = {}, int timeout_s = 120);
 
 }  // namespace janus::test

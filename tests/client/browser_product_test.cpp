@@ -8,6 +8,7 @@
 
 using namespace janus;
 using namespace janus::client;
+using namespace janus::session;
 
 static_assert(to_string(browser_product::chromium) == "chromium");
 static_assert(to_string(browser_product::firefox) == "firefox");

@@ -38,6 +38,7 @@
 
 using namespace janus;
 using namespace janus::client;
+using namespace janus::session;
 using namespace std::chrono_literals;
 using protocol::http_response;
 namespace fs = std::filesystem;

@@ -7,7 +7,7 @@
 #include "../support/time_bounds.hpp"
 
 #include <janus/client/browser.hpp>
-#include <janus/client/cdp_connection.hpp>
+#include <janus/session/cdp_connection.hpp>
 #include <janus/client/firefox_launcher.hpp>
 #include <janus/protocol/http_server.hpp>
 #include <janus/rt.hpp>
@@ -37,8 +37,8 @@ struct outcome {
   std::chrono::milliseconds took{0};
 };
 
-client::connection_options cdp_options() {
-  client::connection_options o;
+session::connection_options cdp_options() {
+  session::connection_options o;
   o.connect_timeout = connect_timeout;
   return o;
 }
@@ -62,12 +62,12 @@ outcome browser_connect(rt::scheduler& sched, const std::string& url) {
 
 outcome cdp_connect(rt::scheduler& sched, const std::string& url) {
   return timed([&] {
-    return sched.block_on(client::cdp_connection::connect(sched, url, cdp_options(), client::connect_policy{}));
+    return sched.block_on(session::cdp_connection::connect(sched, url, cdp_options(), session::connect_policy{}));
   });
 }
 
 outcome rdp_connect(rt::scheduler& sched, std::uint16_t port) {
-  client::rdp_connection_options o;
+  session::rdp_connection_options o;
   o.connect_timeout = connect_timeout;
   return timed([&] { return sched.block_on(client::connect_firefox(sched, std::string("127.0.0.1"), port, o)); });
 }

@@ -5,7 +5,7 @@
 #include "../support/time_bounds.hpp"
 
 #include <janus/client/browser.hpp>
-#include <janus/client/cdp_connection.hpp>
+#include <janus/session/cdp_connection.hpp>
 #include <janus/client/chromium_launcher.hpp>
 #include <janus/client/firefox_launcher.hpp>
 #include <janus/rt.hpp>
@@ -81,7 +81,7 @@ TEST_CASE("connecting to the other browser's port fails with an error value", "[
   REQUIRE(!chromium_port.empty());
   const std::string firefox_at = "127.0.0.1:" + std::to_string((*firefox)->port());
 
-  client::connection_options co;
+  session::connection_options co;
   co.connect_timeout = connect_timeout;
   // Chromium's calls at Firefox: it greets with an RDP packet, not an HTTP answer.
   check_fails([&] { return sched.block_on(client::browser::connect(sched, "ws://" + firefox_at + "/devtools/browser/x", co)); },
@@ -89,12 +89,12 @@ TEST_CASE("connecting to the other browser's port fails with an error value", "[
   check_fails([&] { return sched.block_on(client::browser::connect(sched, "http://" + firefox_at, co)); }, firefox_at);
   check_fails([&] {
     return sched.block_on(
-        client::cdp_connection::connect(sched, "ws://" + firefox_at + "/devtools/browser/x", co, client::connect_policy{}));
+        session::cdp_connection::connect(sched, "ws://" + firefox_at + "/devtools/browser/x", co, session::connect_policy{}));
   }, "");
   // Firefox's calls at Chromium: it waits for an HTTP request and sends no greeting.
   check_fails([&] { return sched.block_on(client::browser::connect(sched, "rdp://127.0.0.1:" + chromium_port, co)); },
               chromium_port);
-  client::rdp_connection_options ro;
+  session::rdp_connection_options ro;
   ro.connect_timeout = connect_timeout;
   check_fails([&] {
     return sched.block_on(client::connect_firefox(sched, std::string("127.0.0.1"),

@@ -20,6 +20,7 @@
 
 using namespace janus;
 using namespace janus::client;
+using namespace janus::session;
 using namespace std::chrono_literals;
 
 namespace {

@@ -325,7 +325,7 @@ TEST_CASE("a launched Firefox listens on no TCP port; Chromium's port is loopbac
     // Its content processes have started by now (a tab is open): none of them listens either.
     CHECK(group_listening_tcp((*ff)->pid()).empty());
     // A second client gets in through the socket.
-    auto second = s.block_on(client::rdp_connection::connect_unix(s, (*ff)->socket_path()));
+    auto second = s.block_on(session::rdp_connection::connect_unix(s, (*ff)->socket_path()));
     REQUIRE(second);
     CHECK(second->greeting().from() == "root");
     second->close();

@@ -4,7 +4,7 @@
 #include "../transport/transport_test_support.hpp"
 
 #include <janus/client/browser.hpp>
-#include <janus/client/cdp_connection.hpp>
+#include <janus/session/cdp_connection.hpp>
 #include <janus/protocol/http_server.hpp>
 #include <janus/rt.hpp>
 #include <janus/testing/mock_browser.hpp>
@@ -19,6 +19,7 @@
 
 using namespace janus;
 using namespace janus::client;
+using namespace janus::session;
 using namespace std::chrono_literals;
 
 namespace {

@@ -21,6 +21,7 @@
 
 using namespace janus;
 using namespace janus::client;
+using namespace janus::session;
 using namespace std::chrono_literals;
 using protocol::http_response;
 using protocol::http_server;

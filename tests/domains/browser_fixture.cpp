@@ -20,9 +20,9 @@ rt::scheduler_options two_workers() {
   return o;
 }
 
-rt::task<rt::result<protocol::json_value>> call_json(client::cdp_session s, std::string method, std::string params,
+rt::task<rt::result<protocol::json_value>> call_json(session::cdp_session s, std::string method, std::string params,
                                                      std::chrono::milliseconds timeout) {
-  client::call_options co{.deadline = rt::deadline(timeout), .cancel = {}};
+  session::call_options co{.deadline = rt::deadline(timeout), .cancel = {}};
   auto reply = co_await s.call(method, params, std::move(co));
   if (!reply) co_return std::move(reply).err();
   co_return protocol::json_value::parse(reply->payload());
@@ -39,7 +39,7 @@ std::string quoted(const std::string& s) {
   return w.take();
 }
 
-rt::task<rt::result<void>> navigate_and_wait(client::cdp_session s, std::string url, std::chrono::milliseconds timeout) {
+rt::task<rt::result<void>> navigate_and_wait(session::cdp_session s, std::string url, std::chrono::milliseconds timeout) {
   const rt::deadline until(timeout);
   auto loads = co_await s.subscribe("Page.loadEventFired");
   if (!loads) co_return std::move(loads).err();
@@ -66,7 +66,7 @@ browser_fixture::browser_fixture() : sched(two_workers()) {
   if (!launched) throw std::runtime_error("launch_chromium: " + launched.err().what());
   browser = std::move(*launched);
 
-  client::cdp_session root = browser->connection().browser();
+  session::cdp_session root = browser->connection().browser();
   auto created = sched.block_on(call_json(root, "Target.createTarget", R"({"url":"about:blank"})", 20s));
   if (!created) throw std::runtime_error("Target.createTarget: " + created.err().what());
   const std::string target = str_or_empty((*created)["targetId"]);

@@ -2,7 +2,7 @@
 // what every domain test starts from. Everything it waits for has a deadline.
 #pragma once
 
-#include <janus/client/cdp_session.hpp>
+#include <janus/session/cdp_session.hpp>
 #include <janus/client/chromium_launcher.hpp>
 #include <janus/protocol/http_server.hpp>
 #include <janus/protocol/json_value.hpp>
@@ -37,7 +37,7 @@ struct browser_fixture {
   janus::rt::scheduler sched;
   std::unique_ptr<janus::protocol::http_server> http;
   std::unique_ptr<janus::client::browser_process> browser;
-  janus::client::cdp_session page;
+  janus::session::cdp_session page;
 };
 
 }  // namespace janus_test

@@ -49,10 +49,10 @@ TEST_CASE("10 000 console.log calls in a burst arrive complete and in order", "[
     std::vector<console_entry> got;
     rt::result<void> burst;
   };
-  auto run = [](rt::scheduler& s, client::cdp_session page, rt::subscription<console_entry>& live) -> rt::task<outcome> {
+  auto run = [](rt::scheduler& s, session::cdp_session page, rt::subscription<console_entry>& live) -> rt::task<outcome> {
     auto done = std::make_shared<std::atomic<int>>(0);  // 1 ok, 2 failed
-    s.spawn([](client::cdp_session page, std::shared_ptr<std::atomic<int>> done) -> rt::task<void> {
-      client::call_options co{.deadline = rt::deadline(60s), .cancel = {}};
+    s.spawn([](session::cdp_session page, std::shared_ptr<std::atomic<int>> done) -> rt::task<void> {
+      session::call_options co{.deadline = rt::deadline(60s), .cancel = {}};
       auto r = co_await page.call("Runtime.evaluate",
                                   R"({"expression":"for (let i = 0; i < 10000; i++) console.log('line %d of', i, 'burst'); 1"})",
                                   std::move(co));

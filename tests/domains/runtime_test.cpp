@@ -94,7 +94,7 @@ TEST_CASE("execution contexts follow navigations and isolated worlds", "[runtime
   CHECK_FALSE(first->frame_id.empty());
 
   // An isolated world: a context of another type in the same frame.
-  auto created = f.sched.block_on([](client::cdp_session page, std::string frame) -> rt::task<rt::result<protocol::cdp_owned_message>> {
+  auto created = f.sched.block_on([](session::cdp_session page, std::string frame) -> rt::task<rt::result<protocol::cdp_owned_message>> {
     co_return co_await page.call("Page.createIsolatedWorld", "{\"frameId\":\"" + frame + "\",\"worldName\":\"janus-test\"}");
   }(f.page, first->frame_id));
   REQUIRE(created);

@@ -71,11 +71,11 @@
 // must be destroyed before its scheduler.
 #pragma once
 
-#include <janus/client/cdp_connection.hpp>
+#include <janus/session/cdp_connection.hpp>
 #include <janus/client/browser_product.hpp>
 #include <janus/client/chromium_launcher.hpp>
 #include <janus/client/firefox_launcher.hpp>
-#include <janus/client/rdp_connection.hpp>
+#include <janus/session/rdp_connection.hpp>
 #include <janus/client/page.hpp>
 #include <janus/rt/result.hpp>
 #include <janus/rt/scheduler.hpp>
@@ -140,7 +140,7 @@ class browser {
   /// Takes over a launched browser process.
   static rt::task<rt::result<browser>> adopt(rt::scheduler& sched, std::unique_ptr<browser_process> process);
   /// Uses a connection already open to a browser (the browser's own session, not a page's).
-  static rt::task<rt::result<browser>> attach(rt::scheduler& sched, cdp_connection connection);
+  static rt::task<rt::result<browser>> attach(rt::scheduler& sched, session::cdp_connection connection);
   /// Connects to `url`: "http://host:port" (the WebSocket URL is read from /json/version's
   /// webSocketDebuggerUrl) or a "ws://" URL itself. errc::transport / errc::timeout / errc::parse
   /// when the HTTP endpoint cannot be read. "rdp://host:port" connects to a running Firefox's
@@ -148,8 +148,8 @@ class browser {
   /// on a Unix domain socket (as a Firefox launched by Janus does: firefox_process::socket_path()).
   /// `options.connect_timeout` bounds the whole connect, up to the browser's answer to the first
   /// command.
-  static rt::task<rt::result<browser>> connect(rt::scheduler& sched, std::string url, connection_options options);
-  static rt::task<rt::result<browser>> connect(rt::scheduler& sched, std::string url) { return connect(sched, std::move(url), connection_options{}); }
+  static rt::task<rt::result<browser>> connect(rt::scheduler& sched, std::string url, session::connection_options options);
+  static rt::task<rt::result<browser>> connect(rt::scheduler& sched, std::string url) { return connect(sched, std::move(url), session::connection_options{}); }
 
   browser() = default;
 
@@ -183,9 +183,9 @@ class browser {
 
   /// The current connection (a restart replaces it: a copy kept from before belongs to the dead
   /// one). Empty for Firefox: see rdp().
-  cdp_connection connection() const;
+  session::cdp_connection connection() const;
   /// Firefox's RDP connection; empty for Chromium.
-  rdp_connection rdp() const;
+  session::rdp_connection rdp() const;
   /// The current process, when this browser launched or adopted one; else nullptr. A process
   /// replaced by a restart is closed but stays valid until the browser is destroyed. nullptr for
   /// Firefox: see firefox_process().
@@ -208,7 +208,7 @@ class browser {
   explicit browser(std::shared_ptr<detail::browser_core> core) : core_(std::move(core)) {}
   explicit browser(std::shared_ptr<detail::firefox_browser> ff) : ff_(std::move(ff)) {}
   /// `d`: by when the browser must answer its first command.
-  static rt::task<rt::result<browser>> start(std::shared_ptr<detail::browser_core> bc, cdp_connection connection,
+  static rt::task<rt::result<browser>> start(std::shared_ptr<detail::browser_core> bc, session::cdp_connection connection,
                                              std::unique_ptr<browser_process> process, rt::deadline d);
   std::shared_ptr<detail::browser_core> core_;
   std::shared_ptr<detail::firefox_browser> ff_;

@@ -11,7 +11,7 @@
 #pragma once
 
 #include <janus/client/browser_product.hpp>
-#include <janus/client/cdp_connection.hpp>
+#include <janus/session/cdp_connection.hpp>
 #include <janus/client/firefox_launcher.hpp>
 #include <janus/rt/result.hpp>
 #include <janus/rt/scheduler.hpp>
@@ -44,7 +44,7 @@ struct launch_options {
   std::vector<std::string> extra_args;
   /// From spawning until the browser answers (pipe) or its DevTools URL is connected (port).
   std::chrono::milliseconds launch_timeout{20000};
-  connection_options connection;
+  session::connection_options connection;
   /// Used by browser::launch (launch_chromium ignores it): with a policy, the browser is
   /// supervised — when its process dies, it is relaunched after the policy's backoff (a new
   /// process with a new profile) and the pages are re-attached; more than max_restarts within
@@ -80,7 +80,7 @@ class browser_process {
   browser_process& operator=(const browser_process&) = delete;
   ~browser_process();
 
-  const cdp_connection& connection() const noexcept { return connection_; }
+  const session::cdp_connection& connection() const noexcept { return connection_; }
   int pid() const noexcept;
   /// False once the process has exited (noticed by the watcher) or was closed.
   bool running() const;
@@ -109,10 +109,10 @@ class browser_process {
 
  private:
   friend rt::task<rt::result<std::unique_ptr<browser_process>>> launch_chromium(rt::scheduler&, launch_options);
-  browser_process(std::shared_ptr<detail::process_state> state, cdp_connection connection);
+  browser_process(std::shared_ptr<detail::process_state> state, session::cdp_connection connection);
 
   std::shared_ptr<detail::process_state> state_;
-  cdp_connection connection_;
+  session::cdp_connection connection_;
 };
 
 }  // namespace janus::client

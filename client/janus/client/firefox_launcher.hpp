@@ -15,7 +15,7 @@
 // when Firefox dies on its own, every pending request fails at once with errc::browser_exited.
 #pragma once
 
-#include <janus/client/rdp_connection.hpp>
+#include <janus/session/rdp_connection.hpp>
 #include <janus/rt/result.hpp>
 #include <janus/rt/scheduler.hpp>
 #include <janus/rt/task.hpp>
@@ -49,7 +49,7 @@ struct firefox_launch_options {
   int port_attempts = 3;
   /// Grace between SIGTERM and SIGKILL when closing.
   std::chrono::milliseconds close_grace{1000};
-  rdp_connection_options connection;
+  session::rdp_connection_options connection;
 };
 
 namespace detail {
@@ -69,9 +69,9 @@ rt::task<rt::result<std::unique_ptr<firefox_process>>> launch_firefox(rt::schedu
 /// Connects to the debugger server of a Firefox started elsewhere (`--start-debugger-server
 /// PORT`, with devtools.debugger.remote-enabled and no connection prompt); for one on a Unix
 /// socket see rdp_connection::connect_unix.
-rt::task<rt::result<rdp_connection>> connect_firefox(rt::scheduler& sched, std::string host, std::uint16_t port,
-                                                     rdp_connection_options options);
-rt::task<rt::result<rdp_connection>> connect_firefox(rt::scheduler& sched, std::string host, std::uint16_t port);
+rt::task<rt::result<session::rdp_connection>> connect_firefox(rt::scheduler& sched, std::string host, std::uint16_t port,
+                                                     session::rdp_connection_options options);
+rt::task<rt::result<session::rdp_connection>> connect_firefox(rt::scheduler& sched, std::string host, std::uint16_t port);
 
 /// A running Firefox: the connection plus the process behind it.
 ///
@@ -84,7 +84,7 @@ class firefox_process {
   firefox_process& operator=(const firefox_process&) = delete;
   ~firefox_process();
 
-  const rdp_connection& connection() const noexcept { return connection_; }
+  const session::rdp_connection& connection() const noexcept { return connection_; }
   int pid() const noexcept;
   /// The debugger server's TCP port: 0 unless firefox_launch_options::port asked for one.
   std::uint16_t port() const noexcept { return port_; }
@@ -110,11 +110,11 @@ class firefox_process {
   // rdp_connection::connect_core for the GCC 12 bug this avoids).
   static rt::task<rt::result<std::unique_ptr<firefox_process>>> launch(rt::scheduler& sched,
                                                                        std::shared_ptr<const firefox_launch_options> options);
-  firefox_process(std::shared_ptr<detail::process_state> state, rdp_connection connection, std::uint16_t port,
+  firefox_process(std::shared_ptr<detail::process_state> state, session::rdp_connection connection, std::uint16_t port,
                   std::string socket_path, std::chrono::milliseconds grace);
 
   std::shared_ptr<detail::process_state> state_;
-  rdp_connection connection_;
+  session::rdp_connection connection_;
   std::uint16_t port_ = 0;
   std::string socket_path_;
   std::chrono::milliseconds grace_;

@@ -52,7 +52,7 @@
 #pragma once
 
 #include <janus/client/page.hpp>
-#include <janus/client/rdp_connection.hpp>
+#include <janus/session/rdp_connection.hpp>
 #include <janus/domains/console.hpp>
 #include <janus/domains/network.hpp>
 #include <janus/protocol/json_value.hpp>
@@ -106,7 +106,7 @@ struct firefox_document_actors {
 };
 
 /// The tabs Firefox has open (`root.listTabs`).
-rt::task<rt::result<std::vector<firefox_tab_info>>> list_firefox_tabs(rdp_connection conn, rt::deadline d);
+rt::task<rt::result<std::vector<firefox_tab_info>>> list_firefox_tabs(session::rdp_connection conn, rt::deadline d);
 
 namespace detail {
 struct firefox_tab_state;
@@ -121,16 +121,16 @@ class firefox_tab {
  public:
   /// Opens a new tab (chrome-context `gBrowser.addTab`), attaches to it and, unless `url` is empty
   /// or about:blank, navigates it to `url` and waits for `load`.
-  static rt::task<rt::result<firefox_tab>> open(rt::scheduler& sched, rdp_connection conn, std::string url,
+  static rt::task<rt::result<firefox_tab>> open(rt::scheduler& sched, session::rdp_connection conn, std::string url,
                                                 rt::deadline d);
-  static rt::task<rt::result<firefox_tab>> open(rt::scheduler& sched, rdp_connection conn, std::string url,
+  static rt::task<rt::result<firefox_tab>> open(rt::scheduler& sched, session::rdp_connection conn, std::string url,
                                                 rt::deadline d, firefox_tab_options options);
   /// Attaches to an open tab by its browserId (firefox_tab_info::browser_id): gets its watcher,
   /// watches its targets and resources (replaying the current document's console messages and
   /// load events), and returns once its current target is known.
-  static rt::task<rt::result<firefox_tab>> attach(rt::scheduler& sched, rdp_connection conn, std::int64_t browser_id,
+  static rt::task<rt::result<firefox_tab>> attach(rt::scheduler& sched, session::rdp_connection conn, std::int64_t browser_id,
                                                   rt::deadline d);
-  static rt::task<rt::result<firefox_tab>> attach(rt::scheduler& sched, rdp_connection conn, std::int64_t browser_id,
+  static rt::task<rt::result<firefox_tab>> attach(rt::scheduler& sched, session::rdp_connection conn, std::int64_t browser_id,
                                                   rt::deadline d, firefox_tab_options options);
 
   firefox_tab() = default;
@@ -141,7 +141,7 @@ class firefox_tab {
   std::int64_t browser_id() const noexcept;
   /// The tab descriptor actor (stable across navigations).
   const std::string& descriptor() const noexcept;
-  const rdp_connection& connection() const noexcept;
+  const session::rdp_connection& connection() const noexcept;
 
   /// ok while the tab lives; target_closed once it was closed, or the connection's error.
   rt::result<void> alive() const;
@@ -218,6 +218,6 @@ class firefox_tab {
 
 /// Evaluates `js` in Firefox's parent process (the browser window, chrome privileges) and returns
 /// its result grip as Firefox sent it. Needs devtools.chrome.enabled.
-rt::task<rt::result<protocol::json_value>> firefox_chrome_eval(rdp_connection conn, std::string js, rt::deadline d);
+rt::task<rt::result<protocol::json_value>> firefox_chrome_eval(session::rdp_connection conn, std::string js, rt::deadline d);
 
 }  // namespace janus::client

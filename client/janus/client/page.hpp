@@ -39,7 +39,7 @@
 #pragma once
 
 #include <janus/client/browser_product.hpp>
-#include <janus/client/cdp_session.hpp>
+#include <janus/session/cdp_session.hpp>
 #include <janus/domains/console.hpp>
 #include <janus/domains/css.hpp>
 #include <janus/domains/debugger.hpp>
@@ -138,7 +138,7 @@ class page {
   /// The page's flattened session: raw calls, typed commands, events (and domain actors). A copy
   /// taken before a restart stays bound to the dead connection. Empty on Firefox (no CDP): its
   /// calls fail with errc::invalid_argument; RDP is reached through firefox_tab() instead.
-  cdp_session session() const;
+  session::cdp_session session() const;
   /// The Firefox tab behind the page (RDP specifics: document actors, closing); empty on
   /// Chromium. Include <janus/client/firefox_tab.hpp> to use it.
   firefox_tab firefox() const;
@@ -205,7 +205,7 @@ class page {
   /// are not. At most `capacity` are queued: beyond that the oldest are dropped (counted by
   /// dropped()), so a stalled reader cannot hold back the connection. The subscription ends when
   /// the page is gone. CDP events only: errc::unsupported on Firefox (use the domain handles).
-  rt::task<rt::result<rt::subscription<cdp_event>>> subscribe(std::string method, std::size_t capacity) const;
+  rt::task<rt::result<rt::subscription<session::cdp_event>>> subscribe(std::string method, std::size_t capacity) const;
 
   /// The value of a JavaScript expression (promises awaited), through the Runtime actor: a JS
   /// exception is errc::javascript with its message and stack.

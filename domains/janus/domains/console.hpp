@@ -22,7 +22,7 @@
 // rt::subscription's rules (one consumer at a time).
 #pragma once
 
-#include <janus/client/cdp_session.hpp>
+#include <janus/session/cdp_session.hpp>
 #include <janus/domains/backend.hpp>
 #include <janus/domains/detail/domain_support.hpp>
 #include <janus/rt/actor.hpp>
@@ -93,7 +93,7 @@ struct console_options {
 class console_actor : public rt::actor<console_actor> {
  public:
   struct pump {
-    rt::subscription<client::cdp_event> sub;
+    rt::subscription<session::cdp_event> sub;
   };
   struct enable {
     rt::deadline until;
@@ -108,7 +108,7 @@ class console_actor : public rt::actor<console_actor> {
   using message = std::variant<pump, enable, get_entries, get_stats, clear, subscribe_live>;
   static constexpr std::size_t mailbox_capacity = 256;
 
-  console_actor(rt::scheduler* sched, client::cdp_session session, console_options options);
+  console_actor(rt::scheduler* sched, session::cdp_session session, console_options options);
 
   rt::task<void> handle(pump p);
   rt::task<rt::result<void>> handle(enable e);
@@ -118,12 +118,12 @@ class console_actor : public rt::actor<console_actor> {
   rt::subscription<console_entry> handle(subscribe_live s);
 
  private:
-  client::cdp_session session_;
+  session::cdp_session session_;
   console_options options_;
   detail::enable_once enabled_;
   std::deque<console_entry> buffer_;
   console_stats stats_;
-  const rt::subscription<client::cdp_event>* sub_ = nullptr;
+  const rt::subscription<session::cdp_event>* sub_ = nullptr;
   bool pump_started_ = false;
   /// Why the pump ended, when its browser died (errc::browser_exited): waits fail with it.
   std::optional<rt::error> pump_error_;
@@ -148,7 +148,7 @@ class console_backend : public domain_backend {
 class console {
  public:
   console() = default;
-  static console start(rt::scheduler& sched, client::cdp_session session, console_options options = {});
+  static console start(rt::scheduler& sched, session::cdp_session session, console_options options = {});
   /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
   static console over(std::shared_ptr<console_backend> backend);
   explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }

@@ -23,7 +23,7 @@
 // by its event subscription; readers get copies through asks.
 #pragma once
 
-#include <janus/client/cdp_session.hpp>
+#include <janus/session/cdp_session.hpp>
 #include <janus/domains/backend.hpp>
 #include <janus/domains/detail/domain_support.hpp>
 #include <janus/domains/dom.hpp>
@@ -98,7 +98,7 @@ struct css_options {
 class css_actor : public rt::actor<css_actor> {
  public:
   struct pump {
-    rt::subscription<client::cdp_event> sub;
+    rt::subscription<session::cdp_event> sub;
   };
   struct enable {
     rt::deadline until;
@@ -112,7 +112,7 @@ class css_actor : public rt::actor<css_actor> {
   using message = std::variant<pump, enable, get_sheets, get_text, get_stats>;
   static constexpr std::size_t mailbox_capacity = 256;
 
-  css_actor(rt::scheduler* sched, client::cdp_session session, css_options options);
+  css_actor(rt::scheduler* sched, session::cdp_session session, css_options options);
 
   rt::task<void> handle(pump p);
   rt::task<rt::result<void>> handle(enable e);
@@ -126,12 +126,12 @@ class css_actor : public rt::actor<css_actor> {
     std::optional<std::string> text;
   };
 
-  client::cdp_session session_;
+  session::cdp_session session_;
   css_options options_;
   detail::enable_once enabled_;
   std::map<std::string, entry> sheets_;
   css_stats stats_;
-  const rt::subscription<client::cdp_event>* sub_ = nullptr;
+  const rt::subscription<session::cdp_event>* sub_ = nullptr;
   bool pump_started_ = false;
 };
 
@@ -154,7 +154,7 @@ class css_backend : public domain_backend {
 class css {
  public:
   css() = default;
-  static css start(rt::scheduler& sched, client::cdp_session session, css_options options = {});
+  static css start(rt::scheduler& sched, session::cdp_session session, css_options options = {});
   /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
   static css over(std::shared_ptr<css_backend> backend);
   explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
@@ -181,7 +181,7 @@ class css {
 
  private:
   std::shared_ptr<detail::actor_owner<css_actor>> owner_;
-  client::cdp_session session_;
+  session::cdp_session session_;
   std::shared_ptr<css_backend> backend_;
 };
 

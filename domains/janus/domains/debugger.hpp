@@ -16,7 +16,7 @@
 // actor fed by its event subscription; readers get copies through asks.
 #pragma once
 
-#include <janus/client/cdp_session.hpp>
+#include <janus/session/cdp_session.hpp>
 #include <janus/domains/backend.hpp>
 #include <janus/domains/detail/domain_support.hpp>
 #include <janus/rt/actor.hpp>
@@ -100,7 +100,7 @@ struct debugger_options {
 class debugger_actor : public rt::actor<debugger_actor> {
  public:
   struct pump {
-    rt::subscription<client::cdp_event> sub;
+    rt::subscription<session::cdp_event> sub;
   };
   struct enable {
     rt::deadline until;
@@ -114,7 +114,7 @@ class debugger_actor : public rt::actor<debugger_actor> {
   using message = std::variant<pump, enable, get_scripts, get_stats, get_pause, wait_paused>;
   static constexpr std::size_t mailbox_capacity = 256;
 
-  debugger_actor(rt::scheduler* sched, client::cdp_session session, debugger_options options);
+  debugger_actor(rt::scheduler* sched, session::cdp_session session, debugger_options options);
 
   rt::task<void> handle(pump p);
   rt::task<rt::result<void>> handle(enable e);
@@ -126,7 +126,7 @@ class debugger_actor : public rt::actor<debugger_actor> {
  private:
   void add_script(script_info s);
 
-  client::cdp_session session_;
+  session::cdp_session session_;
   debugger_options options_;
   detail::enable_once enabled_;
   std::map<std::string, script_info> scripts_;
@@ -134,7 +134,7 @@ class debugger_actor : public rt::actor<debugger_actor> {
   std::size_t order_head_ = 0;
   std::optional<pause_info> paused_;
   debugger_stats stats_;
-  const rt::subscription<client::cdp_event>* sub_ = nullptr;
+  const rt::subscription<session::cdp_event>* sub_ = nullptr;
   bool pump_started_ = false;
   rt::stream<int> pause_changed_;  // wakes wait_paused
 };
@@ -165,7 +165,7 @@ class debugger_backend : public domain_backend {
 class debugger {
  public:
   debugger() = default;
-  static debugger start(rt::scheduler& sched, client::cdp_session session, debugger_options options = {});
+  static debugger start(rt::scheduler& sched, session::cdp_session session, debugger_options options = {});
   /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
   static debugger over(std::shared_ptr<debugger_backend> backend);
   explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
@@ -211,7 +211,7 @@ class debugger {
 
  private:
   std::shared_ptr<detail::actor_owner<debugger_actor>> owner_;
-  client::cdp_session session_;
+  session::cdp_session session_;
   std::shared_ptr<debugger_backend> backend_;
 };
 

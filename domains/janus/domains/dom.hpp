@@ -27,7 +27,7 @@
 // fed by its event subscription; readers get copies (a node, a serialization) through asks.
 #pragma once
 
-#include <janus/client/cdp_session.hpp>
+#include <janus/session/cdp_session.hpp>
 #include <janus/domains/backend.hpp>
 #include <janus/domains/detail/domain_support.hpp>
 #include <janus/protocol/json_value.hpp>
@@ -119,7 +119,7 @@ struct dom_options {
 class dom_actor : public rt::actor<dom_actor> {
  public:
   struct pump {
-    rt::subscription<client::cdp_event> sub;
+    rt::subscription<session::cdp_event> sub;
   };
   struct enable {
     rt::deadline until;
@@ -163,7 +163,7 @@ class dom_actor : public rt::actor<dom_actor> {
                                get_node, serialize, check_ref, get_stats, settle>;
   static constexpr std::size_t mailbox_capacity = 1024;
 
-  dom_actor(rt::scheduler* sched, client::cdp_session session, dom_options options);
+  dom_actor(rt::scheduler* sched, session::cdp_session session, dom_options options);
 
   rt::task<void> handle(pump p);
   rt::task<rt::result<void>> handle(enable e);
@@ -185,7 +185,7 @@ class dom_actor : public rt::actor<dom_actor> {
     std::uint64_t value_version = 0;  // characterDataModified since a full read was asked for
   };
 
-  void apply(const client::cdp_event& ev);
+  void apply(const session::cdp_event& ev);
   void apply_parsed(std::string_view method, const protocol::json_value& p);
   std::int64_t build(const protocol::json_value& n, std::int64_t parent);
   void erase_subtree(std::int64_t id);
@@ -197,7 +197,7 @@ class dom_actor : public rt::actor<dom_actor> {
   void changed();
   rt::result<const node*> find(node_ref r) const;
 
-  client::cdp_session session_;
+  session::cdp_session session_;
   dom_options options_;
   detail::enable_once enabled_;
   std::unordered_map<std::int64_t, node> nodes_;
@@ -206,13 +206,13 @@ class dom_actor : public rt::actor<dom_actor> {
   bool ready_ = false;
   bool fetching_ = false;       // a getDocument is in flight: events wait in held_
   bool refetch_ = false;        // documentUpdated came while fetching
-  std::vector<client::cdp_event> held_;
+  std::vector<session::cdp_event> held_;
   std::unordered_set<std::int64_t> children_pending_;
   std::unordered_set<std::int64_t> attributes_pending_;
   std::unordered_set<std::int64_t> attributes_again_;  // invalidated again while a read was out
   std::unordered_set<std::int64_t> values_pending_;
   dom_stats stats_;
-  const rt::subscription<client::cdp_event>* sub_ = nullptr;
+  const rt::subscription<session::cdp_event>* sub_ = nullptr;
   bool pump_started_ = false;
   bool pump_ended_ = false;
   /// Why the pump ended, when its browser died (errc::browser_exited): waits fail with it.
@@ -245,7 +245,7 @@ class dom_backend : public domain_backend {
 class dom {
  public:
   dom() = default;
-  static dom start(rt::scheduler& sched, client::cdp_session session, dom_options options = {});
+  static dom start(rt::scheduler& sched, session::cdp_session session, dom_options options = {});
   /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
   static dom over(std::shared_ptr<dom_backend> backend);
   explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
@@ -294,7 +294,7 @@ class dom {
 
  private:
   std::shared_ptr<detail::actor_owner<dom_actor>> owner_;
-  client::cdp_session session_;
+  session::cdp_session session_;
   std::shared_ptr<dom_backend> backend_;
 };
 

@@ -25,7 +25,7 @@
 // from the actor only, never concurrently with itself.
 #pragma once
 
-#include <janus/client/cdp_session.hpp>
+#include <janus/session/cdp_session.hpp>
 #include <janus/domains/detail/domain_support.hpp>
 #include <janus/rt/actor.hpp>
 #include <janus/rt/result.hpp>
@@ -137,7 +137,7 @@ using intercept_handler = std::function<decision(const paused_request&)>;
 class interceptor_actor : public rt::actor<interceptor_actor> {
  public:
   struct pump {
-    rt::subscription<client::cdp_event> sub;
+    rt::subscription<session::cdp_event> sub;
   };
   struct enable {
     rt::deadline until;
@@ -153,7 +153,7 @@ class interceptor_actor : public rt::actor<interceptor_actor> {
   using message = std::variant<pump, enable, disable, answered, get_stats>;
   static constexpr std::size_t mailbox_capacity = 1024;
 
-  interceptor_actor(rt::scheduler* sched, client::cdp_session session, intercept_options options,
+  interceptor_actor(rt::scheduler* sched, session::cdp_session session, intercept_options options,
                     intercept_handler handler);
 
   rt::task<void> handle(pump p);
@@ -164,12 +164,12 @@ class interceptor_actor : public rt::actor<interceptor_actor> {
   void on_stop();
 
  private:
-  client::cdp_session session_;
+  session::cdp_session session_;
   intercept_options options_;
   intercept_handler handler_;
   detail::enable_once enabled_;
   intercept_stats stats_;
-  const rt::subscription<client::cdp_event>* sub_ = nullptr;
+  const rt::subscription<session::cdp_event>* sub_ = nullptr;
   bool pump_started_ = false;
   bool active_ = false;  // Fetch is enabled in the browser
 };
@@ -177,7 +177,7 @@ class interceptor_actor : public rt::actor<interceptor_actor> {
 class interceptor {
  public:
   interceptor() = default;
-  static interceptor start(rt::scheduler& sched, client::cdp_session session, intercept_options options,
+  static interceptor start(rt::scheduler& sched, session::cdp_session session, intercept_options options,
                            intercept_handler handler);
   explicit operator bool() const noexcept { return owner_ != nullptr; }
 

@@ -37,7 +37,7 @@
 // reference into the live table. The actor stops when the last handle goes away.
 #pragma once
 
-#include <janus/client/cdp_session.hpp>
+#include <janus/session/cdp_session.hpp>
 #include <janus/domains/backend.hpp>
 #include <janus/domains/detail/domain_support.hpp>
 #include <janus/rt/actor.hpp>
@@ -155,7 +155,7 @@ struct network_options {
 class network_actor : public rt::actor<network_actor> {
  public:
   struct pump {
-    rt::subscription<client::cdp_event> sub;
+    rt::subscription<session::cdp_event> sub;
   };
   struct enable {
     rt::deadline until;
@@ -172,7 +172,7 @@ class network_actor : public rt::actor<network_actor> {
   using message = std::variant<pump, enable, get_requests, get_stats, clear, wait_idle>;
   static constexpr std::size_t mailbox_capacity = 256;
 
-  network_actor(rt::scheduler* sched, client::cdp_session session, network_options options);
+  network_actor(rt::scheduler* sched, session::cdp_session session, network_options options);
 
   rt::task<void> handle(pump p);
   rt::task<rt::result<void>> handle(enable e);
@@ -182,7 +182,7 @@ class network_actor : public rt::actor<network_actor> {
   rt::task<rt::result<void>> handle(wait_idle w);
 
  private:
-  void apply(const client::cdp_event& ev);
+  void apply(const session::cdp_event& ev);
   network_request* latest(const std::string& request_id);
   std::size_t in_flight_since(std::uint64_t since) const;
   // Requests started at or after `since` that still keep the network busy at `now` (see the top
@@ -193,7 +193,7 @@ class network_actor : public rt::actor<network_actor> {
   void ended(const std::string& request_id, double at);
   void touch();
 
-  client::cdp_session session_;
+  session::cdp_session session_;
   network_options options_;
   detail::enable_once enabled_;
   std::deque<network_request> rows_;
@@ -206,7 +206,7 @@ class network_actor : public rt::actor<network_actor> {
   };
   std::unordered_map<std::string, flight> in_flight_;
   network_stats stats_;
-  const rt::subscription<client::cdp_event>* sub_ = nullptr;
+  const rt::subscription<session::cdp_event>* sub_ = nullptr;
   rt::time_point last_activity_;
   rt::stream<int> activity_;  // wakes wait_idle whenever something changes
   bool pump_ended_ = false;
@@ -239,7 +239,7 @@ class network {
   network() = default;
 
   /// Spawns the actor on `sched` for one page session. Nothing is sent until first use.
-  static network start(rt::scheduler& sched, client::cdp_session session, network_options options = {});
+  static network start(rt::scheduler& sched, session::cdp_session session, network_options options = {});
   /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
   static network over(std::shared_ptr<network_backend> backend);
 
@@ -296,7 +296,7 @@ class network {
 
  private:
   std::shared_ptr<detail::actor_owner<network_actor>> owner_;
-  client::cdp_session session_;
+  session::cdp_session session_;
   std::shared_ptr<network_backend> backend_;
 };
 

@@ -9,7 +9,7 @@
 // actor; readers get copies through asks.
 #pragma once
 
-#include <janus/client/cdp_session.hpp>
+#include <janus/session/cdp_session.hpp>
 #include <janus/domains/backend.hpp>
 #include <janus/domains/detail/domain_support.hpp>
 #include <janus/rt/actor.hpp>
@@ -54,13 +54,13 @@ class performance_actor : public rt::actor<performance_actor> {
   using message = std::variant<read, get_last>;
   static constexpr std::size_t mailbox_capacity = 64;
 
-  performance_actor(rt::scheduler* sched, client::cdp_session session, performance_options options);
+  performance_actor(rt::scheduler* sched, session::cdp_session session, performance_options options);
 
   rt::task<rt::result<performance_metrics>> handle(read r);
   std::optional<performance_metrics> handle(get_last) const;
 
  private:
-  client::cdp_session session_;
+  session::cdp_session session_;
   performance_options options_;
   detail::enable_once enabled_;
   std::optional<performance_metrics> last_;
@@ -81,7 +81,7 @@ class performance_backend : public domain_backend {
 class performance {
  public:
   performance() = default;
-  static performance start(rt::scheduler& sched, client::cdp_session session, performance_options options = {});
+  static performance start(rt::scheduler& sched, session::cdp_session session, performance_options options = {});
   /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
   static performance over(std::shared_ptr<performance_backend> backend);
   explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }

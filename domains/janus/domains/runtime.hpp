@@ -18,7 +18,7 @@
 // go through the actor: it is a command on the session, and needs no cached state.
 #pragma once
 
-#include <janus/client/cdp_session.hpp>
+#include <janus/session/cdp_session.hpp>
 #include <janus/domains/backend.hpp>
 #include <janus/domains/detail/domain_support.hpp>
 #include <janus/protocol/json_value.hpp>
@@ -114,7 +114,7 @@ struct runtime_options {
 class js_runtime_actor : public rt::actor<js_runtime_actor> {
  public:
   struct pump {
-    rt::subscription<client::cdp_event> sub;
+    rt::subscription<session::cdp_event> sub;
   };
   struct enable {
     rt::deadline until;
@@ -129,7 +129,7 @@ class js_runtime_actor : public rt::actor<js_runtime_actor> {
   using message = std::variant<pump, enable, get_contexts, get_stats, wait_default_context>;
   static constexpr std::size_t mailbox_capacity = 256;
 
-  js_runtime_actor(rt::scheduler* sched, client::cdp_session session, runtime_options options);
+  js_runtime_actor(rt::scheduler* sched, session::cdp_session session, runtime_options options);
 
   rt::task<void> handle(pump p);
   rt::task<rt::result<void>> handle(enable e);
@@ -140,12 +140,12 @@ class js_runtime_actor : public rt::actor<js_runtime_actor> {
  private:
   const execution_context* default_for(const std::string& frame_id) const;
 
-  client::cdp_session session_;
+  session::cdp_session session_;
   runtime_options options_;
   detail::enable_once enabled_;
   std::map<std::int64_t, execution_context> contexts_;
   runtime_stats stats_;
-  const rt::subscription<client::cdp_event>* sub_ = nullptr;
+  const rt::subscription<session::cdp_event>* sub_ = nullptr;
   bool pump_started_ = false;
   bool pump_ended_ = false;
   /// Why the pump ended, when its browser died (errc::browser_exited): waits fail with it.
@@ -173,7 +173,7 @@ class js_runtime_backend : public domain_backend {
 class js_runtime {
  public:
   js_runtime() = default;
-  static js_runtime start(rt::scheduler& sched, client::cdp_session session, runtime_options options = {});
+  static js_runtime start(rt::scheduler& sched, session::cdp_session session, runtime_options options = {});
   /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
   static js_runtime over(std::shared_ptr<js_runtime_backend> backend);
   explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
@@ -209,7 +209,7 @@ class js_runtime {
 
  private:
   std::shared_ptr<detail::actor_owner<js_runtime_actor>> owner_;
-  client::cdp_session session_;
+  session::cdp_session session_;
   std::shared_ptr<js_runtime_backend> backend_;
 };
 

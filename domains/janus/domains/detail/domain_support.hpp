@@ -2,8 +2,8 @@
 // reading an event's params, and stopping the actor when the last handle to it goes away.
 #pragma once
 
-#include <janus/client/cdp_event.hpp>
-#include <janus/client/cdp_session.hpp>
+#include <janus/session/cdp_event.hpp>
+#include <janus/session/cdp_session.hpp>
 #include <janus/protocol/json_value.hpp>
 #include <janus/rt/actor.hpp>
 #include <janus/rt/result.hpp>
@@ -80,13 +80,13 @@ class enable_once {
 /// own `pump` handler, which then reads it for the actor's lifetime. Called by an actor's enable
 /// handler before it sends its `X.enable`, so nothing the enable replays slips past.
 template <class Actor>
-rt::task<rt::result<void>> start_pump(client::cdp_session session, rt::actor_ref<Actor> me, std::string method,
-                                      std::size_t queue, bool (*filter)(const client::cdp_event&)) {
-  client::event_options eo;
+rt::task<rt::result<void>> start_pump(session::cdp_session session, rt::actor_ref<Actor> me, std::string method,
+                                      std::size_t queue, bool (*filter)(const session::cdp_event&)) {
+  session::event_options eo;
   eo.capacity = queue;
   eo.policy = rt::overflow::block;
   eo.filter = filter;
-  rt::result<rt::subscription<client::cdp_event>> sub = co_await session.subscribe(std::move(method), std::move(eo));
+  rt::result<rt::subscription<session::cdp_event>> sub = co_await session.subscribe(std::move(method), std::move(eo));
   if (!sub) co_return std::move(sub).err();
   typename Actor::pump p{std::move(*sub)};
   co_return co_await me.tell(std::move(p));
@@ -111,7 +111,7 @@ rt::task<rt::ask_result_t<Actor, M>> enable_then_ask(rt::actor_ref<Actor> ref, M
 
 /// The params of an event as a dynamic value; a malformed payload is a parse error the caller
 /// counts (it never stops the actor).
-inline rt::result<protocol::json_value> params_of(const client::cdp_event& ev) {
+inline rt::result<protocol::json_value> params_of(const session::cdp_event& ev) {
   return protocol::json_value::parse(ev.params());
 }
 

@@ -11,7 +11,7 @@
 // outgoing message's node) need no allocation beyond the encoded text itself.
 #pragma once
 
-#include <janus/client/connection_core.hpp>
+#include <janus/session/connection_core.hpp>
 #include <janus/protocol/json_writer.hpp>
 #include <janus/rt/cancellation.hpp>
 #include <janus/rt/executor.hpp>
@@ -26,7 +26,7 @@
 #include <string_view>
 #include <utility>
 
-namespace janus::client {
+namespace janus::session {
 
 /// Per-call settings.
 ///
@@ -150,4 +150,4 @@ class call_awaiter {
   connection_core::outgoing out_;
 };
 
-}  // namespace janus::client
+}  // namespace janus::session

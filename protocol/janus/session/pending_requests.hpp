@@ -27,7 +27,7 @@
 #include <string_view>
 #include <vector>
 
-namespace janus::client {
+namespace janus::session {
 
 /// The waiter side of one command: the reply cell it is resumed through.
 using reply_slot = rt::reply_cell<protocol::cdp_owned_message>;
@@ -111,4 +111,4 @@ class pending_requests {
   std::atomic<std::uint64_t> unmatched_{0};
 };
 
-}  // namespace janus::client
+}  // namespace janus::session

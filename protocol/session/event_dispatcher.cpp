@@ -1,9 +1,9 @@
-#include <janus/client/event_dispatcher.hpp>
+#include <janus/session/event_dispatcher.hpp>
 
 #include <algorithm>
 #include <utility>
 
-namespace janus::client {
+namespace janus::session {
 
 namespace {
 
@@ -133,4 +133,4 @@ void event_dispatcher::handle(end e) {
   stats_.subscriptions = 0;
 }
 
-}  // namespace janus::client
+}  // namespace janus::session

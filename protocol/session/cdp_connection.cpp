@@ -1,4 +1,4 @@
-#include <janus/client/cdp_connection.hpp>
+#include <janus/session/cdp_connection.hpp>
 
 #include <janus/protocol/message_buffers.hpp>
 #include <janus/protocol/pipe_transport.hpp>
@@ -7,7 +7,7 @@
 
 #include <utility>
 
-namespace janus::client {
+namespace janus::session {
 
 namespace {
 
@@ -183,4 +183,15 @@ void cdp_connection::close() const {
   (void)state_->actor.try_tell(connection_actor::close_request{});
 }
 
-}  // namespace janus::client
+void cdp_connection::set_exit_probe(std::function<bool()> probe) const {
+  state_->core->set_exit_probe(std::move(probe));
+}
+
+std::function<void(std::string, rt::errc)> cdp_connection::failer() const {
+  std::weak_ptr<connection_core> weak = state_->core;
+  return [weak](std::string why, rt::errc code) {
+    if (auto c = weak.lock()) c->close(std::move(why), code);
+  };
+}
+
+}  // namespace janus::session

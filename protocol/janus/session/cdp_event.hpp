@@ -6,7 +6,7 @@
 #include <memory>
 #include <string_view>
 
-namespace janus::client {
+namespace janus::session {
 
 /// @par Thread Safety
 /// Immutable once made: copies may be read from any threads at once.
@@ -31,4 +31,4 @@ class cdp_event {
   std::shared_ptr<const protocol::cdp_owned_message> msg_;
 };
 
-}  // namespace janus::client
+}  // namespace janus::session

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace janus::client::test {
+namespace janus::session::test {
 
 using protocol::test::io_thread;
 
@@ -57,4 +57,4 @@ class scripted_peer {
   std::atomic<std::size_t> accepted_{0};
 };
 
-}  // namespace janus::client::test
+}  // namespace janus::session::test

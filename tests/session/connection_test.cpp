@@ -6,7 +6,7 @@
 
 #include <janus/cdp/browser.hpp>
 #include <janus/cdp/page.hpp>
-#include <janus/client/cdp_connection.hpp>
+#include <janus/session/cdp_connection.hpp>
 #include <janus/rt.hpp>
 
 #include <catch2/catch.hpp>
@@ -20,7 +20,7 @@
 #include <vector>
 
 using namespace janus;
-using namespace janus::client;
+using namespace janus::session;
 using namespace std::chrono_literals;
 using test::command;
 using test::reply_for;

@@ -54,7 +54,7 @@
 #include <string>
 #include <string_view>
 
-namespace janus::client {
+namespace janus::session {
 
 /// @par Thread Safety
 /// A plain value.
@@ -139,8 +139,6 @@ namespace detail {
 class rdp_core;
 }
 
-class firefox_process;
-
 /// See the top of this file.
 ///
 /// @par Thread Safety
@@ -200,8 +198,13 @@ class rdp_connection {
   rdp_stats stats() const;
   explicit operator bool() const noexcept { return core_ != nullptr; }
 
+  // For whoever owns the Firefox process (the launcher in client/, or a user who started it):
+  /// Asked when the transport ends on its own: true when the browser process has exited.
+  void set_exit_probe(std::function<bool()> probe) const;
+  /// Fails the connection with `code` (held weakly: it does not keep the connection open).
+  std::function<void(std::string why, rt::errc code)> failer() const;
+
  private:
-  friend class firefox_process;  // fails the connection as browser_exited when Firefox dies
   explicit rdp_connection(std::shared_ptr<detail::rdp_core> core);
   // The public calls are plain functions and overloads rather than defaulted parameters: GCC 12
   // miscompiles a defaulted class-type argument (with a std::string inside) of a call made in a
@@ -209,14 +212,10 @@ class rdp_connection {
   /// `unix_path` set: a Unix domain socket, host and port unused.
   static rt::task<rt::result<rdp_connection>> connect_core(std::shared_ptr<detail::rdp_core> core, std::string host,
                                                            std::uint16_t port, std::string unix_path);
-  /// Fails the connection with `code` (held weakly: it does not keep the connection open).
-  std::function<void(std::string why, rt::errc code)> failer() const;
-  /// Asked when the transport ends on its own: true when the browser process has exited.
-  void set_exit_probe(std::function<bool()> probe) const;
 
   struct owner;  // closes the core when the last handle goes
   std::shared_ptr<owner> owner_;
   std::shared_ptr<detail::rdp_core> core_;
 };
 
-}  // namespace janus::client
+}  // namespace janus::session

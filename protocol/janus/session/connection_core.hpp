@@ -26,8 +26,8 @@
 // All public members may be called from any thread.
 #pragma once
 
-#include <janus/client/event_dispatcher.hpp>
-#include <janus/client/pending_requests.hpp>
+#include <janus/session/event_dispatcher.hpp>
+#include <janus/session/pending_requests.hpp>
 #include <janus/protocol/cdp_codec.hpp>
 #include <janus/protocol/transport.hpp>
 #include <janus/rt/scheduler.hpp>
@@ -42,7 +42,7 @@
 #include <optional>
 #include <string>
 
-namespace janus::client {
+namespace janus::session {
 
 /// @par Thread Safety
 /// A plain value.
@@ -173,4 +173,4 @@ class connection_core : public std::enable_shared_from_this<connection_core> {
       commands_parked_{0}, connects_{0};
 };
 
-}  // namespace janus::client
+}  // namespace janus::session

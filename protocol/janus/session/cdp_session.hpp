@@ -14,9 +14,9 @@
 // A handle: copies may be used from any threads at once.
 #pragma once
 
-#include <janus/client/command.hpp>
-#include <janus/client/connection_core.hpp>
-#include <janus/client/event_dispatcher.hpp>
+#include <janus/session/command.hpp>
+#include <janus/session/connection_core.hpp>
+#include <janus/session/event_dispatcher.hpp>
 #include <janus/protocol/cdp/common.hpp>
 #include <janus/protocol/json_writer.hpp>
 #include <janus/rt/stream.hpp>
@@ -29,7 +29,7 @@
 #include <string_view>
 #include <utility>
 
-namespace janus::client {
+namespace janus::session {
 
 /// Typed events of one kind, decoded as they are taken.
 ///
@@ -171,4 +171,4 @@ class cdp_session {
   std::string id_;
 };
 
-}  // namespace janus::client
+}  // namespace janus::session

@@ -1,9 +1,9 @@
-#include <janus/client/pending_requests.hpp>
+#include <janus/session/pending_requests.hpp>
 
 #include <bit>
 #include <utility>
 
-namespace janus::client {
+namespace janus::session {
 
 pending_requests::pending_requests(std::size_t initial_capacity)
     : ring_(std::bit_ceil(initial_capacity < 16 ? std::size_t{16} : initial_capacity)), mask_(ring_.size() - 1) {}
@@ -192,4 +192,4 @@ std::size_t pending_requests::size() const noexcept {
   return live_;
 }
 
-}  // namespace janus::client
+}  // namespace janus::session

@@ -1,10 +1,10 @@
-#include <janus/client/connection_core.hpp>
+#include <janus/session/connection_core.hpp>
 #include <janus/protocol/message_buffers.hpp>
 #include <janus/rt/frame_pool.hpp>
 
 #include <utility>
 
-namespace janus::client {
+namespace janus::session {
 
 // One per transport: remembers which transport it serves, so that the callbacks of a transport
 // that has been replaced (a reconnect) cannot touch the new one's state.
@@ -341,4 +341,4 @@ connection_stats connection_core::stats() const {
   return s;
 }
 
-}  // namespace janus::client
+}  // namespace janus::session

@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-namespace janus::client::test {
+namespace janus::session::test {
 
 namespace {
 
@@ -95,4 +95,4 @@ std::vector<std::shared_ptr<protocol::websocket_connection>> scripted_peer::conn
   return conns_;
 }
 
-}  // namespace janus::client::test
+}  // namespace janus::session::test

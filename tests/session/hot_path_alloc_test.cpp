@@ -9,7 +9,7 @@
 #include "../support/thread_safe_check.hpp"
 #include "../transport/transport_test_support.hpp"
 
-#include <janus/client/cdp_connection.hpp>
+#include <janus/session/cdp_connection.hpp>
 #include <janus/protocol/message_buffers.hpp>
 #include <janus/rt.hpp>
 #include <janus/testing/mock_browser.hpp>
@@ -25,7 +25,7 @@
 #include <string>
 
 using namespace janus;
-using namespace janus::client;
+using namespace janus::session;
 using namespace std::chrono_literals;
 
 namespace {

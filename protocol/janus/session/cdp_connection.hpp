@@ -19,16 +19,17 @@
 // when the last copy is destroyed (sessions alone do not keep it open).
 #pragma once
 
-#include <janus/client/cdp_session.hpp>
-#include <janus/client/connection_core.hpp>
+#include <janus/session/cdp_session.hpp>
+#include <janus/session/connection_core.hpp>
 #include <janus/rt/actor.hpp>
 #include <janus/rt/supervisor.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <variant>
 
-namespace janus::client {
+namespace janus::session {
 
 /// Lifecycle of one connection. Its handlers run one at a time; the data path does not go through
 /// its mailbox (see connection_core.hpp).
@@ -97,8 +98,14 @@ class cdp_connection {
   const rt::actor_ref<connection_actor>& actor() const { return state_->actor; }
   explicit operator bool() const noexcept { return state_ != nullptr; }
 
+  // For whoever owns the browser process (the launchers in client/, or a user who started it):
+  /// Asked when the transport ends on its own: true when the browser process has exited, and the
+  /// connection's waits then fail with errc::browser_exited rather than errc::disconnected.
+  void set_exit_probe(std::function<bool()> probe) const;
+  /// Fails the connection with `code` (held weakly: it does not keep the connection open).
+  std::function<void(std::string why, rt::errc code)> failer() const;
+
  private:
-  friend class browser_process;  // tells the core why the transport ended (the process exited)
   struct state {
     std::shared_ptr<connection_core> core;
     rt::actor_ref<connection_actor> actor;
@@ -109,4 +116,4 @@ class cdp_connection {
   std::shared_ptr<state> state_;
 };
 
-}  // namespace janus::client
+}  // namespace janus::session

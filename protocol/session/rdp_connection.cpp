@@ -1,4 +1,4 @@
-#include <janus/client/rdp_connection.hpp>
+#include <janus/session/rdp_connection.hpp>
 
 #include <janus/protocol/json_writer.hpp>
 #include <janus/protocol/tcp_transport.hpp>
@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-namespace janus::client {
+namespace janus::session {
 
 namespace detail {
 
@@ -997,4 +997,4 @@ void rdp_connection::set_exit_probe(std::function<bool()> probe) const { core_->
 bool rdp_connection::connected() const { return core_->connected(); }
 rdp_stats rdp_connection::stats() const { return core_->stats(); }
 
-}  // namespace janus::client
+}  // namespace janus::session

@@ -3,7 +3,7 @@
 // replies, overtaking errors, forwardingCancelled, a hung actor, a dropped connection.
 #include "../support/thread_safe_check.hpp"
 
-#include <janus/client/rdp_connection.hpp>
+#include <janus/session/rdp_connection.hpp>
 #include <janus/rt.hpp>
 
 #include <catch2/catch.hpp>
@@ -26,7 +26,7 @@
 #include <vector>
 
 using namespace janus;
-using namespace janus::client;
+using namespace janus::session;
 using namespace std::chrono_literals;
 using protocol::json_value;
 

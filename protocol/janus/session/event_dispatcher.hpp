@@ -29,7 +29,7 @@
 // Used through its actor_ref, from any thread. Subscriptions follow rt::subscription's rules.
 #pragma once
 
-#include <janus/client/cdp_event.hpp>
+#include <janus/session/cdp_event.hpp>
 #include <janus/rt/actor.hpp>
 #include <janus/rt/stream.hpp>
 
@@ -45,7 +45,7 @@
 #include <variant>
 #include <vector>
 
-namespace janus::client {
+namespace janus::session {
 
 /// What a subscriber wants and how its queue behaves.
 ///
@@ -136,4 +136,4 @@ class event_dispatcher : public rt::actor<event_dispatcher> {
 
 using dispatcher_ref = rt::actor_ref<event_dispatcher>;
 
-}  // namespace janus::client
+}  // namespace janus::session
