@@ -88,10 +88,18 @@ const std::pair<std::string_view, std::string_view> firefox_aliases[] = {
     {"tab", "tabDescriptor"},
 };
 
+// Replies whose response template in the same specs has a top-level `type` member: without these,
+// such a reply would be taken for an undeclared event (see rdp_event_registry::is_typed_reply).
+const actor_events firefox_typed_replies[] = {
+    {"memory", {"attached", "detached"}},
+};
+
 rdp_event_registry make_firefox_registry() {
   rdp_event_registry r;
   for (const actor_events& a : firefox_events)
     for (std::string_view e : a.events) r.add(a.type, e);
+  for (const actor_events& a : firefox_typed_replies)
+    for (std::string_view t : a.events) r.add_typed_reply(a.type, t);
   for (const auto& [alias, type] : firefox_aliases) r.add_alias(alias, type);
   return r;
 }
@@ -107,6 +115,19 @@ void rdp_event_registry::add(std::string_view actor_type, std::string_view event
   auto it = events_.find(actor_type);
   if (it == events_.end()) it = events_.emplace(std::string(actor_type), std::set<std::string, std::less<>>{}).first;
   it->second.emplace(event_type);
+}
+
+void rdp_event_registry::add_typed_reply(std::string_view actor_type, std::string_view reply_type) {
+  auto it = typed_replies_.find(actor_type);
+  if (it == typed_replies_.end())
+    it = typed_replies_.emplace(std::string(actor_type), std::set<std::string, std::less<>>{}).first;
+  it->second.emplace(reply_type);
+}
+
+bool rdp_event_registry::is_typed_reply(std::string_view actor_type, std::string_view packet_type) const {
+  if (packet_type.empty()) return false;
+  const auto it = typed_replies_.find(canonical(actor_type));
+  return it != typed_replies_.end() && it->second.contains(packet_type);
 }
 
 void rdp_event_registry::add_alias(std::string_view alias, std::string_view actor_type) {

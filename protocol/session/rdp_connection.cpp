@@ -44,7 +44,12 @@ struct rdp_pending {
 // Guarded by the core's mutex.
 struct rdp_actor_queue {
   std::deque<std::shared_ptr<rdp_pending>> fifo;
-  std::string poisoned;  // why the actor is not trusted any more; empty while it is
+  // Why the actor is not trusted while requests that timed out are still in `fifo` (abandoned,
+  // so that their late replies are consumed); empty while it is trusted.
+  std::string poisoned;
+  // The type of the last undeclared typed packet from this actor while requests waited: named in
+  // a timeout's message, as it may have been the reply.
+  std::string undeclared;
 };
 
 // @par Thread Safety
@@ -191,15 +196,22 @@ class rdp_core : public std::enable_shared_from_this<rdp_core> {
       rdp_actor_queue& q = it->second;
       auto at = std::find(q.fifo.begin(), q.fifo.end(), p);
       if (at == q.fifo.end()) return;  // settled meanwhile
-      q.poisoned = "actor " + p->actor + " is not trusted any more: its request '" + p->type + "' got no reply within " +
-                   std::to_string(after.count()) + " ms, and a late reply would be paired with the wrong request";
+      q.poisoned = "actor " + p->actor + " is not trusted until the late replies of its requests come: '" + p->type +
+                   "' got no reply within " + std::to_string(after.count()) +
+                   " ms, and a reply could otherwise be paired with the wrong request";
       poisoned_.fetch_add(1, std::memory_order_relaxed);
-      for (auto& e : q.fifo)
-        if (e != p) others.push_back(e);
-      pending_ -= q.fifo.size();
-      q.fifo.clear();
-      rt::error e{rt::errc::timeout, p->actor + " " + p->type + ": no reply within " + std::to_string(after.count()) +
-                                         " ms (the request was sent)"};
+      // All stay queued, abandoned: a late reply is then consumed in its place, and once every one
+      // has come the actor is trusted again (settle_reply).
+      for (auto& e : q.fifo) {
+        if (e != p && !e->abandoned) others.push_back(e);
+        e->abandoned = true;
+      }
+      std::string text = p->actor + " " + p->type + ": no reply within " + std::to_string(after.count()) + " ms";
+      if (!q.undeclared.empty())
+        text += " (a packet of undeclared type '" + q.undeclared +
+                "' came from the actor meanwhile and went to subscribers as an event: if it was the reply, declare it "
+                "with rdp_event_registry::add_typed_reply)";
+      rt::error e{rt::errc::timeout, text + " (the request was sent)"};
       e.sent = true;
       p->cell->complete_error(std::move(e));
       for (auto& o : others) {
@@ -274,8 +286,11 @@ class rdp_core : public std::enable_shared_from_this<rdp_core> {
     s.poisoned_actors = poisoned_.load(std::memory_order_relaxed);
     s.bulk_packets = bulk_.load(std::memory_order_relaxed);
     s.read_pauses = read_pauses_.load(std::memory_order_relaxed);
+    s.undeclared_events = undeclared_.load(std::memory_order_relaxed);
+    s.recovered_actors = recovered_.load(std::memory_order_relaxed);
     std::lock_guard lk(mu_);
     s.pending = pending_;
+    s.tracked_actors = queues_.size() + actor_types_.size();
     return s;
   }
 
@@ -404,6 +419,7 @@ class rdp_core : public std::enable_shared_from_this<rdp_core> {
       p = std::move(it->second.fifo.front());
       it->second.fifo.pop_front();
       --pending_;
+      drop_if_idle(it);
     }
     rt::error e{rt::errc::unsupported, p->actor + " " + p->type + ": the reply is a bulk packet, which rdp_connection does not read"};
     e.sent = true;
@@ -441,25 +457,39 @@ class rdp_core : public std::enable_shared_from_this<rdp_core> {
     if (transport_) transport_->resume_reading();
   }
 
-  bool is_event(const protocol::rdp_owned_message& m) {
-    if (!m.error().empty() || m.type().empty()) return false;
-    if (m.from() == "root" && m.type() == "forwardingCancelled") return true;
+  /// A declared event, a reply, or a packet whose `type` its actor declares neither as an event
+  /// nor as a typed reply (rdp_event_registry::add_typed_reply). The last is taken for an event
+  /// newer than the registry: taken for a reply, it would pair every later reply of its actor
+  /// with the wrong request, silently; taken for an event while it was a reply, one request times
+  /// out and says so.
+  enum class packet_kind { reply, event, undeclared };
+  packet_kind classify(const protocol::rdp_owned_message& m) {
+    if (!m.error().empty() || m.type().empty()) return packet_kind::reply;
+    if (m.from() == "root" && m.type() == "forwardingCancelled") return packet_kind::event;
     std::string type_name;
     {
       std::lock_guard lk(mu_);
       if (auto it = actor_types_.find(m.from()); it != actor_types_.end()) type_name = it->second;
     }
     if (type_name.empty()) type_name = protocol::rdp_actor_type_from_id(m.from());
-    return registry_->is_event(type_name, m.type());
+    if (registry_->is_event(type_name, m.type())) return packet_kind::event;
+    if (registry_->is_typed_reply(type_name, m.type())) return packet_kind::reply;
+    return packet_kind::undeclared;
   }
 
   /// Routes one packet: a reply settles its request; an event goes to every subscriber that has
   /// room, and the `block` subscribers that are full are returned in `remaining`.
   void route(const msg_ptr& msg, std::vector<reg_ptr>& remaining) {
     const protocol::rdp_owned_message& m = *msg;
-    if (!is_event(m)) {
+    const packet_kind kind = classify(m);
+    if (kind == packet_kind::reply) {
       settle_reply(msg);
       return;
+    }
+    if (kind == packet_kind::undeclared) {
+      undeclared_.fetch_add(1, std::memory_order_relaxed);
+      std::lock_guard lk(mu_);
+      if (auto it = queues_.find(m.from()); it != queues_.end()) it->second.undeclared = std::string(m.type());
     }
     events_.fetch_add(1, std::memory_order_relaxed);
     if (m.from() == "root" && m.type() == "forwardingCancelled") cancel_prefix(m.prefix());
@@ -502,6 +532,7 @@ class rdp_core : public std::enable_shared_from_this<rdp_core> {
         pending_ -= it->second.fifo.size();
         it = queues_.erase(it);  // the actors are gone; their ids answer noSuchActor from now on
       }
+      std::erase_if(actor_types_, [&](const auto& kv) { return protocol::actor_has_prefix(kv.first, prefix); });
     }
     for (auto& p : failed) {
       rt::error e{rt::errc::target_closed, p->actor + " " + p->type + ": the target was torn down (forwardingCancelled " +
@@ -533,6 +564,16 @@ class rdp_core : public std::enable_shared_from_this<rdp_core> {
     return 0;
   }
 
+  /// Drops an actor's queue once nothing waits in it: a connection meets thousands of short-lived
+  /// actors (network events, walkers), and a poisoned actor whose late replies have all come is
+  /// trusted again. Under mu_.
+  template <class It>
+  void drop_if_idle(It it) {
+    if (!it->second.fifo.empty()) return;
+    if (!it->second.poisoned.empty()) recovered_.fetch_add(1, std::memory_order_relaxed);
+    queues_.erase(it);
+  }
+
   void settle_reply(const msg_ptr& msg) {
     const protocol::rdp_owned_message& m = *msg;
     std::shared_ptr<rdp_pending> p;
@@ -550,6 +591,11 @@ class rdp_core : public std::enable_shared_from_this<rdp_core> {
       q.fifo.erase(q.fifo.begin() + static_cast<std::ptrdiff_t>(at));
       --pending_;
       abandoned = p->abandoned;
+      // noSuchActor: the actor is gone, and so is what was known about it.
+      if (m.error() == "noSuchActor") {
+        if (auto t = actor_types_.find(m.from()); t != actor_types_.end()) actor_types_.erase(t);
+      }
+      drop_if_idle(it);
     }
     if (abandoned) {
       discarded_.fetch_add(1, std::memory_order_relaxed);
@@ -617,7 +663,7 @@ class rdp_core : public std::enable_shared_from_this<rdp_core> {
   bool draining_ = false;
 
   std::atomic<std::uint64_t> packets_in_{0}, replies_{0}, error_replies_{0}, events_{0}, unmatched_{0}, discarded_{0},
-      forwarding_cancelled_{0}, poisoned_{0}, bulk_{0}, read_pauses_{0};
+      forwarding_cancelled_{0}, poisoned_{0}, bulk_{0}, read_pauses_{0}, undeclared_{0}, recovered_{0};
 };
 
 }  // namespace detail

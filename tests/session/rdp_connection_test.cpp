@@ -397,11 +397,110 @@ TEST_CASE("a hung request times out without blocking other actors, and poisons i
   CHECK(later.err().message.find("navigateTo") != std::string::npos);
   CHECK(peer.received().size() == 3);
 
-  // A late reply matches nothing and is counted; other actors carry on.
-  peer.send(reply(stuck));
+  // A late reply is consumed in place of the request that timed out, not paired with a later one;
+  // other actors carry on meanwhile.
+  peer.send(reply(stuck, R"("late":1)"));
   auto again = s.block_on(c.request("root", "getRoot"));
   REQUIRE(again);
-  CHECK(c.stats().unmatched == 1);
+  REQUIRE(wait_until([&] { return c.stats().discarded == 1; }));
+  CHECK(c.stats().unmatched == 0);
+  CHECK(c.poisoned(stuck));  // getFavicon's reply is still owed
+  // Once the last late reply has come, the actor is trusted again and its next request is paired
+  // with its own reply.
+  peer.send(reply(stuck, R"("late":2)"));
+  REQUIRE(wait_until([&] { return !c.poisoned(stuck); }));
+  CHECK(c.stats().discarded == 2);
+  CHECK(c.stats().recovered_actors == 1);
+  auto fresh = start(s, c.request(stuck, "getFavicon", "{}", within(5s)));
+  REQUIRE(peer.wait_received(4));
+  peer.send(reply(stuck, R"("n":7)"));
+  REQUIRE(wait_until([&] { return fresh.done(); }));
+  REQUIRE(*fresh.result);
+  CHECK(field_n(*fresh.result) == 7);
+}
+
+TEST_CASE("a packet of a type its actor does not declare is an event, not the pending request's reply", "[rdp]") {
+  // An event newer than the registry (ESR 153's specs): paired with the waiting request, it would
+  // shift every later reply of the actor onto the wrong request.
+  const std::string walker = "server1.conn0.watcher2.process7//domwalker9";
+  rdp_peer peer([&](rdp_peer& p, const packet& pk) {
+    if (pk.type == "children") {
+      p.send(R"({"type":"brand-new-event","from":")" + walker + R"(","detail":1})");
+      p.send(reply(walker, R"("n":1)"));
+    } else if (pk.type == "documentElement") {
+      p.send(reply(walker, R"("n":2)"));
+    }
+  });
+  rt::scheduler s({.workers = 2});
+  rdp_connection c = must_connect(s, peer);
+  rdp_subscription_spec everything;
+  everything.actor = walker;
+  auto all = c.subscribe(everything);
+  REQUIRE(all);
+
+  auto first = s.block_on(c.request(walker, "children", "{}", within(5s)));
+  REQUIRE(first);
+  CHECK(field_n(first) == 1);
+  auto second = s.block_on(c.request(walker, "documentElement", "{}", within(5s)));
+  REQUIRE(second);
+  CHECK(field_n(second) == 2);
+  auto ev = all->try_next();
+  REQUIRE(ev);
+  CHECK(ev->type() == "brand-new-event");
+  CHECK(c.stats().undeclared_events == 1);
+  CHECK(c.stats().events == 1);
+  CHECK(c.stats().replies == 2);
+}
+
+TEST_CASE("an undeclared typed reply times out naming itself; declared, it is a reply", "[rdp]") {
+  const std::string profiler = "server1.conn0.perfActor3";
+  rdp_peer peer([&](rdp_peer& p, const packet& pk) {
+    if (pk.type == "startProfiler") p.send(R"({"type":"profilerStarting","from":")" + profiler + "\"}");
+  });
+  rt::scheduler s({.workers = 2});
+  {
+    rdp_connection c = must_connect(s, peer);
+    auto r = s.block_on(c.request(profiler, "startProfiler", "{}", within(500ms)));
+    REQUIRE_FALSE(r);
+    CHECK(r.err().code == rt::errc::timeout);
+    CHECK(r.err().message.find("undeclared type 'profilerStarting'") != std::string::npos);
+    CHECK(r.err().message.find("add_typed_reply") != std::string::npos);
+  }
+  protocol::rdp_event_registry registry = protocol::rdp_event_registry::firefox();
+  registry.add_typed_reply("perf", "profilerStarting");
+  rdp_peer peer2([&](rdp_peer& p, const packet& pk) {
+    if (pk.type == "startProfiler") p.send(R"({"type":"profilerStarting","from":")" + profiler + "\"}");
+  });
+  rdp_connection_options o;
+  o.registry = &registry;
+  rdp_connection c = must_connect(s, peer2, std::move(o));
+  auto r = s.block_on(c.request(profiler, "startProfiler", "{}", within(5s)));
+  REQUIRE(r);
+  CHECK(r->type() == "profilerStarting");
+  CHECK(c.stats().undeclared_events == 0);
+}
+
+TEST_CASE("the connection forgets an actor once nothing waits on it", "[rdp]") {
+  // Firefox hands out an actor per network event and per walker node list: a long session meets
+  // thousands, and what is kept for each must go.
+  rdp_peer peer([&](rdp_peer& p, const packet& pk) {
+    if (pk.type == "getResponseContent") p.send(reply(pk.to, R"("n":1)"));
+    if (pk.type == "gone") p.send(R"({"error":"noSuchActor","message":"No such actor","from":")" + pk.to + "\"}");
+  });
+  rt::scheduler s({.workers = 2});
+  rdp_connection c = must_connect(s, peer);
+  for (int i = 0; i < 200; ++i) {
+    auto r = s.block_on(c.request("server1.conn0.child2/netEvent" + std::to_string(i), "getResponseContent"));
+    REQUIRE(r);
+  }
+  CHECK(c.stats().tracked_actors == 0);
+  CHECK(c.stats().pending == 0);
+  // A type set for an actor goes when the actor is reported gone.
+  c.set_actor_type("server1.conn0.child2/thing5", "netEvent");
+  CHECK(c.stats().tracked_actors == 1);
+  auto gone = s.block_on(c.request("server1.conn0.child2/thing5", "gone"));
+  REQUIRE_FALSE(gone);
+  CHECK(c.stats().tracked_actors == 0);
 }
 
 TEST_CASE("forwardingCancelled fails the requests of actors under its prefix with target_closed", "[rdp]") {

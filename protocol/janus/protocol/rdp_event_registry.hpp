@@ -2,8 +2,10 @@
 //
 // RDP packets carry no ids: a reply is the next non-event packet from the actor a request went to.
 // A `type` member does not make a packet an event (memory.attach replies `{"type":"attached"}`);
-// a packet is an event exactly when its type is one of the events its actor's spec declares, which
-// is also how Firefox's own Front tells them apart. This registry holds those declarations.
+// a packet is an event when its type is one of the events its actor's spec declares, which is also
+// how Firefox's own Front tells them apart. This registry holds those declarations, and the replies
+// that carry a `type`, so that a packet declared as neither (an event added after the specs this
+// registry was taken from) is not paired with a request.
 #pragma once
 
 #include <map>
@@ -45,8 +47,15 @@ class rdp_event_registry {
   /// Whether any event is declared for `actor_type` (or alias).
   bool has_events(std::string_view actor_type) const;
 
+  /// Declares `reply_type` the `type` member of a reply of `actor_type` (memory.attach answers
+  /// `{"type":"attached"}`). A packet whose `type` its actor declares neither as an event nor as
+  /// a typed reply is taken for an event newer than the registry (session::rdp_connection).
+  void add_typed_reply(std::string_view actor_type, std::string_view reply_type);
+  bool is_typed_reply(std::string_view actor_type, std::string_view packet_type) const;
+
  private:
   std::map<std::string, std::set<std::string, std::less<>>, std::less<>> events_;
+  std::map<std::string, std::set<std::string, std::less<>>, std::less<>> typed_replies_;
   std::map<std::string, std::string, std::less<>> aliases_;
 };
 

@@ -14,10 +14,19 @@
 //   - an `error` reply fails its request with errc::protocol ("<error name>: <message>");
 //   - `forwardingCancelled` from root fails every request pending on an actor under its prefix
 //     with errc::target_closed (the event is delivered to subscribers as well);
+//   - a packet with a `type` its actor declares neither as an event nor as a typed reply (an event
+//     newer than the registry, ESR 153's specs) goes to subscribers as an event and is counted
+//     (rdp_stats::undeclared_events); it is not paired with a pending request, which would pair
+//     every later reply of that actor with the wrong request. If it was a reply after all, its
+//     request times out naming it, and rdp_event_registry::add_typed_reply declares it;
 //   - every request has a deadline (30 s unless given). When one passes, the actor is poisoned:
 //     a hung request blocks every later reply of that actor, and a late reply would be paired with
 //     the wrong request. Its other pending requests fail at once and later ones fail without being
-//     sent, all with errc::timeout saying why. Other actors are not affected;
+//     sent, all with errc::timeout saying why. Other actors are not affected. The failed requests
+//     stay queued, so that their late replies are consumed in their place: once all have come,
+//     the actor is trusted again (rdp_stats::recovered_actors). If they never come, the caller can
+//     get a fresh actor for the same thing (most are handed out by a form: getWatcher,
+//     getTarget, the watcher's target forms after a reload) or reconnect;
 //   - a cancelled request stays in its actor's queue, marked abandoned, so that its reply, when it
 //     comes, is discarded instead of being paired with the next request;
 //   - a bulk packet (heap snapshots, profiles) is not read: the request it answers fails with
@@ -132,7 +141,12 @@ struct rdp_stats {
   std::uint64_t poisoned_actors = 0;
   std::uint64_t bulk_packets = 0;   // not supported: the request they answer fails (unsupported)
   std::uint64_t read_pauses = 0;    // times a full `block` subscription stopped reading
+  std::uint64_t undeclared_events = 0;  // typed packets their actor does not declare: delivered as events
+  std::uint64_t recovered_actors = 0;   // poisoned actors trusted again once their late replies came
   std::size_t pending = 0;
+  /// Actors the connection holds state for (requests waiting, a type set by set_actor_type):
+  /// an actor's queue goes when nothing waits in it, its type when it is torn down.
+  std::size_t tracked_actors = 0;
 };
 
 namespace detail {
@@ -189,7 +203,8 @@ class rdp_connection {
 
   /// The server's first packet (`{"from":"root","applicationType":"browser",…}`).
   const protocol::rdp_owned_message& greeting() const;
-  /// Whether requests to `actor` are refused since one of them timed out.
+  /// Whether requests to `actor` are refused since one of them timed out (until the late replies
+  /// of its timed-out requests have all come; see the top of this file).
   bool poisoned(std::string_view actor) const;
 
   /// Closes the connection: pending requests fail with errc::disconnected.
