@@ -53,6 +53,13 @@ struct firefox_dom_core {
   // Actors of nodes the mirror dropped (a removal's top), to release once the batch is applied.
   std::vector<std::string> dropped_actors;
   domains::dom_stats stats;
+  // "Look again", for the callers' waits (with_mirror, await_node, run_settle): a tick after the
+  // worker changed the mirror (a document built, a batch applied, a failure). A waiter subscribes
+  // before its first look; capacity 1, drop_oldest, as a tick carries nothing.
+  std::unique_ptr<rt::stream<char>> changed;
+  void notify_changed() {
+    if (changed) (void)changed->try_publish(0);
+  }
 };
 
 /// Stops the worker when the last handle goes (the worker holds the core, not this).
@@ -69,9 +76,7 @@ namespace {
 
 using core_ptr = std::shared_ptr<detail::firefox_dom_core>;
 
-// How often a waiter re-checks the mirror, and how long the worker waits for an event before it
-// looks at the tab's current document again.
-constexpr auto poll_interval = 10ms;
+// How long the worker waits for an event before it looks at the tab's current document again.
 constexpr auto worker_tick = 100ms;
 
 // The shared RDP helpers (firefox_rdp_calls.hpp), under this file's short names.
@@ -428,9 +433,12 @@ rt::task<void> worker(core_ptr c, rt::subscription<session::rdp_event> sub) {
     rt::result<firefox_document_actors> doc = co_await c->tab.document_actors(rt::deadline(worker_tick));
     if (!doc) {
       if (rt::result<void> alive = c->tab.alive(); !alive) {
-        std::lock_guard lk(c->mu);
-        c->failure = in_context(std::move(alive).err(), "the tab");
-        c->ended = true;
+        {
+          std::lock_guard lk(c->mu);
+          c->failure = in_context(std::move(alive).err(), "the tab");
+          c->ended = true;
+        }
+        c->notify_changed();
         co_return;
       }
       continue;  // between documents
@@ -446,15 +454,19 @@ rt::task<void> worker(core_ptr c, rt::subscription<session::rdp_event> sub) {
         std::lock_guard lk(c->mu);
         c->failure = std::move(built).err();
       }
+      c->notify_changed();
       continue;
     }
     rt::result<session::rdp_event> ev = co_await sub.next(rt::deadline(worker_tick));
     if (!ev) {
       if (ev.err().code == rt::errc::timeout) continue;
-      std::lock_guard lk(c->mu);
-      if (ev.err().code == rt::errc::browser_exited) c->failure = in_context(ev.err(), "firefox dom");
-      else c->failure = rt::error{rt::errc::disconnected, "firefox dom: the connection to Firefox ended"};
-      c->ended = true;
+      {
+        std::lock_guard lk(c->mu);
+        if (ev.err().code == rt::errc::browser_exited) c->failure = in_context(ev.err(), "firefox dom");
+        else c->failure = rt::error{rt::errc::disconnected, "firefox dom: the connection to Firefox ended"};
+        c->ended = true;
+      }
+      c->notify_changed();
       co_return;
     }
     bool ours = false;
@@ -472,6 +484,7 @@ rt::task<void> worker(core_ptr c, rt::subscription<session::rdp_event> sub) {
       // leaves the mirror behind the page, so it is read again.
       if (applied.err().code != rt::errc::target_closed) c->target.clear();
     }
+    c->notify_changed();
   }
 }
 
@@ -480,6 +493,7 @@ rt::task<void> worker(core_ptr c, rt::subscription<session::rdp_event> sub) {
 // Waits until the mirror is of the tab's current document, then runs `f` on it under the lock.
 template <class T>
 rt::task<rt::result<T>> with_mirror(core_ptr c, rt::deadline d, std::function<rt::result<T>(detail::firefox_dom_core&)> f) {
+  rt::subscription<char> changes = c->changed->subscribe(1, rt::overflow::drop_oldest);
   for (;;) {
     rt::result<firefox_document_actors> doc = co_await c->tab.document_actors(d);
     if (!doc) co_return in_context(std::move(doc).err(), "the tab's document");
@@ -492,7 +506,7 @@ rt::task<rt::result<T>> with_mirror(core_ptr c, rt::deadline d, std::function<rt
       }
     }
     if (d.expired()) co_return rt::error{rt::errc::timeout, "firefox dom: the document was not mirrored before the deadline"};
-    co_await rt::sleep_for(*c->sched, poll_interval);
+    (void)co_await changes.next(d);  // a tick, or the deadline: look again
   }
 }
 
@@ -557,6 +571,7 @@ bool subtree_read(const detail::firefox_dom_core& c, std::int64_t id) {
 // The mirror's node for a node actor a query returned: it may be one inserted just before the
 // query, which the worker has yet to read, with all that it holds.
 rt::task<rt::result<node_ref>> await_node(core_ptr c, std::string actor, std::uint64_t gen, rt::deadline d) {
+  rt::subscription<char> changes = c->changed->subscribe(1, rt::overflow::drop_oldest);
   for (;;) {
     {
       std::lock_guard lk(c->mu);
@@ -569,7 +584,7 @@ rt::task<rt::result<node_ref>> await_node(core_ptr c, std::string actor, std::ui
     if (d.expired())
       co_return rt::error{rt::errc::timeout, "firefox dom: the mirror did not get the queried node " + actor +
                                                  " before the deadline"};
-    co_await rt::sleep_for(*c->sched, poll_interval);
+    (void)co_await changes.next(d);
   }
 }
 
@@ -620,7 +635,9 @@ rt::task<rt::result<std::vector<node_ref>>> run_query_all(core_ptr c, std::strin
 }
 
 rt::task<rt::result<void>> run_settle(core_ptr c, std::chrono::milliseconds quiet, rt::deadline d) {
+  rt::subscription<char> changes = c->changed->subscribe(1, rt::overflow::drop_oldest);
   for (;;) {
+    rt::time_point recheck = d.at();  // settled once `quiet` has passed since the last change
     rt::result<firefox_document_actors> doc = co_await c->tab.document_actors(d);
     if (!doc) co_return in_context(std::move(doc).err(), "the tab's document");
     {
@@ -628,13 +645,16 @@ rt::task<rt::result<void>> run_settle(core_ptr c, std::chrono::milliseconds quie
       if (c->ended && c->failure) co_return *c->failure;
       if (c->target == doc->target) {
         if (c->failure) co_return *c->failure;
-        if (c->ready && !c->busy && rt::clock::now() - c->last_change >= quiet) co_return rt::ok;
+        if (c->ready && !c->busy) {
+          if (rt::clock::now() - c->last_change >= quiet) co_return rt::ok;
+          recheck = std::min(recheck, c->last_change + quiet);
+        }
       }
     }
     if (d.expired())
       co_return rt::error{rt::errc::timeout, "firefox dom: the mirror did not settle before the deadline (the page "
                                              "kept changing, or its document was not mirrored yet)"};
-    co_await rt::sleep_for(*c->sched, poll_interval);
+    (void)co_await changes.next(rt::deadline(std::min(recheck, d.at())));
   }
 }
 
@@ -643,6 +663,7 @@ rt::task<rt::result<void>> run_settle(core_ptr c, std::chrono::milliseconds quie
 firefox_dom firefox_dom::start(rt::scheduler& sched, firefox_tab tab) {
   auto core = std::make_shared<detail::firefox_dom_core>();
   core->sched = &sched;
+  core->changed = std::make_unique<rt::stream<char>>(sched);
   core->conn = tab.connection();
   core->tab = std::move(tab);
   firefox_dom out;

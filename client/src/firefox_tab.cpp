@@ -29,9 +29,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// How often a waiter re-checks the tab state. The state is filed by the pump under a mutex; a
-// short poll keeps the waits free of lost-wakeup logic and is far below page load times.
-constexpr auto poll_interval = 10ms;
 // network_idle: nothing in flight for this long (the same quiet period as Chromium's page).
 constexpr auto network_quiet = 500ms;
 // Evaluation results nobody collected (their caller gave up) are kept at most this many.
@@ -287,6 +284,15 @@ struct firefox_tab_state {
 
   std::unordered_map<std::string, json_value> results;  // resultID -> evaluationResult packet
   std::deque<std::string> result_order;
+
+  // "Look again", for the waits on this state (wait_state): a tick after every change they may be
+  // waiting for (the pump's events, the tab's end). A waiter subscribes before its first look, so
+  // a change between a look and its wait leaves a tick. Capacity 1, drop_oldest: a tick carries
+  // nothing, so one dropped behind another (counted by the stream) loses nothing.
+  std::unique_ptr<rt::stream<char>> changed;
+  void notify_changed() {
+    if (changed) (void)changed->try_publish(0);
+  }
 
   void mark_gone(rt::errc code, std::string why) {
     if (gone != rt::errc::ok) return;
@@ -597,9 +603,11 @@ rt::task<void> pump(std::shared_ptr<firefox_tab_state> st, rt::subscription<sess
       // and every wait on this tab's state ends with that.
       if (ev.err().code == rt::errc::browser_exited) st->mark_gone(rt::errc::browser_exited, ev.err().message);
       else st->mark_gone(rt::errc::disconnected, "the connection to Firefox ended");
+      st->notify_changed();
       co_return;
     }
     st->on_event(*ev);
+    st->notify_changed();
     std::vector<domains::console_entry> out;
     {
       std::lock_guard lk(st->mu);
@@ -609,18 +617,27 @@ rt::task<void> pump(std::shared_ptr<firefox_tab_state> st, rt::subscription<sess
   }
 }
 
-// Polls the state until `check` gives a verdict (an empty optional: keep waiting) or `d` passes.
+// A wait's verdict on the state (under its mutex): a result, or none yet. A verdict that time
+// alone can change (a quiet period ending) lowers `recheck` to the moment it does.
 template <class T>
-rt::task<rt::result<T>> wait_state(rt::scheduler* sched, std::shared_ptr<firefox_tab_state> st, rt::deadline d,
-                                   std::function<std::optional<rt::result<T>>(firefox_tab_state&)> check,
+using state_check = std::function<std::optional<rt::result<T>>(firefox_tab_state&, rt::time_point& recheck)>;
+
+// Waits until `check` gives a verdict or `d` passes. It looks again at every change the pump
+// announces (firefox_tab_state::changed) and at the time a check asked for, and never polls.
+template <class T>
+rt::task<rt::result<T>> wait_state(std::shared_ptr<firefox_tab_state> st, rt::deadline d, state_check<T> check,
                                    std::string what) {
+  rt::subscription<char> changes = st->changed->subscribe(1, rt::overflow::drop_oldest);
   for (;;) {
+    rt::time_point recheck = d.at();
     {
       std::lock_guard lk(st->mu);
-      if (std::optional<rt::result<T>> v = check(*st)) co_return std::move(*v);
+      if (std::optional<rt::result<T>> v = check(*st, recheck)) co_return std::move(*v);
     }
     if (d.expired()) co_return rt::error{rt::errc::timeout, what};
-    co_await rt::sleep_for(*sched, poll_interval);
+    rt::result<char> tick = co_await changes.next(rt::deadline(std::min(recheck, d.at())));
+    if (!tick && tick.err().code != rt::errc::timeout)
+      co_return rt::error{rt::errc::cancelled, what + ": the tab's state ended"};
   }
 }
 
@@ -706,8 +723,8 @@ std::string stage_name(wait_until u) {
 rt::task<rt::result<navigation>> wait_state_navigation(std::shared_ptr<firefox_tab_core> c, std::uint64_t gen0,
                                                  std::string old_actor, std::uint64_t net_mark, wait_until until,
                                                  rt::deadline d, std::string what) {
-  std::function<std::optional<rt::result<navigation>>(firefox_tab_state&)> check =
-      [gen0, old_actor, net_mark, until, what](firefox_tab_state& s) -> std::optional<rt::result<navigation>> {
+  state_check<navigation> check = [gen0, old_actor, net_mark, until, what](
+                                      firefox_tab_state& s, rt::time_point& recheck) -> std::optional<rt::result<navigation>> {
     if (s.gone != rt::errc::ok) return rt::result<navigation>(s.gone_error());
     // A document announced since the request, not the one it was sent from.
     if (s.generation <= gen0 || s.top.actor == old_actor) return std::nullopt;
@@ -721,8 +738,11 @@ rt::task<rt::result<navigation>> wait_state_navigation(std::shared_ptr<firefox_t
       case wait_until::network_idle:
         // Quiet counts from the load event at the earliest: requests the page starts from its
         // load handler are announced a little later (resources are batched every 100 ms).
-        done = s.complete && s.in_flight_since(net_mark) == 0 &&
-               rt::clock::now() - std::max(s.last_net_activity, s.complete_at) >= network_quiet;
+        if (s.complete && s.in_flight_since(net_mark) == 0) {
+          const rt::time_point quiet_at = std::max(s.last_net_activity, s.complete_at) + network_quiet;
+          done = rt::clock::now() >= quiet_at;
+          recheck = std::min(recheck, quiet_at);
+        }
         break;
     }
     if (!done) return std::nullopt;
@@ -732,7 +752,7 @@ rt::task<rt::result<navigation>> wait_state_navigation(std::shared_ptr<firefox_t
     n.loader_id = std::to_string(s.top.inner_window);
     return rt::result<navigation>(std::move(n));
   };
-  co_return co_await wait_state<navigation>(c->sched, c->st, d, std::move(check),
+  co_return co_await wait_state<navigation>(c->st, d, std::move(check),
                                             what + ": " + stage_name(until) + " not reached before the deadline");
 }
 
@@ -766,6 +786,7 @@ rt::task<rt::result<navigation>> wait_navigation(std::shared_ptr<firefox_tab_cor
       std::lock_guard lk(c->st->mu);
       if (c->st->top.actor == actor) {
         c->st->interactive = true;
+        c->st->notify_changed();
         committed->url = c->st->top.url;
         co_return committed;
       }
@@ -781,13 +802,13 @@ rt::task<rt::result<navigation>> wait_navigation(std::shared_ptr<firefox_tab_cor
 // The current top-level target's actors, once there is one.
 rt::task<rt::result<firefox_tab_state::top_target>> current_target(std::shared_ptr<firefox_tab_core> c,
                                                                    rt::deadline d) {
-  std::function<std::optional<rt::result<firefox_tab_state::top_target>>(firefox_tab_state&)> check =
-      [](firefox_tab_state& s) -> std::optional<rt::result<firefox_tab_state::top_target>> {
+  state_check<firefox_tab_state::top_target> check =
+      [](firefox_tab_state& s, rt::time_point&) -> std::optional<rt::result<firefox_tab_state::top_target>> {
     if (s.gone != rt::errc::ok) return rt::result<firefox_tab_state::top_target>(s.gone_error());
     if (!s.top.alive || s.top.console.empty()) return std::nullopt;
     return rt::result<firefox_tab_state::top_target>(s.top);
   };
-  co_return co_await wait_state<firefox_tab_state::top_target>(c->sched, c->st, d, std::move(check),
+  co_return co_await wait_state<firefox_tab_state::top_target>(c->st, d, std::move(check),
                                                                "firefox tab: no live document before the deadline");
 }
 
@@ -881,6 +902,7 @@ rt::task<rt::result<firefox_tab>> firefox_tab::attach(rt::scheduler& sched, sess
 
   core->st = std::make_shared<firefox_tab_state>();
   core->st->console_live = std::make_unique<rt::stream<domains::console_entry>>(sched);
+  core->st->changed = std::make_unique<rt::stream<char>>(sched);
   core->st->tab_actor = core->tab_actor;
   core->st->watcher = core->watcher;
   core->st->options = options;
@@ -1064,8 +1086,8 @@ rt::task<rt::result<json_value>> firefox_tab::evaluate(std::string expression, r
   rt::result<json_value> sent = co_await req(c->conn, console_actor, "evaluateJSAsync", std::move(p), d);
   if (!sent) co_return target_error(std::move(sent).err(), "evaluate");
   const std::string id = str_of((*sent)["resultID"]);
-  std::function<std::optional<rt::result<json_value>>(firefox_tab_state&)> check =
-      [id, console_actor](firefox_tab_state& s) -> std::optional<rt::result<json_value>> {
+  state_check<json_value> check = [id, console_actor](firefox_tab_state& s,
+                                                      rt::time_point&) -> std::optional<rt::result<json_value>> {
     auto it = s.results.find(id);
     if (it != s.results.end()) {
       json_value v = std::move(it->second);
@@ -1079,7 +1101,7 @@ rt::task<rt::result<json_value>> firefox_tab::evaluate(std::string expression, r
           rt::error{rt::errc::target_closed, "evaluate: the document was replaced before the result came"});
     return std::nullopt;
   };
-  rt::result<json_value> packet = co_await wait_state<json_value>(c->sched, c->st, d, std::move(check),
+  rt::result<json_value> packet = co_await wait_state<json_value>(c->st, d, std::move(check),
                                                                   "evaluate: no result before the deadline");
   if (!packet) co_return std::move(packet).err();
   co_return co_await decode_evaluation(c->conn, std::move(*packet), d);
@@ -1207,6 +1229,7 @@ rt::task<rt::result<void>> firefox_tab::close(rt::deadline d) const {
     std::lock_guard lk(c->st->mu);
     c->st->mark_gone(rt::errc::target_closed, "the tab was closed");
   }
+  c->st->notify_changed();
   if (!bool_of(*r)) co_return rt::error{rt::errc::not_found, "close tab: no tab with browserId " + id};
   co_return rt::ok;
 }
@@ -1259,13 +1282,17 @@ rt::task<rt::result<void>> detail::firefox_wait_network_idle(firefox_tab tab, st
                                                              std::uint64_t since, rt::deadline d) {
   std::shared_ptr<firefox_tab_core> c = tab.core();
   if (rt::result<void> a = check_alive(c); !a) co_return std::move(a).err();
-  std::function<std::optional<rt::result<bool>>(firefox_tab_state&)> check =
-      [quiet, since](firefox_tab_state& s) -> std::optional<rt::result<bool>> {
+  state_check<bool> check = [quiet, since](firefox_tab_state& s,
+                                           rt::time_point& recheck) -> std::optional<rt::result<bool>> {
     if (s.gone != rt::errc::ok) return rt::result<bool>(s.gone_error());
-    if (s.in_flight_since(since) == 0 && rt::clock::now() - s.last_net_activity >= quiet) return rt::result<bool>(true);
+    if (s.in_flight_since(since) == 0) {
+      const rt::time_point quiet_at = s.last_net_activity + quiet;
+      if (rt::clock::now() >= quiet_at) return rt::result<bool>(true);
+      recheck = std::min(recheck, quiet_at);
+    }
     return std::nullopt;
   };
-  rt::result<bool> idle = co_await wait_state<bool>(c->sched, c->st, d, std::move(check),
+  rt::result<bool> idle = co_await wait_state<bool>(c->st, d, std::move(check),
                                                     "network: requests still in flight at the deadline");
   if (!idle) co_return std::move(idle).err();
   co_return rt::ok;
