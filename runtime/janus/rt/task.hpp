@@ -3,7 +3,10 @@
 // Lazy: nothing runs until the task is awaited (or handed to the scheduler), so a task can be
 // created, moved into a message and started by whoever receives it. Awaiting a task transfers
 // control to it symmetrically and its completion transfers control straight back to the awaiter,
-// so a chain of a million nested co_awaits runs in constant stack.
+// so a chain of a million nested co_awaits runs in constant stack. That transfer is a tail call
+// only where the compiler makes sibling calls: GCC does from -O2 on, or with
+// -foptimize-sibling-calls; at -O0 (and -O1 without it) each transfer takes stack, and a long
+// enough loop of co_awaits in the awaiting code overflows it.
 //
 // Errors travel as values: use task<result<T>>. An exception thrown inside a task is captured and
 // rethrown at the co_await that awaits it; the runtime catches what escapes an actor handler and
