@@ -45,10 +45,11 @@ using session::cdp_session;
 using protocol::json_value;
 
 std::string usage_text(std::string_view program, std::span<const bench_target_kind> kinds) {
-  std::string names, targets;
+  std::string names, targets, events;
   for (const auto& k : kinds) {
     names += (names.empty() ? "" : "|") + std::string(k.name);
     targets += fmt::format("                 {}{}: {}\n", k.name, &k == kinds.data() ? " (default)" : "", k.help);
+    events += fmt::format("{}{} for {}", events.empty() ? "" : ", ", k.default_events, k.name);
   }
   return fmt::format(
       "usage: {} [--target {}] [--requests N] [--inflight K] [--events N]\n"
@@ -61,10 +62,10 @@ std::string usage_text(std::string_view program, std::span<const bench_target_ki
       "  --target T     the far end:\n{}"
       "  --requests N   commands per run, sequential and pipelined alike (default 20000)\n"
       "  --inflight K   commands in flight for the pipelined figure (default 64)\n"
-      "  --events N     events per run (default: the target's, {})\n"
+      "  --events N     events per run (default {})\n"
       "  --runs R       runs per figure (default 3)\n"
       "  --json         one JSON object on stdout instead of the table\n",
-      program, names, targets, kinds.front().default_events);
+      program, names, targets, events);
 }
 
 double median(std::vector<double> v) {
