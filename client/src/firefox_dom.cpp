@@ -1,6 +1,8 @@
 #include <janus/client/firefox_dom.hpp>
 
+#include "firefox_dom_agent.hpp"
 #include "firefox_rdp_calls.hpp"
+#include "firefox_tab_internal.hpp"
 
 #include <janus/rt/sleep.hpp>
 
@@ -34,27 +36,21 @@ struct firefox_dom_core {
   std::atomic<bool> stopping{false};
 
   std::mutex mu;
+  // Node ids are the page agent's (firefox_dom_agent.cpp), per generation.
   std::unordered_map<std::int64_t, dom_node> nodes;
-  std::unordered_map<std::string, std::int64_t> by_actor;
-  std::unordered_map<std::int64_t, std::string> actor_of;
-  std::int64_t next_id = 1;
   std::int64_t document = 0;
   std::uint64_t generation = 0;
-  std::string target;  // the document target mirrored (or being mirrored)
-  std::string walker;
+  std::string target;     // the document target mirrored (or being mirrored)
+  std::string inspector;  // its inspector, for node_actor's walker
+  std::string walker;     // asked for on the first node_actor of this generation
   bool ready = false;
-  bool busy = false;  // a batch is being applied
+  bool busy = false;  // a pull is under way or being applied
   std::optional<rt::error> failure;  // mirroring `target` failed
-  bool ended = false;                // the worker stopped (the connection ended)
+  bool ended = false;                // the worker stopped (the tab or the connection ended)
   rt::time_point last_change{};
-  // Nodes the batch being applied reports removed: if they are back, what they hold may have
-  // changed while they were out, unreported, so they are read again.
-  std::unordered_set<std::string> reread;
-  // Actors of nodes the mirror dropped (a removal's top), to release once the batch is applied.
-  std::vector<std::string> dropped_actors;
   domains::dom_stats stats;
   // "Look again", for the callers' waits (with_mirror, await_node, run_settle): a tick after the
-  // worker changed the mirror (a document built, a batch applied, a failure). A waiter subscribes
+  // worker changed the mirror (a document built, a pull applied, a failure). A waiter subscribes
   // before its first look; capacity 1, drop_oldest, as a tick carries nothing.
   std::unique_ptr<rt::stream<char>> changed;
   void notify_changed() {
@@ -76,39 +72,29 @@ namespace {
 
 using core_ptr = std::shared_ptr<detail::firefox_dom_core>;
 
-// How long the worker waits for an event before it looks at the tab's current document again.
-constexpr auto worker_tick = 100ms;
+// How long the agent holds a wait open without a change (its answer is then "nothing"), and how
+// long the worker gives that answer to come: the worker looks at the tab's document and at
+// `stopping` at least this often while the page is quiet.
+constexpr int agent_wait_ms = 1000;
+constexpr auto agent_wait_deadline = 3s;
+// How long the document's first snapshot and each pull may take (a 200,000-node page's snapshot
+// is a few MB read in longString chunks).
+constexpr auto transfer_deadline = 60s;
 
-// The shared RDP helpers (firefox_rdp_calls.hpp), under this file's short names.
+// The agent of the current document, in the page; `none` when it is missing (the document was
+// replaced under the same target, or never got one).
+const std::string agent_js = "window[Symbol.for('janus.dom.mirror')]";
+std::string with_agent(const std::string& body, const std::string& none) {
+  return "const a = " + agent_js + ";\nif (!a || a.doc !== document) return " + none + ";\n" + body;
+}
+
 constexpr auto& str_of = detail::rdp_str;
 constexpr auto& int_of = detail::rdp_int;
-constexpr auto& bool_of = detail::rdp_bool;
 constexpr auto& req = detail::rdp_call;
 
 rt::error in_context(rt::error e, const std::string& what) {
   e.message = "firefox dom: " + what + ": " + e.message;
   return e;
-}
-
-// Nodes the walker shows that are no part of the document's tree as outerHTML writes it.
-bool outside_tree(const json_value& form) {
-  return bool_of(form["isPseudoElement"]) || bool_of(form["isShadowRoot"]) || bool_of(form["isNativeAnonymous"]) ||
-         str_of(form["nodeName"]).rfind("_moz_generated_content", 0) == 0;
-}
-
-std::vector<std::pair<std::string, std::string>> attributes_of(const json_value& form) {
-  std::vector<std::pair<std::string, std::string>> out;
-  if (const json_value::array_type* a = form["attrs"].get_array()) {
-    out.reserve(a->size());
-    for (const json_value& at : *a) out.emplace_back(str_of(at["name"]), str_of(at["value"]));
-  }
-  return out;
-}
-
-// Whether the worker should read the children of a node made from `form`: an iframe's document
-// belongs to another target.
-bool wants_children(const json_value& form) {
-  return int_of(form["numChildren"]) > 0 && !bool_of(form["useChildTargetToFetchChildren"]);
 }
 
 // --- the mirror (callers hold core.mu) ----------------------------------------------------------
@@ -119,10 +105,6 @@ void erase_subtree(detail::firefox_dom_core& c, std::int64_t id) {
   std::vector<std::int64_t> kids = std::move(it->second.children);
   const std::int64_t tpl = it->second.template_content;
   c.nodes.erase(it);
-  if (auto a = c.actor_of.find(id); a != c.actor_of.end()) {
-    c.by_actor.erase(a->second);
-    c.actor_of.erase(a);
-  }
   for (std::int64_t k : kids) erase_subtree(c, k);
   if (tpl) erase_subtree(c, tpl);
 }
@@ -134,313 +116,222 @@ void detach_and_erase(detail::firefox_dom_core& c, std::int64_t id) {
   if (auto p = c.nodes.find(it->second.parent); p != c.nodes.end()) {
     auto& kids = p->second.children;
     kids.erase(std::remove(kids.begin(), kids.end(), id), kids.end());
+    p->second.child_count = static_cast<std::int64_t>(kids.size());
+    if (p->second.template_content == id) p->second.template_content = 0;
   }
   erase_subtree(c, id);
 }
 
-void fill(dom_node& n, const json_value& form) {
-  n.type = static_cast<int>(int_of(form["nodeType"]));
-  n.name = str_of(form["nodeName"]);
-  n.local_name = n.type == 1 ? str_of(form["displayName"]) : std::string();
-  n.value = (n.type == 3 || n.type == 4 || n.type == 7 || n.type == 8) ? str_of(form["nodeValue"]) : std::string();
-  n.attributes = attributes_of(form);
-  n.child_count = int_of(form["numChildren"]);
-  if (n.type == 10) {
-    n.name = str_of(form["name"]);
-    n.public_id = str_of(form["publicId"]);
-    n.system_id = str_of(form["systemId"]);
+std::vector<std::pair<std::string, std::string>> attributes_of(const json_value& flat) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (const json_value::array_type* a = flat.get_array()) {
+    out.reserve(a->size() / 2);
+    for (std::size_t i = 0; i + 1 < a->size(); i += 2) out.emplace_back(str_of((*a)[i]), str_of((*a)[i + 1]));
   }
+  return out;
 }
 
-std::int64_t create(detail::firefox_dom_core& c, const json_value& form, std::int64_t parent) {
-  const std::int64_t id = c.next_id++;
-  dom_node& n = c.nodes[id];
+// One node of the agent's wire format (firefox_dom_agent.cpp). A node the mirror has already is
+// one the page inserted again: what it holds is sent whole, so the old copy goes. `in_batch` are
+// the ids made by this snapshot or pull: a node whose parent is one of them goes at the end of
+// its parent's children (the agent sends children in order); the others are placed by the pull's
+// child lists. False when the entry is malformed.
+bool add_node(detail::firefox_dom_core& c, const json_value& e, std::unordered_set<std::int64_t>& in_batch) {
+  const json_value::array_type* a = e.get_array();
+  if (!a || a->size() < 3) return false;
+  const std::int64_t id = int_of((*a)[0]);
+  const std::int64_t parent = int_of((*a)[1]);
+  const int type = static_cast<int>(int_of((*a)[2]));
+  if (id <= 0) return false;
+  auto at = [&](std::size_t i) -> const json_value& {
+    static const json_value none;
+    return i < a->size() ? (*a)[i] : none;
+  };
+  detach_and_erase(c, id);
+  dom_node n;
   n.id = id;
   n.parent = parent;
-  fill(n, form);
-  const std::string actor = str_of(form["actor"]);
-  c.by_actor[actor] = id;
-  c.actor_of[id] = actor;
-  return id;
+  n.type = type;
+  n.children_known = true;
+  switch (type) {
+    case 1:
+      n.name = str_of(at(3));
+      n.local_name = str_of(at(4));
+      n.attributes = attributes_of(at(5));
+      break;
+    case 3: case 4: case 7: case 8:
+      n.name = str_of(at(3));
+      n.value = str_of(at(4));
+      break;
+    case 10:
+      n.name = str_of(at(3));
+      n.public_id = str_of(at(4));
+      n.system_id = str_of(at(5));
+      break;
+    case 9: n.name = "#document"; break;
+    case 11: n.name = "#document-fragment"; break;
+    default: return false;
+  }
+  c.nodes.insert_or_assign(id, std::move(n));
+  in_batch.insert(id);
+  if (parent == 0 || !in_batch.count(parent)) return true;
+  dom_node& p = c.nodes[parent];
+  if (type == 11) {
+    p.template_content = id;
+  } else {
+    p.children.push_back(id);
+    p.child_count = static_cast<std::int64_t>(p.children.size());
+  }
+  return true;
 }
 
-// Makes `parent`'s children what a `children` reply says; returns the new nodes whose own
-// children are to be read.
-std::vector<std::int64_t> reconcile(detail::firefox_dom_core& c, std::int64_t parent, const json_value& reply) {
-  std::vector<std::int64_t> to_read;
+// A pull's child list: `parent` now holds exactly `kids`, in that order. Nodes it held that are
+// not among them left the document (a node moved elsewhere was sent whole, and so taken out of
+// its old parent already).
+bool set_children(detail::firefox_dom_core& c, std::int64_t parent, const json_value& list) {
   auto p = c.nodes.find(parent);
-  if (p == c.nodes.end()) return to_read;
-  const bool is_template = p->second.type == 1 && p->second.local_name == "template";
-  std::vector<std::int64_t> kids;
-  std::int64_t tpl = 0;
-  std::unordered_set<std::int64_t> kept;
-  if (const json_value::array_type* forms = reply["nodes"].get_array()) {
-    for (const json_value& form : *forms) {
-      if (outside_tree(form)) continue;
-      const int type = static_cast<int>(int_of(form["nodeType"]));
-      if (type == 9) continue;  // an iframe's document
-      const std::string actor = str_of(form["actor"]);
-      std::int64_t id = 0;
-      if (auto known = c.by_actor.find(actor); known != c.by_actor.end()) {
-        auto n = c.nodes.find(known->second);
-        if (n != c.nodes.end() && n->second.parent == parent && !c.reread.count(actor)) {
-          // Still here: its own subtree is kept current by its own mutations.
-          id = known->second;
-          std::vector<std::int64_t> own = std::move(n->second.children);
-          const bool own_known = n->second.children_known;
-          fill(n->second, form);
-          n->second.children = std::move(own);
-          n->second.children_known = own_known;
-        } else {
-          // Moved here from elsewhere, or taken out and put back: what it holds may have changed
-          // while it was detached, when no mutation is reported, so it is read again.
-          detach_and_erase(c, known->second);
-        }
-      }
-      if (id == 0) {
-        c.reread.erase(actor);  // read now, once
-        id = create(c, form, parent);
-        if (wants_children(form)) to_read.push_back(id);
-        else c.nodes[id].children_known = true;
-      }
-      kept.insert(id);
-      if (type == 11 && is_template) tpl = id;
-      else kids.push_back(id);
+  const json_value::array_type* kids = list.get_array();
+  if (p == c.nodes.end() || !kids) return false;
+  std::vector<std::int64_t> now;
+  now.reserve(kids->size());
+  std::unordered_set<std::int64_t> keep;
+  bool whole = true;
+  for (const json_value& k : *kids) {
+    const std::int64_t id = int_of(k);
+    auto n = c.nodes.find(id);
+    if (n == c.nodes.end()) {
+      whole = false;  // not sent: the agent and the mirror disagree
+      continue;
     }
+    n->second.parent = parent;
+    now.push_back(id);
+    keep.insert(id);
   }
-  p = c.nodes.find(parent);  // erase_subtree may have rehashed
-  if (p == c.nodes.end()) return to_read;
-  for (std::int64_t old : p->second.children) {
-    if (kept.count(old)) continue;
-    if (auto a = c.actor_of.find(old); a != c.actor_of.end()) c.dropped_actors.push_back(a->second);
-    erase_subtree(c, old);
+  std::vector<std::int64_t> before = std::move(c.nodes[parent].children);
+  for (std::int64_t old : before) {
+    if (keep.count(old)) continue;
+    if (auto n = c.nodes.find(old); n != c.nodes.end() && n->second.parent == parent) erase_subtree(c, old);
   }
-  if (p->second.template_content && !kept.count(p->second.template_content))
-    erase_subtree(c, p->second.template_content);
-  p = c.nodes.find(parent);
-  p->second.children = std::move(kids);
-  p->second.template_content = tpl;
-  p->second.children_known = true;
-  return to_read;
+  dom_node& pn = c.nodes[parent];
+  pn.children = std::move(now);
+  pn.child_count = static_cast<std::int64_t>(pn.children.size());
+  return whole;
 }
 
 // --- the worker ---------------------------------------------------------------------------------
 
-// Reads the children of `start` and of every new node under them, down to the leaves.
-rt::task<rt::result<void>> read_down(core_ptr c, std::vector<std::int64_t> start, std::uint64_t gen, rt::deadline d) {
-  std::deque<std::int64_t> queue(start.begin(), start.end());
-  while (!queue.empty()) {
-    if (c->stopping.load(std::memory_order_acquire)) co_return rt::ok;
-    const std::int64_t id = queue.front();
-    queue.pop_front();
-    std::string walker;
-    std::string actor;
-    {
-      std::lock_guard lk(c->mu);
-      if (c->generation != gen) co_return rt::ok;
-      auto a = c->actor_of.find(id);
-      if (a == c->actor_of.end()) continue;  // removed meanwhile
-      actor = a->second;
-      walker = c->walker;
-      ++c->stats.child_requests;
-    }
-    json_value p = json_value::object();
-    p.set("node", actor);
-    rt::result<json_value> r = co_await req(c->conn, walker, "children", std::move(p), d);
-    std::lock_guard lk(c->mu);
-    if (c->generation != gen) co_return rt::ok;
-    if (!r) {
-      // A node released or gone with its document: its parent's mutation says what became of it.
-      ++c->stats.request_failures;
-      if (r.err().code == rt::errc::protocol) continue;
-      co_return std::move(r).err();
-    }
-    for (std::int64_t k : reconcile(*c, id, *r)) queue.push_back(k);
-  }
-  co_return rt::ok;
-}
-
-// Mirrors the document of `target` from scratch.
+// Mirrors the document of `target` from scratch: installs the agent and applies its snapshot.
 rt::task<rt::result<void>> build(core_ptr c, firefox_document_actors doc) {
-  const rt::deadline d(20s);
   std::uint64_t gen = 0;
   {
     std::lock_guard lk(c->mu);
     gen = ++c->generation;
     c->nodes.clear();
-    c->by_actor.clear();
-    c->actor_of.clear();
     c->document = 0;
     c->ready = false;
     c->failure.reset();
     c->target = doc.target;
+    c->inspector = doc.inspector;
     c->walker.clear();
-    c->reread.clear();
-    c->dropped_actors.clear();
     ++c->stats.refreshes;
   }
-  if (doc.inspector.empty()) co_return rt::error{rt::errc::protocol, "the document's target has no inspector actor"};
-  json_value opts = json_value::object();
-  opts.set("showComments", true);
-  json_value p = json_value::object();
-  p.set("options", std::move(opts));
-  rt::result<json_value> w = co_await req(c->conn, doc.inspector, "getWalker", std::move(p), d);
-  if (!w) co_return in_context(std::move(w).err(), "getWalker");
-  const json_value& root = (*w)["walker"]["root"];
-  const std::string walker = str_of((*w)["walker"]["actor"]);
-  if (walker.empty() || str_of(root["actor"]).empty())
-    co_return rt::error{rt::errc::protocol, "firefox dom: getWalker answered without a walker: " + w->dump()};
-  std::int64_t doc_id = 0;
-  {
-    std::lock_guard lk(c->mu);
-    if (c->generation != gen) co_return rt::ok;
-    c->walker = walker;
-    doc_id = create(*c, root, 0);
-    c->document = doc_id;
-  }
-  // A named vector: GCC 12 rejects a braced temporary (an initializer_list) in a coroutine.
-  std::vector<std::int64_t> from_root(1, doc_id);
-  rt::result<void> down = co_await read_down(c, std::move(from_root), gen, d);
-  if (!down) co_return in_context(std::move(down).err(), "reading the document");
+  rt::result<json_value> snap =
+      co_await detail::firefox_run_function(c->tab, detail::firefox_dom_agent_source, rt::deadline(transfer_deadline));
+  if (!snap) co_return in_context(std::move(snap).err(), "reading the document");
   std::lock_guard lk(c->mu);
-  if (c->generation == gen) {
-    c->ready = true;
-    c->last_change = rt::clock::now();
+  if (c->generation != gen) co_return rt::ok;
+  const json_value::array_type* list = (*snap)["n"].get_array();
+  if (!list || list->empty()) co_return rt::error{rt::errc::protocol, "firefox dom: the page's snapshot is empty"};
+  std::unordered_set<std::int64_t> in_batch;
+  in_batch.reserve(list->size());
+  for (const json_value& e : *list) {
+    if (!add_node(*c, e, in_batch)) {
+      ++c->stats.malformed;
+      continue;
+    }
+    if (int_of(e[2]) == 9 && c->document == 0) c->document = int_of(e[0]);
   }
+  if (c->document == 0) co_return rt::error{rt::errc::protocol, "firefox dom: the page's snapshot has no document"};
+  c->ready = true;
+  c->last_change = rt::clock::now();
   co_return rt::ok;
 }
 
-// Releases the walker's actors of the nodes the mirror dropped and did not meet again: a node
-// dropped from one parent may have gone under another the mirror had yet to read, and come back
-// with the same actor. One still in use elsewhere is not released (releaseNode would take its
-// mutations away); a node released while it lives on gets a new actor when it is next read.
-rt::task<void> release_dropped(core_ptr c, std::string walker, std::uint64_t gen, rt::deadline d) {
-  std::vector<std::string> dropped;
-  {
-    std::lock_guard lk(c->mu);
-    if (c->generation != gen) co_return;
-    for (std::string& a : c->dropped_actors)
-      if (!c->by_actor.count(a)) dropped.push_back(std::move(a));
-    c->dropped_actors.clear();
-  }
-  for (std::string& a : dropped) {
-    json_value p = json_value::object();
-    p.set("node", std::move(a));
-    // A node already released with an ancestor answers with an error: nothing to do.
-    (void)co_await req(c->conn, walker, "releaseNode", std::move(p), d);
-  }
-}
-
-// One getMutations batch, applied.
-rt::task<rt::result<void>> apply_mutations(core_ptr c) {
-  const rt::deadline d(20s);
-  std::string walker;
+// One pull of what changed, applied. A pull the mirror cannot place (a child it was never sent)
+// means the two disagree: the document is read again.
+rt::task<rt::result<void>> pull(core_ptr c) {
   std::uint64_t gen = 0;
   {
     std::lock_guard lk(c->mu);
-    walker = c->walker;
     gen = c->generation;
     c->busy = true;
   }
-  // No cleanup: it releases every node a batch reports removed, even one moved under a parent
-  // without an actor (the walker drops that half of the move), which is still in the document;
-  // if the mirror read it before the release, its later changes would never be reported. The
-  // mirror releases what it dropped itself, after the batch (release_dropped).
-  json_value p = json_value::object();
-  p.set("cleanup", false);
-  rt::result<json_value> r = co_await req(c->conn, walker, "getMutations", std::move(p), d);
-  if (!r) {
-    std::lock_guard lk(c->mu);
-    c->busy = false;
-    co_return in_context(std::move(r).err(), "getMutations");
-  }
-  std::vector<std::int64_t> dirty;
-  {
-    std::lock_guard lk(c->mu);
-    if (c->generation != gen) {
-      c->busy = false;
-      co_return rt::ok;
-    }
-    std::unordered_set<std::int64_t> seen;
-    auto mark = [&](std::int64_t id) {
-      if (id && seen.insert(id).second) dirty.push_back(id);
-    };
-    const json_value::array_type* list = (*r)["mutations"].get_array();
-    // How often each (node, attribute) is reported: once, the value is unambiguous; more, the
-    // attribute may have been removed and added again (moving it last), which only the forms show.
-    std::unordered_map<std::string, int> attribute_reports;
-    if (list)
-      for (const json_value& m : *list)
-        if (str_of(m["type"]) == "attributes") ++attribute_reports[str_of(m["target"]) + '\n' + str_of(m["attributeName"])];
-    if (list) {
-      for (const json_value& m : *list) {
-        ++c->stats.events;
-        const std::string type = str_of(m["type"]);
-        auto t = c->by_actor.find(str_of(m["target"]));
-        if (t == c->by_actor.end()) {
-          ++c->stats.unknown;
-          continue;
-        }
-        auto n = c->nodes.find(t->second);
-        if (n == c->nodes.end()) {
-          ++c->stats.unknown;
-          continue;
-        }
-        dom_node& node = n->second;
-        if (type == "characterData") {
-          node.value = str_of(m["newValue"]);
-        } else if (type == "attributes") {
-          const std::string name = str_of(m["attributeName"]);
-          auto& attrs = node.attributes;
-          auto at = std::find_if(attrs.begin(), attrs.end(), [&](const auto& kv) { return kv.first == name; });
-          if (m["newValue"].is_null()) {
-            if (at != attrs.end()) attrs.erase(at);
-          } else if (attribute_reports[str_of(m["target"]) + '\n' + name] > 1) {
-            mark(node.parent ? node.parent : node.id);
-          } else if (at != attrs.end()) {
-            at->second = str_of(m["newValue"]);
-          } else {
-            attrs.emplace_back(name, str_of(m["newValue"]));
-          }
-        } else if (type == "childList" || type == "inlineTextChild") {
-          if (m.contains("numChildren")) node.child_count = int_of(m["numChildren"]);
-          if (const json_value::array_type* removed = m["removed"].get_array())
-            for (const json_value& a : *removed) c->reread.insert(str_of(a));
-          mark(node.id);
-        }
-        // Other kinds (pseudoClassLock, events, frameLoad...) change nothing outerHTML shows.
-      }
-    } else {
-      ++c->stats.malformed;
-    }
-    c->last_change = rt::clock::now();
-  }
-  rt::result<void> down = co_await read_down(c, std::move(dirty), gen, d);
-  if (down) co_await release_dropped(c, walker, gen, d);
+  rt::result<json_value> r =
+      co_await detail::firefox_run_function(c->tab, with_agent("return a.pull();", "null"), rt::deadline(transfer_deadline));
   std::lock_guard lk(c->mu);
   c->busy = false;
-  c->reread.clear();
+  if (!r) co_return in_context(std::move(r).err(), "pulling changes");
+  if (c->generation != gen) co_return rt::ok;
+  if (r->is_null()) {
+    c->target.clear();  // the agent is gone (document.open): mirror the document again
+    co_return rt::ok;
+  }
+  bool whole = true;
+  std::unordered_set<std::int64_t> in_batch;
+  if (const json_value::array_type* n = (*r)["n"].get_array())
+    for (const json_value& e : *n)
+      if (!add_node(*c, e, in_batch)) whole = false;
+  std::size_t events = 0;
+  if (const json_value::array_type* cl = (*r)["c"].get_array()) {
+    for (const json_value& e : *cl) {
+      ++events;
+      if (!set_children(*c, int_of(e[0]), e[1])) whole = false;
+    }
+  }
+  if (const json_value::array_type* al = (*r)["a"].get_array()) {
+    for (const json_value& e : *al) {
+      ++events;
+      auto n = c->nodes.find(int_of(e[0]));
+      if (n == c->nodes.end()) ++c->stats.unknown;
+      else n->second.attributes = attributes_of(e[1]);
+    }
+  }
+  if (const json_value::array_type* vl = (*r)["v"].get_array()) {
+    for (const json_value& e : *vl) {
+      ++events;
+      auto n = c->nodes.find(int_of(e[0]));
+      if (n == c->nodes.end()) ++c->stats.unknown;
+      else n->second.value = str_of(e[1]);
+    }
+  }
+  c->stats.events += events;
+  ++c->stats.child_requests;
   c->last_change = rt::clock::now();
-  if (!down) co_return in_context(std::move(down).err(), "reading changed children");
+  if (!whole) {
+    ++c->stats.malformed;
+    c->target.clear();
+  }
   co_return rt::ok;
 }
 
-// Follows the tab's current document and applies its walker's mutations. Only it writes the
-// mirror's structure; it never blocks the connection (its subscription drops rather than waits).
-rt::task<void> worker(core_ptr c, rt::subscription<session::rdp_event> sub) {
+// Follows the tab's current document: builds the mirror of each new one, then waits for the
+// agent to say something changed and pulls it. Only it writes the mirror's structure.
+rt::task<void> worker(core_ptr c) {
+  const std::string wait_js =
+      with_agent("return await a.wait(" + std::to_string(agent_wait_ms) + ") ? 'changed' : 'quiet';", "'gone'");
+  auto end_with = [&c](rt::error e) {
+    {
+      std::lock_guard lk(c->mu);
+      c->failure = std::move(e);
+      c->ended = true;
+    }
+    c->notify_changed();
+  };
   for (;;) {
     if (c->stopping.load(std::memory_order_acquire)) co_return;
-    rt::result<firefox_document_actors> doc = co_await c->tab.document_actors(rt::deadline(worker_tick));
+    rt::result<firefox_document_actors> doc = co_await c->tab.document_actors(rt::deadline(agent_wait_deadline));
     if (!doc) {
-      if (rt::result<void> alive = c->tab.alive(); !alive) {
-        {
-          std::lock_guard lk(c->mu);
-          c->failure = in_context(std::move(alive).err(), "the tab");
-          c->ended = true;
-        }
-        c->notify_changed();
-        co_return;
-      }
+      if (rt::result<void> alive = c->tab.alive(); !alive) co_return end_with(in_context(std::move(alive).err(), "the tab"));
       continue;  // between documents
     }
     bool fresh = false;
@@ -452,35 +343,43 @@ rt::task<void> worker(core_ptr c, rt::subscription<session::rdp_event> sub) {
       rt::result<void> built = co_await build(c, *doc);
       if (!built) {
         std::lock_guard lk(c->mu);
-        c->failure = std::move(built).err();
+        ++c->stats.request_failures;
+        // A navigation during the read: the next turn sees the new document.
+        if (built.err().code != rt::errc::target_closed) c->failure = std::move(built).err();
+        else c->target.clear();
       }
       c->notify_changed();
       continue;
     }
-    rt::result<session::rdp_event> ev = co_await sub.next(rt::deadline(worker_tick));
-    if (!ev) {
-      if (ev.err().code == rt::errc::timeout) continue;
-      {
+    rt::result<json_value> said = co_await detail::firefox_run_function(c->tab, wait_js, rt::deadline(agent_wait_deadline));
+    if (!said) {
+      const rt::errc code = said.err().code;
+      if (code == rt::errc::browser_exited || code == rt::errc::disconnected)
+        co_return end_with(in_context(std::move(said).err(), "the connection"));
+      if (rt::result<void> alive = c->tab.alive(); !alive) co_return end_with(in_context(std::move(alive).err(), "the tab"));
+      if (code != rt::errc::target_closed && code != rt::errc::timeout) {
         std::lock_guard lk(c->mu);
-        if (ev.err().code == rt::errc::browser_exited) c->failure = in_context(ev.err(), "firefox dom");
-        else c->failure = rt::error{rt::errc::disconnected, "firefox dom: the connection to Firefox ended"};
-        c->ended = true;
+        ++c->stats.request_failures;
+        c->target.clear();  // read the document again
       }
-      c->notify_changed();
-      co_return;
+      continue;
     }
-    bool ours = false;
+    const std::string what = str_of(*said);
+    if (what == "quiet") continue;
+    if (what == "gone") {
+      std::lock_guard lk(c->mu);
+      c->target.clear();
+      continue;
+    }
     {
       std::lock_guard lk(c->mu);
-      ours = c->ready && ev->from() == c->walker;
-      if (ours) c->last_change = rt::clock::now();
+      c->last_change = rt::clock::now();
     }
-    if (!ours) continue;  // an earlier document's walker, or another tab's
-    rt::result<void> applied = co_await apply_mutations(c);
+    rt::result<void> applied = co_await pull(c);
     if (!applied) {
       std::lock_guard lk(c->mu);
       ++c->stats.request_failures;
-      // A navigation tore the walker down: the next turn sees the new document. Anything else
+      // A navigation tore the document down: the next turn sees the new one. Anything else
       // leaves the mirror behind the page, so it is read again.
       if (applied.err().code != rt::errc::target_closed) c->target.clear();
     }
@@ -538,95 +437,59 @@ rt::task<rt::result<std::string>> run_serialize(core_ptr c, node_ref n, bool out
   co_return co_await with_mirror<std::string>(std::move(c), d, std::move(f));
 }
 
-// The walker and the actor of a node of the current mirror: `root`, or the document.
-struct query_base {
-  std::string walker;
-  std::string node;
-  std::uint64_t generation = 0;
-};
-
-rt::task<rt::result<query_base>> current_base(core_ptr c, std::optional<node_ref> root, rt::deadline d) {
-  std::function<rt::result<query_base>(detail::firefox_dom_core&)> f =
-      [root](detail::firefox_dom_core& m) -> rt::result<query_base> {
+// A node of the current mirror (`root`, or the document when empty), checked, for a request about
+// it to the page: its id and the generation.
+rt::task<rt::result<node_ref>> current_node(core_ptr c, std::optional<node_ref> root, rt::deadline d) {
+  std::function<rt::result<node_ref>(detail::firefox_dom_core&)> f =
+      [root](detail::firefox_dom_core& m) -> rt::result<node_ref> {
     const node_ref at = root ? *root : node_ref{m.document, m.generation};
     if (rt::result<const dom_node*> n = find(m, at); !n) return std::move(n).err();
-    auto a = m.actor_of.find(at.id);
-    if (a == m.actor_of.end())
-      return rt::error{rt::errc::stale_node, "firefox dom: node " + std::to_string(at.id) + " has no actor"};
-    return query_base{m.walker, a->second, m.generation};
+    return at;
   };
-  co_return co_await with_mirror<query_base>(std::move(c), d, std::move(f));
+  co_return co_await with_mirror<node_ref>(std::move(c), d, std::move(f));
 }
 
-// Whether the worker has read everything under `id` (a new node's children come after it).
-bool subtree_read(const detail::firefox_dom_core& c, std::int64_t id) {
-  auto it = c.nodes.find(id);
-  if (it == c.nodes.end()) return true;
-  if (!it->second.children_known) return false;
-  for (std::int64_t k : it->second.children)
-    if (!subtree_read(c, k)) return false;
-  return it->second.template_content == 0 || subtree_read(c, it->second.template_content);
-}
-
-// The mirror's node for a node actor a query returned: it may be one inserted just before the
-// query, which the worker has yet to read, with all that it holds.
-rt::task<rt::result<node_ref>> await_node(core_ptr c, std::string actor, std::uint64_t gen, rt::deadline d) {
+// The mirror's node for an id a query returned: it may be one inserted just before the query,
+// which the worker has yet to pull (a pull brings a node with all that it holds).
+rt::task<rt::result<node_ref>> await_node(core_ptr c, std::int64_t id, std::uint64_t gen, rt::deadline d) {
   rt::subscription<char> changes = c->changed->subscribe(1, rt::overflow::drop_oldest);
   for (;;) {
     {
       std::lock_guard lk(c->mu);
       if (c->generation != gen)
         co_return rt::error{rt::errc::stale_node, "firefox dom: the document was replaced during the query"};
-      if (auto it = c->by_actor.find(actor); it != c->by_actor.end() && subtree_read(*c, it->second))
-        co_return node_ref{it->second, gen};
+      if (c->nodes.count(id)) co_return node_ref{id, gen};
       if (c->failure) co_return *c->failure;
     }
     if (d.expired())
-      co_return rt::error{rt::errc::timeout, "firefox dom: the mirror did not get the queried node " + actor +
+      co_return rt::error{rt::errc::timeout, "firefox dom: the mirror did not get the queried node " + std::to_string(id) +
                                                  " before the deadline"};
     (void)co_await changes.next(d);
   }
 }
 
-rt::task<rt::result<std::optional<node_ref>>> run_query(core_ptr c, std::string selector,
-                                                        std::optional<node_ref> root, rt::deadline d) {
-  rt::result<query_base> base = co_await current_base(c, root, d);
+// querySelector(All) in the page, under `root`: the ids of the nodes found, in document order.
+rt::task<rt::result<std::vector<node_ref>>> run_query(core_ptr c, std::string selector, std::optional<node_ref> root,
+                                                      bool all, rt::deadline d) {
+  rt::result<node_ref> base = co_await current_node(c, root, d);
   if (!base) co_return std::move(base).err();
-  json_value p = json_value::object();
-  p.set("node", base->node);
-  p.set("selector", selector);
-  rt::result<json_value> r = co_await req(c->conn, base->walker, "querySelector", std::move(p), d);
-  if (!r) co_return in_context(std::move(r).err(), "querySelector '" + selector + "'");
-  const std::string actor = str_of((*r)["node"]["actor"]);
-  if (actor.empty()) co_return std::optional<node_ref>();
-  rt::result<node_ref> n = co_await await_node(c, actor, base->generation, d);
-  if (!n) co_return std::move(n).err();
-  co_return std::optional<node_ref>(*n);
-}
-
-rt::task<rt::result<std::vector<node_ref>>> run_query_all(core_ptr c, std::string selector,
-                                                          std::optional<node_ref> root, rt::deadline d) {
-  rt::result<query_base> base = co_await current_base(c, root, d);
-  if (!base) co_return std::move(base).err();
-  json_value p = json_value::object();
-  p.set("node", base->node);
-  p.set("selector", selector);
-  rt::result<json_value> r = co_await req(c->conn, base->walker, "querySelectorAll", std::move(p), d);
-  if (!r) co_return in_context(std::move(r).err(), "querySelectorAll '" + selector + "'");
-  const std::string list = str_of((*r)["list"]["actor"]);
-  const std::int64_t length = int_of((*r)["list"]["length"]);
+  const std::string js = with_agent("return a.query(" + json_value(selector).dump() + ", " +
+                                        std::to_string(root ? base->id : 0) + ", " + (all ? "true" : "false") + ");",
+                                    "{stale: true}");
+  rt::result<json_value> r = co_await detail::firefox_run_function(c->tab, js, d);
+  if (!r) {
+    // A selector the page refuses is the caller's mistake, named as Firefox names it.
+    if (r.err().code == rt::errc::javascript)
+      co_return rt::error{rt::errc::protocol, "firefox dom: querySelector '" + selector + "': " + r.err().message};
+    co_return in_context(std::move(r).err(), "querySelector '" + selector + "'");
+  }
+  if ((*r)["stale"].is_bool())
+    co_return rt::error{rt::errc::stale_node, "firefox dom: the query's root is no longer in the document"};
   std::vector<node_ref> out;
-  if (list.empty() || length == 0) co_return out;
-  json_value ip = json_value::object();
-  ip.set("start", std::int64_t{0});
-  ip.set("end", length);
-  rt::result<json_value> items = co_await req(c->conn, list, "items", std::move(ip), d);
-  // The list holds its nodes on the server until released; its reply carries nothing.
-  (void)co_await req(c->conn, list, "release", json_value::object(), d);
-  if (!items) co_return in_context(std::move(items).err(), "querySelectorAll '" + selector + "' items");
-  if (const json_value::array_type* nodes = (*items)["nodes"].get_array()) {
-    for (const json_value& form : *nodes) {
-      rt::result<node_ref> n = co_await await_node(c, str_of(form["actor"]), base->generation, d);
+  if (const json_value::array_type* ids = (*r)["ids"].get_array()) {
+    for (const json_value& id : *ids) {
+      if (int_of(id) <= 0) continue;  // querySelector found nothing
+      rt::result<node_ref> n = co_await await_node(c, int_of(id), base->generation, d);
       if (!n) co_return std::move(n).err();
       out.push_back(*n);
     }
@@ -669,19 +532,7 @@ firefox_dom firefox_dom::start(rt::scheduler& sched, firefox_tab tab) {
   firefox_dom out;
   out.owner_ = std::make_shared<detail::firefox_dom_owner>();
   out.owner_->core = core;
-  // Lossy on purpose: a walker sends one newMutations until it is asked, so a small queue loses
-  // nothing of this tab's, and a mirror that falls behind never stops the connection reading.
-  session::rdp_subscription_spec spec;
-  spec.type = "newMutations";
-  spec.capacity = 256;
-  spec.policy = rt::overflow::drop_oldest;
-  rt::result<rt::subscription<session::rdp_event>> sub = core->conn.subscribe(std::move(spec));
-  if (!sub) {
-    core->failure = in_context(std::move(sub).err(), "subscribing to newMutations");
-    core->ended = true;
-    return out;
-  }
-  sched.spawn(worker(core, std::move(*sub)));
+  sched.spawn(worker(core));
   return out;
 }
 
@@ -732,14 +583,17 @@ rt::task<rt::result<std::optional<node_ref>>> firefox_dom::query_selector(std::s
                                                                           std::optional<node_ref> root,
                                                                           rt::deadline d) const {
   if (!owner_) co_return rt::error{rt::errc::invalid_argument, "firefox dom: empty handle"};
-  co_return co_await run_query(owner_->core, std::move(selector), root, d);
+  rt::result<std::vector<node_ref>> found = co_await run_query(owner_->core, std::move(selector), root, false, d);
+  if (!found) co_return std::move(found).err();
+  if (found->empty()) co_return std::optional<node_ref>();
+  co_return std::optional<node_ref>(found->front());
 }
 
 rt::task<rt::result<std::vector<node_ref>>> firefox_dom::query_selector_all(std::string selector,
                                                                             std::optional<node_ref> root,
                                                                             rt::deadline d) const {
   if (!owner_) co_return rt::error{rt::errc::invalid_argument, "firefox dom: empty handle"};
-  co_return co_await run_query_all(owner_->core, std::move(selector), root, d);
+  co_return co_await run_query(owner_->core, std::move(selector), root, true, d);
 }
 
 rt::task<rt::result<std::optional<node_ref>>> firefox_dom::query_selector(std::string selector, rt::deadline d) const {
@@ -753,20 +607,63 @@ rt::task<rt::result<std::vector<node_ref>>> firefox_dom::query_selector_all(std:
 
 rt::task<rt::result<std::string>> firefox_dom::node_actor(node_ref n, rt::deadline d) const {
   if (!owner_) co_return rt::error{rt::errc::invalid_argument, "firefox dom: empty handle"};
-  rt::result<query_base> base = co_await current_base(owner_->core, n, d);
-  if (!base) co_return std::move(base).err();
-  co_return std::move(base->node);
+  const core_ptr& c = owner_->core;
+  rt::result<node_ref> at = co_await current_node(c, n, d);
+  if (!at) co_return std::move(at).err();
+  std::string walker;
+  std::string inspector;
+  {
+    std::lock_guard lk(c->mu);
+    walker = c->walker;
+    inspector = c->inspector;
+  }
+  if (walker.empty()) {
+    // The same walker options as firefox_css's lookups: an inspector has one walker, made with
+    // the options of the first getWalker.
+    json_value opts = json_value::object();
+    opts.set("showComments", true);
+    json_value p = json_value::object();
+    p.set("options", std::move(opts));
+    rt::result<json_value> w = co_await req(c->conn, inspector, "getWalker", std::move(p), d);
+    if (!w) co_return in_context(std::move(w).err(), "getWalker");
+    walker = str_of((*w)["walker"]["actor"]);
+    if (walker.empty()) co_return rt::error{rt::errc::protocol, "firefox dom: getWalker answered without a walker: " + w->dump()};
+    std::lock_guard lk(c->mu);
+    if (c->generation == at->generation) c->walker = walker;
+  }
+  // The page's node as a debugger object, which the walker turns into its node actor.
+  rt::result<json_value> grip = co_await detail::firefox_evaluate_grip(
+      c->tab, agent_js + "?.find(" + std::to_string(at->id) + ")", d);
+  if (!grip) co_return in_context(std::move(grip).err(), "finding node " + std::to_string(at->id));
+  const std::string object = str_of((*grip)["actor"]);
+  if (object.empty())
+    co_return rt::error{rt::errc::stale_node, "firefox dom: node " + std::to_string(at->id) + " is no longer in the page"};
+  json_value p = json_value::object();
+  p.set("actorID", object);
+  json_value path = json_value::array();
+  path.push_back("rawObj");
+  p.set("path", std::move(path));
+  rt::result<json_value> r = co_await req(c->conn, walker, "getNodeFromActor", std::move(p), d);
+  if (!r) co_return in_context(std::move(r).err(), "getNodeFromActor");
+  std::string actor = str_of((*r)["node"]["node"]["actor"]);
+  if (actor.empty())
+    co_return rt::error{rt::errc::stale_node, "firefox dom: node " + std::to_string(at->id) + " has no walker actor"};
+  co_return actor;
 }
 
 rt::task<rt::result<std::string>> firefox_dom::browser_outer_html(node_ref n, rt::deadline d) const {
   if (!owner_) co_return rt::error{rt::errc::invalid_argument, "firefox dom: empty handle"};
-  rt::result<query_base> base = co_await current_base(owner_->core, n, d);
-  if (!base) co_return std::move(base).err();
-  json_value p = json_value::object();
-  p.set("node", base->node);
-  rt::result<json_value> r = co_await req(owner_->core->conn, base->walker, "outerHTML", std::move(p), d);
-  if (!r) co_return in_context(std::move(r).err(), "walker outerHTML");
-  co_return co_await detail::rdp_long_string(owner_->core->conn, std::move((*r)["value"]), d);
+  const core_ptr& c = owner_->core;
+  rt::result<node_ref> at = co_await current_node(c, n, d);
+  if (!at) co_return std::move(at).err();
+  const std::string js = with_agent("const n = a.find(" + std::to_string(at->id) +
+                                        ");\nreturn n ? (n.outerHTML !== undefined ? n.outerHTML : new XMLSerializer().serializeToString(n)) : null;",
+                                    "null");
+  rt::result<json_value> r = co_await detail::firefox_run_function(c->tab, js, d);
+  if (!r) co_return in_context(std::move(r).err(), "outerHTML");
+  if (!r->is_string())
+    co_return rt::error{rt::errc::stale_node, "firefox dom: node " + std::to_string(at->id) + " is no longer in the page"};
+  co_return r->as_string();
 }
 
 rt::task<rt::result<void>> firefox_dom::settle(std::chrono::milliseconds quiet, rt::deadline d) const {

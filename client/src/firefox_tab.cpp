@@ -645,14 +645,14 @@ constexpr auto& read_long_string = detail::rdp_long_string;
 
 // The page-side wrapper: see the top of firefox_tab.hpp. Its answer is pure ASCII (non-ASCII
 // escaped as \uXXXX) so that a longString can be read in chunks without splitting a character.
-std::string wrap_expression(const std::string& expression) {
-  const std::string src = json_value(expression).dump();
+// `value_js` is the JavaScript whose (awaited) value is answered.
+std::string wrap_value(const std::string& value_js) {
   return "(async () => {\n"
          "  const __janusAscii = (s) => s.replace(/[\\u007f-\\uffff]/g,\n"
          "    (c) => '\\\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));\n"
          "  let __janusValue;\n"
          "  try {\n"
-         "    __janusValue = await (0, eval)(" + src + ");\n"
+         "    __janusValue = await " + value_js + ";\n"
          "  } catch (e) {\n"
          "    let m, s = '';\n"
          "    try {\n"
@@ -670,6 +670,14 @@ std::string wrap_expression(const std::string& expression) {
          "  }\n"
          "})()";
 }
+
+std::string wrap_expression(const std::string& expression) {
+  return wrap_value("(0, eval)(" + json_value(expression).dump() + ")");
+}
+
+// The statements of an async function, embedded as code: no eval, so a page whose policy forbids
+// eval runs them too (evaluation by the debugger is not subject to the page's policy).
+std::string wrap_function_body(const std::string& body) { return wrap_value("(async () => {\n" + body + "\n})()"); }
 
 // An evaluationResult packet of the wrapper as the expression's value or its JS error.
 rt::task<rt::result<json_value>> decode_evaluation(session::rdp_connection conn, json_value packet, rt::deadline d) {
@@ -1072,14 +1080,16 @@ rt::task<rt::result<navigation>> firefox_tab::go_forward(wait_until until, rt::d
   co_return co_await history_step(core_, false, until, d);
 }
 
-rt::task<rt::result<json_value>> firefox_tab::evaluate(std::string expression, rt::deadline d) const {
-  std::shared_ptr<firefox_tab_core> c = core_;
+namespace {
+
+// Sends `text` to the current document's console and waits for its evaluationResult packet.
+rt::task<rt::result<json_value>> evaluation_packet(std::shared_ptr<firefox_tab_core> c, std::string text, rt::deadline d) {
   if (rt::result<void> a = check_alive(c); !a) co_return std::move(a).err();
   rt::result<firefox_tab_state::top_target> top = co_await current_target(c, d);
   if (!top) co_return std::move(top).err();
   const std::string console_actor = top->console;
   json_value p = json_value::object();
-  p.set("text", wrap_expression(expression));
+  p.set("text", std::move(text));
   json_value mapped = json_value::object();
   mapped.set("await", true);
   p.set("mapped", std::move(mapped));
@@ -1101,10 +1111,30 @@ rt::task<rt::result<json_value>> firefox_tab::evaluate(std::string expression, r
           rt::error{rt::errc::target_closed, "evaluate: the document was replaced before the result came"});
     return std::nullopt;
   };
-  rt::result<json_value> packet = co_await wait_state<json_value>(c->st, d, std::move(check),
-                                                                  "evaluate: no result before the deadline");
+  co_return co_await wait_state<json_value>(c->st, d, std::move(check), "evaluate: no result before the deadline");
+}
+
+}  // namespace
+
+rt::task<rt::result<json_value>> firefox_tab::evaluate(std::string expression, rt::deadline d) const {
+  rt::result<json_value> packet = co_await evaluation_packet(core_, wrap_expression(expression), d);
+  if (!packet) co_return std::move(packet).err();
+  co_return co_await decode_evaluation(core_->conn, std::move(*packet), d);
+}
+
+rt::task<rt::result<json_value>> detail::firefox_run_function(firefox_tab tab, std::string body, rt::deadline d) {
+  std::shared_ptr<firefox_tab_core> c = tab.core();
+  rt::result<json_value> packet = co_await evaluation_packet(c, wrap_function_body(body), d);
   if (!packet) co_return std::move(packet).err();
   co_return co_await decode_evaluation(c->conn, std::move(*packet), d);
+}
+
+rt::task<rt::result<json_value>> detail::firefox_evaluate_grip(firefox_tab tab, std::string expression, rt::deadline d) {
+  rt::result<json_value> packet = co_await evaluation_packet(tab.core(), std::move(expression), d);
+  if (!packet) co_return std::move(packet).err();
+  if (bool_of((*packet)["hasException"]))
+    co_return rt::error{rt::errc::javascript, str_of((*packet)["exceptionMessage"])};
+  co_return std::move((*packet)["result"]);
 }
 
 rt::task<rt::result<void>> firefox_tab::set_content(std::string html, rt::deadline d) const {

@@ -22,6 +22,16 @@ class firefox_sheet_registry;
 /// The tab's style sheet registry (it lives as long as any handle of the tab).
 std::shared_ptr<firefox_sheet_registry> firefox_sheets_of(const firefox_tab& tab);
 
+/// Runs `body`, the statements of an async function whose value is JSON-serializable, in the page
+/// of the tab's current document and returns that value (as firefox_tab::evaluate does for an
+/// expression, but without eval: a page whose policy forbids eval runs it too). A document
+/// replaced before the answer is errc::target_closed; a JS error errc::javascript.
+rt::task<rt::result<protocol::json_value>> firefox_run_function(firefox_tab tab, std::string body, rt::deadline d);
+
+/// Evaluates `expression` as the console does and returns Firefox's grip of its value (for a DOM
+/// node, an object actor that the walker's getNodeFromActor turns into a node actor).
+rt::task<rt::result<protocol::json_value>> firefox_evaluate_grip(firefox_tab tab, std::string expression, rt::deadline d);
+
 /// The current top-level target actor, once there is a live one (errc::timeout at `d`).
 rt::task<rt::result<std::string>> firefox_current_target(firefox_tab tab, rt::deadline d);
 
