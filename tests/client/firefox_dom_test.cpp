@@ -1,9 +1,8 @@
 // firefox_dom against the real Firefox ESR, with pages from a loopback http_server: query
 // selectors answered with mirror nodes, and a navigation rebuilding the mirror with old handles
 // going stale. The key test (thousands of timed mutations, then the mirror equals outerHTML) runs
-// on both browsers through page::dom() in both_browsers_test.cpp. The pages have no whitespace-only text
-// nodes: Firefox's walker hides those (see firefox_dom.hpp). Each test ends only the Firefox it
-// launched.
+// on both browsers through page::dom() in both_browsers_test.cpp; real pages in
+// tests/client/real_pages_main.cpp. Each test ends only the Firefox it launched.
 #include <janus/client/firefox_css.hpp>
 #include <janus/client/firefox_dom.hpp>
 #include "firefox_fixture.hpp"
@@ -197,4 +196,52 @@ TEST_CASE("CSS queries on the same tab share the walker without disturbing the m
     REQUIRE_OK(mirror);
     CHECK(*mirror == f.must_eval("document.documentElement.outerHTML").as_string());
   }
+}
+
+TEST_CASE("whitespace-only text, template content and long values are mirrored and followed", "[firefox][dom]") {
+  // The inspector's walker hides whitespace-only text nodes that take no room and never reports a
+  // change of their data; the mirror reads the page itself, so real pages (full of such nodes
+  // between block tags) mirror exactly, and so does a change that turns one into visible text.
+  fixture f;
+  f.server->route("/ws.html", html("<!DOCTYPE html>\n<html>\n  <head>\n    <title>ws</title>\n  </head>\n  <body>\n"
+                                   "    <div id=\"a\">\n      <p>one</p>\n      <p>two</p>\n    </div>\n"
+                                   "    <template id=\"t\">\n      <li>in template</li>\n    </template>\n"
+                                   "    <svg><a xlink:href=\"#x\"><text>s</text></a></svg>\n  </body>\n</html>\n"));
+  REQUIRE_OK(f.nav("/ws.html"));
+  firefox_dom d = firefox_dom::start(f.sched, f.tab);
+  auto outer = [&] { return f.must_eval("document.documentElement.outerHTML").as_string(); };
+  auto mirror = f.sched.block_on(d.html(rt::deadline(20s)));
+  REQUIRE_OK(mirror);
+  CHECK(*mirror == outer());
+  CHECK(mirror->find("<div id=\"a\">\n      <p>one</p>") != std::string::npos);
+
+  // Data changes of whitespace-only text (the walker reports none of these), in the document and
+  // in a template's content; a value of 200,000 characters; non-ASCII; a node moved across parents.
+  f.must_eval("const a = document.getElementById('a'); a.firstChild.data = 'now visible'; "
+              "a.lastChild.data = '\\n\\t'; "
+              "document.getElementById('t').content.firstChild.data = 'tpl text'; "
+              "document.getElementById('t').content.appendChild(document.createElement('hr')); "
+              "a.appendChild(document.createTextNode('x'.repeat(200000))); "
+              "a.setAttribute('title', 'é ☃ \\u{1F600} &amp;'); "
+              "document.body.insertBefore(a.children[1], document.body.firstChild); true");
+  REQUIRE_OK(f.sched.block_on(d.settle(300ms, rt::deadline(10s))));
+  mirror = f.sched.block_on(d.html(rt::deadline(10s)));
+  REQUIRE_OK(mirror);
+  CHECK(*mirror == outer());
+  CHECK(mirror->find("<div id=\"a\" title=\"é ☃ \xF0\x9F\x98\x80 &amp;amp;\">now visible<p>one</p>") != std::string::npos);
+
+  // A query finds a node inserted just before it, with its subtree; its walker actor serves CSS.
+  f.must_eval("document.body.insertAdjacentHTML('beforeend', '<section id=\"late\"> <i>i</i> </section>'); true");
+  auto late = f.sched.block_on(d.query_selector("#late", rt::deadline(10s)));
+  REQUIRE_OK(late);
+  REQUIRE(late->has_value());
+  auto late_html = f.sched.block_on(d.outer_html(**late, rt::deadline(5s)));
+  REQUIRE_OK(late_html);
+  CHECK(*late_html == "<section id=\"late\"> <i>i</i> </section>");
+  auto browser_html = f.sched.block_on(d.browser_outer_html(**late, rt::deadline(5s)));
+  REQUIRE_OK(browser_html);
+  CHECK(*browser_html == *late_html);
+  auto actor = f.sched.block_on(d.node_actor(**late, rt::deadline(5s)));
+  REQUIRE_OK(actor);
+  CHECK(actor->find("domnode") != std::string::npos);
 }

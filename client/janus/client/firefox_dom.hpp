@@ -1,5 +1,5 @@
-// DOM for Firefox: a mirror of a firefox_tab's document, built through the inspector's walker and
-// kept current from its mutations. The same cache types as Chromium's mirror (domains::dom_node,
+// DOM for Firefox: a mirror of a firefox_tab's document, built and kept current by a small agent
+// the mirror installs in the page. The same cache types as Chromium's mirror (domains::dom_node,
 // node_ref, dom_stats) and the same serializer (domains::serialize_html).
 //
 //   auto doc  = firefox_dom::start(sched, tab);
@@ -7,40 +7,37 @@
 //   auto hit  = co_await doc.query_selector("#main p", rt::deadline(5s));
 //   auto text = co_await doc.outer_html(**hit, rt::deadline(5s));      // from the mirror
 //
-// How it stays in sync (/work/shared/notes/firefox-rdp-transcripts.md §5):
-//   - the current target's inspectorActor gives the walker (`getWalker {showComments:true}`,
-//     comments being hidden otherwise); the mirror asks `children` of every node, so that every
-//     node has an actor: the walker reports mutations only of nodes the client has seen;
-//   - the walker sends one `newMutations` and no other until `getMutations` is called. A worker
-//     task of the mirror reads those events from its own lossy subscription (one pending event per
-//     walker, so nothing is lost, and a slow mirror never stalls the connection), asks
-//     getMutations and applies the batch: characterData and attribute values directly; a childList
-//     makes it re-ask `children` of the target (the mutation names only nodes that already had
-//     actors), and new nodes are read to the bottom. An attribute reported more than once in a
-//     batch re-reads the parent's children, whose forms carry the attributes in document order
-//     (a value reported is the one at the batch's time, not at each change's). getMutations runs
-//     without `cleanup`: that would release every node reported removed, even one the page moved
-//     under a parent the walker had no actor for, which the mirror may already have read again.
-//     The mirror releases the nodes it dropped and did not meet again, after each batch;
-//   - a navigation replaces the target and its inspector: the worker notices the tab's new
-//     document, drops the mirror, bumps the generation and builds it again. A node_ref of an
-//     older generation, or of a node since removed, fails with errc::stale_node. The tab's pump is
-//     not involved: it never sends requests, and the mirror's asking happens in its worker and in
-//     the callers.
+// How it stays in sync (the agent's wire format is at the top of client/src/firefox_dom_agent.cpp):
+//   - for each new document of the tab, the mirror evaluates the agent in the page (as a function
+//     body, without eval, so a page whose policy forbids eval is mirrored too). The agent gives
+//     every node an id (the mirror's node ids), answers with the whole document in one flat list,
+//     and watches the document and each template's content with a MutationObserver;
+//   - a worker task keeps one evaluation open that the agent answers at its next change (or after a
+//     second without one); then it pulls what changed: the child lists of parents whose children
+//     changed, new and re-inserted nodes whole, and the attributes and data of nodes that changed,
+//     all read at the pull's instant, so the mirror is always a state the page was really in. A
+//     pull it cannot place (a child it was never sent) reads the document again;
+//   - why not the inspector's walker: it hides whitespace-only text nodes that take no room in the
+//     layout (every real page has them, between block tags), cannot give them an actor, and so
+//     never reports a change of their data; and it reads one parent per request;
+//   - a navigation replaces the document: the worker notices the tab's new document, drops the
+//     mirror, bumps the generation and builds it again. A node_ref of an older generation, or of a
+//     node since removed, fails with errc::stale_node.
 //
-// What it leaves out: the walker hides whitespace-only text nodes that take no room in the layout
-// (the devtools markup view never shows them, and no request returns them), so the mirror lacks
-// them and its serialization differs from outerHTML wherever a page has them (between block tags,
-// typically); dom_node::child_count still counts them (Firefox's numChildren). A whitespace-only
-// text node that gets other text later is not reported either. Like Chromium's mirror, it leaves
-// out pseudo-elements, shadow roots and iframes' documents (outerHTML has none of them). One
-// mirror per tab: two would take each other's mutations, and the walker is shared with anything
-// else using that inspector.
+// Queries run querySelector(All) in the page and answer with mirror nodes (waiting for a node
+// inserted just before the query to be pulled). node_actor asks the inspector's walker for the
+// node's actor (getNodeFromActor), for the style actors of firefox_css.
+//
+// What it leaves out: like Chromium's mirror, pseudo-elements, shadow roots and iframes' documents
+// (outerHTML has none of them). The agent lives in the page's global under a symbol-keyed,
+// non-enumerable property; a page script could find it (Object.getOwnPropertySymbols) and
+// disturb it, as it could disturb any in-page instrumentation. One mirror per tab: a second one
+// replaces the first one's agent.
 //
 // @par Thread Safety
 // firefox_dom is a handle: copies may be used from any threads at once. The mirror is behind a
-// mutex, written by the worker and by the callers' lookups; readers get copies. The worker stops
-// with the last copy.
+// mutex, written by the worker and read by the callers' lookups; readers get copies. The worker
+// stops with the last copy (within about a second: its open evaluation ends then).
 #pragma once
 
 #include <janus/client/firefox_tab.hpp>
@@ -85,8 +82,8 @@ class firefox_dom {
   /// document.documentElement.outerHTML, from the mirror.
   rt::task<rt::result<std::string>> html(rt::deadline d) const;
 
-  /// walker.querySelector / querySelectorAll under the document; the nodes are returned once the
-  /// mirror has them (a node inserted just before the call is waited for). A bad selector is
+  /// querySelector / querySelectorAll under the document, in the page; the nodes are returned once
+  /// the mirror has them (a node inserted just before the call is waited for). A bad selector is
   /// errc::protocol naming Firefox's SyntaxError.
   rt::task<rt::result<std::optional<domains::node_ref>>> query_selector(std::string selector, rt::deadline d) const;
   rt::task<rt::result<std::vector<domains::node_ref>>> query_selector_all(std::string selector, rt::deadline d) const;
@@ -99,19 +96,20 @@ class firefox_dom {
                                                                           std::optional<domains::node_ref> root,
                                                                           rt::deadline d) const;
 
-  /// The browser's own outerHTML of `n` (walker `outerHTML`), to check the mirror against.
+  /// The browser's own outerHTML of `n` (read in the page), to check the mirror against.
   rt::task<rt::result<std::string>> browser_outer_html(domains::node_ref n, rt::deadline d) const;
   /// The walker's actor for `n`, for requests about the node to other actors (the page style
   /// actor's computed style, firefox_css); errc::stale_node for a node of an older document.
   rt::task<rt::result<std::string>> node_actor(domains::node_ref n, rt::deadline d) const;
 
-  /// Returns once the mirror is built for the tab's current document, no batch is being applied
-  /// and no `newMutations` came for `quiet` (the walker batches them every 100 ms, so `quiet`
-  /// should be longer): after the page stops changing, the mirror has caught up.
+  /// Returns once the mirror is built for the tab's current document, no pull is under way and
+  /// the agent reported no change for `quiet`: after the page stops changing, the mirror has
+  /// caught up.
   rt::task<rt::result<void>> settle(std::chrono::milliseconds quiet, rt::deadline d) const;
-  /// In Firefox's terms: events are mutation records applied, unknown those about nodes the
-  /// mirror does not have (removed, or not read yet), child_requests `children` sent,
-  /// request_failures the failed ones and failed batches, refreshes the documents mirrored.
+  /// In Firefox's terms: events are the pulled changes applied (child lists, attribute lists,
+  /// data), unknown those about nodes the mirror does not have, child_requests the pulls,
+  /// request_failures failed reads and pulls, malformed pulls the mirror could not place (each
+  /// reads the document again), refreshes the documents read whole.
   rt::task<rt::result<domains::dom_stats>> stats(rt::deadline d) const;
 
  private:
