@@ -6,6 +6,8 @@
 
 #include <janus/rt/sleep.hpp>
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <atomic>
 #include <deque>
@@ -122,56 +124,104 @@ void detach_and_erase(detail::firefox_dom_core& c, std::int64_t id) {
   erase_subtree(c, id);
 }
 
-std::vector<std::pair<std::string, std::string>> attributes_of(const json_value& flat) {
-  std::vector<std::pair<std::string, std::string>> out;
-  if (const json_value::array_type* a = flat.get_array()) {
-    out.reserve(a->size() / 2);
-    for (std::size_t i = 0; i + 1 < a->size(); i += 2) out.emplace_back(str_of((*a)[i]), str_of((*a)[i + 1]));
-  }
-  return out;
+// --- the agent's answers, read straight from their text ------------------------------------------
+// (a 60,000-node snapshot held as a json_value tree took ~110 MB; read once, forward, with
+// simdjson's on-demand parser, it becomes the mirror's nodes and nothing else.)
+
+namespace od = simdjson::ondemand;
+
+// One node of the wire format (firefox_dom_agent.cpp).
+struct wire_node {
+  std::int64_t id = 0;
+  std::int64_t parent = 0;
+  int type = 0;
+  std::string s3, s4, s5;  // per type: nodeName, localName / data; doctype: name, publicId, systemId
+  std::vector<std::pair<std::string, std::string>> attributes;
+};
+
+bool read_string(od::value v, std::string& out) {
+  std::string_view sv;
+  if (v.get_string().get(sv)) return false;
+  out.assign(sv);
+  return true;
 }
 
-// One node of the agent's wire format (firefox_dom_agent.cpp). A node the mirror has already is
-// one the page inserted again: what it holds is sent whole, so the old copy goes. `in_batch` are
-// the ids made by this snapshot or pull: a node whose parent is one of them goes at the end of
-// its parent's children (the agent sends children in order); the others are placed by the pull's
-// child lists. False when the entry is malformed.
-bool add_node(detail::firefox_dom_core& c, const json_value& e, std::unordered_set<std::int64_t>& in_batch) {
-  const json_value::array_type* a = e.get_array();
-  if (!a || a->size() < 3) return false;
-  const std::int64_t id = int_of((*a)[0]);
-  const std::int64_t parent = int_of((*a)[1]);
-  const int type = static_cast<int>(int_of((*a)[2]));
-  if (id <= 0) return false;
-  auto at = [&](std::size_t i) -> const json_value& {
-    static const json_value none;
-    return i < a->size() ? (*a)[i] : none;
-  };
-  detach_and_erase(c, id);
+bool read_attributes(od::value v, std::vector<std::pair<std::string, std::string>>& out) {
+  od::array a;
+  if (v.get_array().get(a)) return false;
+  out.clear();
+  std::string name;
+  bool have_name = false;
+  for (auto item : a) {
+    std::string_view sv;
+    if (item.get_string().get(sv)) return false;
+    if (!have_name) {
+      name.assign(sv);
+    } else {
+      out.emplace_back(std::move(name), std::string(sv));
+    }
+    have_name = !have_name;
+  }
+  return !have_name;
+}
+
+bool read_wire_node(od::value v, wire_node& n) {
+  od::array a;
+  if (v.get_array().get(a)) return false;
+  n = wire_node{};
+  std::size_t i = 0;
+  for (auto item : a) {
+    od::value x;
+    if (item.get(x)) return false;
+    if (i < 3) {
+      std::int64_t k = 0;
+      if (x.get_int64().get(k)) return false;
+      if (i == 0) n.id = k;
+      else if (i == 1) n.parent = k;
+      else n.type = static_cast<int>(k);
+    } else if (i == 5 && n.type == 1) {
+      if (!read_attributes(x, n.attributes)) return false;
+    } else if (i <= 5) {
+      if (!read_string(x, i == 3 ? n.s3 : i == 4 ? n.s4 : n.s5)) return false;
+    }
+    ++i;
+  }
+  return i >= 3 && n.id > 0;
+}
+
+// One node into the mirror. A node the mirror has already is one the page inserted again: what it
+// holds is sent whole, so the old copy goes. `in_batch` are the ids made by this snapshot or pull:
+// a node whose parent is one of them goes at the end of its parent's children (the agent sends
+// children in order); the others are placed by the pull's child lists.
+bool add_node(detail::firefox_dom_core& c, wire_node&& w, std::unordered_set<std::int64_t>& in_batch) {
+  detach_and_erase(c, w.id);
   dom_node n;
-  n.id = id;
-  n.parent = parent;
-  n.type = type;
+  n.id = w.id;
+  n.parent = w.parent;
+  n.type = w.type;
   n.children_known = true;
-  switch (type) {
+  switch (w.type) {
     case 1:
-      n.name = str_of(at(3));
-      n.local_name = str_of(at(4));
-      n.attributes = attributes_of(at(5));
+      n.name = std::move(w.s3);
+      n.local_name = std::move(w.s4);
+      n.attributes = std::move(w.attributes);
       break;
     case 3: case 4: case 7: case 8:
-      n.name = str_of(at(3));
-      n.value = str_of(at(4));
+      n.name = std::move(w.s3);
+      n.value = std::move(w.s4);
       break;
     case 10:
-      n.name = str_of(at(3));
-      n.public_id = str_of(at(4));
-      n.system_id = str_of(at(5));
+      n.name = std::move(w.s3);
+      n.public_id = std::move(w.s4);
+      n.system_id = std::move(w.s5);
       break;
     case 9: n.name = "#document"; break;
     case 11: n.name = "#document-fragment"; break;
     default: return false;
   }
+  const std::int64_t id = w.id;
+  const std::int64_t parent = w.parent;
+  const int type = w.type;
   c.nodes.insert_or_assign(id, std::move(n));
   in_batch.insert(id);
   if (parent == 0 || !in_batch.count(parent)) return true;
@@ -187,20 +237,18 @@ bool add_node(detail::firefox_dom_core& c, const json_value& e, std::unordered_s
 
 // A pull's child list: `parent` now holds exactly `kids`, in that order. Nodes it held that are
 // not among them left the document (a node moved elsewhere was sent whole, and so taken out of
-// its old parent already).
-bool set_children(detail::firefox_dom_core& c, std::int64_t parent, const json_value& list) {
+// its old parent already). False when a child is one the mirror was never sent.
+bool set_children(detail::firefox_dom_core& c, std::int64_t parent, const std::vector<std::int64_t>& kids) {
   auto p = c.nodes.find(parent);
-  const json_value::array_type* kids = list.get_array();
-  if (p == c.nodes.end() || !kids) return false;
+  if (p == c.nodes.end()) return false;
   std::vector<std::int64_t> now;
-  now.reserve(kids->size());
+  now.reserve(kids.size());
   std::unordered_set<std::int64_t> keep;
   bool whole = true;
-  for (const json_value& k : *kids) {
-    const std::int64_t id = int_of(k);
+  for (std::int64_t id : kids) {
     auto n = c.nodes.find(id);
     if (n == c.nodes.end()) {
-      whole = false;  // not sent: the agent and the mirror disagree
+      whole = false;
       continue;
     }
     n->second.parent = parent;
@@ -216,6 +264,79 @@ bool set_children(detail::firefox_dom_core& c, std::int64_t parent, const json_v
   pn.children = std::move(now);
   pn.child_count = static_cast<std::int64_t>(pn.children.size());
   return whole;
+}
+
+// What applying an answer found.
+struct applied {
+  bool ok = true;        // well-formed JSON of the expected shape
+  bool whole = true;     // every child list could be placed
+  std::size_t changes = 0;
+  std::size_t unknown = 0;
+};
+
+// Applies a snapshot ({"n": [...]}) or a pull ({"n", "c", "a", "v"}) to the mirror, under its lock.
+applied apply_answer(detail::firefox_dom_core& c, const std::string& text) {
+  applied out;
+  od::parser parser;
+  simdjson::padded_string padded(text);
+  od::document doc;
+  od::object top;
+  if (parser.iterate(padded).get(doc) || doc.get_object().get(top)) return applied{false};
+  std::unordered_set<std::int64_t> in_batch;
+  wire_node w;
+  for (auto field : top) {
+    std::string_view key;
+    od::value v;
+    od::array list;
+    if (field.unescaped_key().get(key) || field.value().get(v) || v.get_array().get(list)) return applied{false};
+    for (auto item : list) {
+      od::value e;
+      if (item.get(e)) return applied{false};
+      if (key == "n") {
+        if (!read_wire_node(e, w) || !add_node(c, std::move(w), in_batch)) return applied{false};
+        if (w.type == 9 && c.document == 0) c.document = w.id;
+        continue;
+      }
+      od::array pair;
+      if (e.get_array().get(pair)) return applied{false};
+      std::int64_t id = 0;
+      std::size_t i = 0;
+      std::vector<std::int64_t> kids;
+      std::vector<std::pair<std::string, std::string>> attrs;
+      std::string data;
+      for (auto part : pair) {
+        od::value pv;
+        if (part.get(pv)) return applied{false};
+        if (i == 0) {
+          if (pv.get_int64().get(id)) return applied{false};
+        } else if (i == 1 && key == "c") {
+          od::array ids;
+          if (pv.get_array().get(ids)) return applied{false};
+          for (auto k : ids) {
+            std::int64_t kid = 0;
+            if (k.get_int64().get(kid)) return applied{false};
+            kids.push_back(kid);
+          }
+        } else if (i == 1 && key == "a") {
+          if (!read_attributes(pv, attrs)) return applied{false};
+        } else if (i == 1 && key == "v") {
+          if (!read_string(pv, data)) return applied{false};
+        }
+        ++i;
+      }
+      if (i != 2) return applied{false};
+      ++out.changes;
+      if (key == "c") {
+        if (!set_children(c, id, kids)) out.whole = false;
+        continue;
+      }
+      auto n = c.nodes.find(id);
+      if (n == c.nodes.end()) ++out.unknown;
+      else if (key == "a") n->second.attributes = std::move(attrs);
+      else n->second.value = std::move(data);
+    }
+  }
+  return out;
 }
 
 // --- the worker ---------------------------------------------------------------------------------
@@ -235,21 +356,15 @@ rt::task<rt::result<void>> build(core_ptr c, firefox_document_actors doc) {
     c->walker.clear();
     ++c->stats.refreshes;
   }
-  rt::result<json_value> snap =
-      co_await detail::firefox_run_function(c->tab, detail::firefox_dom_agent_source, rt::deadline(transfer_deadline));
+  rt::result<std::string> snap = co_await detail::firefox_run_function_text(c->tab, detail::firefox_dom_agent_source,
+                                                                            rt::deadline(transfer_deadline));
   if (!snap) co_return in_context(std::move(snap).err(), "reading the document");
   std::lock_guard lk(c->mu);
   if (c->generation != gen) co_return rt::ok;
-  const json_value::array_type* list = (*snap)["n"].get_array();
-  if (!list || list->empty()) co_return rt::error{rt::errc::protocol, "firefox dom: the page's snapshot is empty"};
-  std::unordered_set<std::int64_t> in_batch;
-  in_batch.reserve(list->size());
-  for (const json_value& e : *list) {
-    if (!add_node(*c, e, in_batch)) {
-      ++c->stats.malformed;
-      continue;
-    }
-    if (int_of(e[2]) == 9 && c->document == 0) c->document = int_of(e[0]);
+  const applied a = apply_answer(*c, *snap);
+  if (!a.ok) {
+    ++c->stats.malformed;
+    co_return rt::error{rt::errc::protocol, "firefox dom: the page's snapshot is malformed"};
   }
   if (c->document == 0) co_return rt::error{rt::errc::protocol, "firefox dom: the page's snapshot has no document"};
   c->ready = true;
@@ -266,48 +381,22 @@ rt::task<rt::result<void>> pull(core_ptr c) {
     gen = c->generation;
     c->busy = true;
   }
-  rt::result<json_value> r =
-      co_await detail::firefox_run_function(c->tab, with_agent("return a.pull();", "null"), rt::deadline(transfer_deadline));
+  rt::result<std::string> r = co_await detail::firefox_run_function_text(c->tab, with_agent("return a.pull();", "null"),
+                                                                         rt::deadline(transfer_deadline));
   std::lock_guard lk(c->mu);
   c->busy = false;
   if (!r) co_return in_context(std::move(r).err(), "pulling changes");
   if (c->generation != gen) co_return rt::ok;
-  if (r->is_null()) {
+  if (*r == "null") {
     c->target.clear();  // the agent is gone (document.open): mirror the document again
     co_return rt::ok;
   }
-  bool whole = true;
-  std::unordered_set<std::int64_t> in_batch;
-  if (const json_value::array_type* n = (*r)["n"].get_array())
-    for (const json_value& e : *n)
-      if (!add_node(*c, e, in_batch)) whole = false;
-  std::size_t events = 0;
-  if (const json_value::array_type* cl = (*r)["c"].get_array()) {
-    for (const json_value& e : *cl) {
-      ++events;
-      if (!set_children(*c, int_of(e[0]), e[1])) whole = false;
-    }
-  }
-  if (const json_value::array_type* al = (*r)["a"].get_array()) {
-    for (const json_value& e : *al) {
-      ++events;
-      auto n = c->nodes.find(int_of(e[0]));
-      if (n == c->nodes.end()) ++c->stats.unknown;
-      else n->second.attributes = attributes_of(e[1]);
-    }
-  }
-  if (const json_value::array_type* vl = (*r)["v"].get_array()) {
-    for (const json_value& e : *vl) {
-      ++events;
-      auto n = c->nodes.find(int_of(e[0]));
-      if (n == c->nodes.end()) ++c->stats.unknown;
-      else n->second.value = str_of(e[1]);
-    }
-  }
-  c->stats.events += events;
+  const applied a = apply_answer(*c, *r);
+  c->stats.events += a.changes;
+  c->stats.unknown += a.unknown;
   ++c->stats.child_requests;
   c->last_change = rt::clock::now();
-  if (!whole) {
+  if (!a.ok || !a.whole) {
     ++c->stats.malformed;
     c->target.clear();
   }

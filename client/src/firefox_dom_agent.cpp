@@ -26,8 +26,9 @@ namespace janus::client::detail {
 //             [id, template, 11]                                          a template's content
 //   nodes come in document order, a parent before its children, children in order.
 //   snapshot: {"n": [node...]}
-//   pull:     {"c": [[parent, [child id...]]...], "n": [node...] (new ones, their parents in "c"
-//             or earlier in "n"), "a": [[id, [name, value, ...]]...], "v": [[id, data]...]}
+//   pull:     {"n": [node...] (new ones, their parents in "c" or earlier in "n"),
+//              "c": [[parent, [child id...]]...], "a": [[id, [name, value, ...]]...],
+//              "v": [[id, data]...]}     (in this order: the mirror reads the text once, forward)
 const char* const firefox_dom_agent_source = R"JS(
 const key = Symbol.for('janus.dom.mirror');
 const old = window[key];
@@ -137,7 +138,7 @@ const agent = {
       if (sent.has(e) && !now.has(idOf(e)) && inDocument(e)) a.push([idOf(e), attrsOf(e)]);
     for (const t of datas)
       if (sent.has(t) && !now.has(idOf(t)) && inDocument(t)) v.push([idOf(t), t.data]);
-    return {c, n, a, v};
+    return {n, c, a, v};
   },
   id(node) { return node ? (ids.get(node) || 0) : 0; },
   query(sel, rootId, all) {

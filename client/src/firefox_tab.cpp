@@ -679,6 +679,20 @@ std::string wrap_expression(const std::string& expression) {
 // eval runs them too (evaluation by the debugger is not subject to the page's policy).
 std::string wrap_function_body(const std::string& body) { return wrap_value("(async () => {\n" + body + "\n})()"); }
 
+// The wrapper's answer (its JSON text) from an evaluationResult packet, or the JS error.
+rt::task<rt::result<std::string>> evaluation_text(session::rdp_connection conn, json_value packet, rt::deadline d) {
+  if (bool_of(packet["hasException"])) {
+    std::string msg = str_of(packet["exceptionMessage"]);
+    if (msg.empty()) msg = grip_text(packet["exception"]);
+    co_return rt::error{rt::errc::javascript, std::move(msg)};
+  }
+  if (bool_of(packet["topLevelAwaitRejected"])) co_return rt::error{rt::errc::javascript, "the promise was rejected"};
+  const json_value& result = packet["result"];
+  if (result.is_string()) co_return result.as_string();
+  if (str_of(result["type"]) == "longString") co_return co_await read_long_string(conn, result, d);
+  co_return rt::error{rt::errc::protocol, "evaluate: unexpected result " + result.dump()};
+}
+
 // An evaluationResult packet of the wrapper as the expression's value or its JS error.
 rt::task<rt::result<json_value>> decode_evaluation(session::rdp_connection conn, json_value packet, rt::deadline d) {
   if (bool_of(packet["hasException"])) {
@@ -1127,6 +1141,27 @@ rt::task<rt::result<json_value>> detail::firefox_run_function(firefox_tab tab, s
   rt::result<json_value> packet = co_await evaluation_packet(c, wrap_function_body(body), d);
   if (!packet) co_return std::move(packet).err();
   co_return co_await decode_evaluation(c->conn, std::move(*packet), d);
+}
+
+rt::task<rt::result<std::string>> detail::firefox_run_function_text(firefox_tab tab, std::string body, rt::deadline d) {
+  std::shared_ptr<firefox_tab_core> c = tab.core();
+  rt::result<json_value> packet = co_await evaluation_packet(c, wrap_function_body(body), d);
+  if (!packet) co_return std::move(packet).err();
+  rt::result<std::string> text = co_await evaluation_text(c->conn, std::move(*packet), d);
+  if (!text) co_return std::move(text).err();
+  // The wrapper answers {"ok":true,"v":VALUE} or {"ok":false,...}: VALUE's text is cut out as is.
+  constexpr std::string_view head = "{\"ok\":true,\"v\":";
+  if (text->size() > head.size() && std::string_view(*text).substr(0, head.size()) == head && text->back() == '}') {
+    text->pop_back();
+    text->erase(0, head.size());
+    co_return std::move(*text);
+  }
+  rt::result<json_value> env = json_value::parse(*text);
+  if (!env) co_return in_context(std::move(env).err(), "evaluate: the page's answer");
+  std::string msg = str_of((*env)["m"]);
+  const std::string stack = str_of((*env)["s"]);
+  if (!stack.empty()) msg += "\n" + stack;
+  co_return rt::error{rt::errc::javascript, std::move(msg)};
 }
 
 rt::task<rt::result<json_value>> detail::firefox_evaluate_grip(firefox_tab tab, std::string expression, rt::deadline d) {

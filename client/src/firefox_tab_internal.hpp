@@ -28,6 +28,10 @@ std::shared_ptr<firefox_sheet_registry> firefox_sheets_of(const firefox_tab& tab
 /// replaced before the answer is errc::target_closed; a JS error errc::javascript.
 rt::task<rt::result<protocol::json_value>> firefox_run_function(firefox_tab tab, std::string body, rt::deadline d);
 
+/// As firefox_run_function, but the value's JSON text as the page wrote it (ASCII, non-ASCII
+/// escaped), for answers too large to hold as a json_value tree.
+rt::task<rt::result<std::string>> firefox_run_function_text(firefox_tab tab, std::string body, rt::deadline d);
+
 /// Evaluates `expression` as the console does and returns Firefox's grip of its value (for a DOM
 /// node, an object actor that the walker's getNodeFromActor turns into a node actor).
 rt::task<rt::result<protocol::json_value>> firefox_evaluate_grip(firefox_tab tab, std::string expression, rt::deadline d);

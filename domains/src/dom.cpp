@@ -519,9 +519,7 @@ rt::task<void> dom_actor::handle(refresh) {
     session::call_options co{.deadline = rt::deadline(options_.command_timeout), .cancel = {}};
     auto reply = co_await session_.call("DOM.getDocument", R"({"depth":-1,"pierce":false})", std::move(co));
     if (reply) {
-      rt::result<json_value> v = json_value::parse(reply->payload(), max_json_depth);
-      if (v && (*v)["root"].is_object()) install((*v)["root"]);
-      else ++stats_.malformed;
+      if (!install_text(reply->payload())) ++stats_.malformed;
     } else {
       // No document right now (mid-navigation): documentUpdated will say when there is one.
       ready_ = false;
