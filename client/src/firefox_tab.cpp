@@ -239,6 +239,7 @@ struct firefox_tab_state {
     std::uint64_t seq = 0;
     bool navigation = false;  // isNavigationRequest: it belongs to the document it loads
     std::string actor;        // the netEvent actor that answers for its headers and body
+    rt::time_point last{};    // its last event
   };
 
   std::mutex mu;
@@ -309,10 +310,14 @@ struct firefox_tab_state {
 
   rt::error gone_error() const { return rt::error{gone, "firefox tab: " + gone_why}; }
 
-  domains::network_request* row_of(const std::string& resource) {
+  row* row_record(const std::string& resource) {
     auto it = net_by_resource.find(resource);
     if (it == net_by_resource.end() || net.empty() || it->second < net.front().seq) return nullptr;
-    return &net[static_cast<std::size_t>(it->second - net.front().seq)].req;
+    return &net[static_cast<std::size_t>(it->second - net.front().seq)];
+  }
+  domains::network_request* row_of(const std::string& resource) {
+    row* r = row_record(resource);
+    return r ? &r->req : nullptr;
   }
 
   std::size_t in_flight_since(std::uint64_t seq) const {
@@ -320,6 +325,33 @@ struct firefox_tab_state {
     for (const row& r : net)
       if (r.seq >= seq && r.req.in_flight()) ++n;
     return n;
+  }
+
+  // Idleness, by network.hpp's rule (the same as Chromium's): a request started at or after `seq`
+  // keeps the network busy until it finishes or fails, or its response came and nothing more came
+  // for it for `quiet` (a body the page never reads: Firefox does finish those, but a stream may
+  // not), or no response came and nothing happened to it for long_lived_after (a long-poll).
+  // The moment the last such request stops counting; time_point{} when none counts any more.
+  rt::time_point busy_until(std::uint64_t seq, std::chrono::milliseconds quiet) const {
+    rt::time_point until{};
+    for (const row& r : net) {
+      if (r.seq < seq || !r.req.in_flight()) continue;
+      const bool responded = r.req.status_state == domains::network_request::state::responded;
+      until = std::max(until, r.last + (responded ? std::chrono::duration_cast<rt::clock::duration>(quiet)
+                                                  : std::chrono::duration_cast<rt::clock::duration>(options.long_lived_after)));
+    }
+    return until;
+  }
+
+  // Whether the network is idle now for requests from `seq` on, quiet for `quiet` since its last
+  // event (and since `not_before`); otherwise, when to look again.
+  bool network_idle(std::uint64_t seq, std::chrono::milliseconds quiet, rt::time_point not_before,
+                    rt::time_point& recheck) const {
+    const rt::time_point now = rt::clock::now();
+    const rt::time_point at = std::max({busy_until(seq, quiet), last_net_activity + quiet, not_before + quiet});
+    if (now >= at) return true;
+    recheck = std::min(recheck, at);
+    return false;
   }
 
   void push_console(domains::console_entry e) {
@@ -392,7 +424,7 @@ struct firefox_tab_state {
     }
     const std::uint64_t seq = net_total++;
     net_by_resource[r.request_id] = seq;
-    net.push_back(row{std::move(r), seq, bool_of(form["isNavigationRequest"]), str_of(form["actor"])});
+    net.push_back(row{std::move(r), seq, bool_of(form["isNavigationRequest"]), str_of(form["actor"]), rt::clock::now()});
     while (net.size() > options.network_capacity) {
       net_by_resource.erase(net.front().req.request_id);
       net.pop_front();
@@ -404,6 +436,7 @@ struct firefox_tab_state {
   void on_network_updated(const json_value& upd) {
     domains::network_request* r = row_of(key_of(upd["resourceId"]));
     last_net_activity = rt::clock::now();
+    if (row* whole = row_record(key_of(upd["resourceId"]))) whole->last = last_net_activity;
     ++net_events;
     if (!r) {
       ++net_unknown;
@@ -760,11 +793,7 @@ rt::task<rt::result<navigation>> wait_state_navigation(std::shared_ptr<firefox_t
       case wait_until::network_idle:
         // Quiet counts from the load event at the earliest: requests the page starts from its
         // load handler are announced a little later (resources are batched every 100 ms).
-        if (s.complete && s.in_flight_since(net_mark) == 0) {
-          const rt::time_point quiet_at = std::max(s.last_net_activity, s.complete_at) + network_quiet;
-          done = rt::clock::now() >= quiet_at;
-          recheck = std::min(recheck, quiet_at);
-        }
+        if (s.complete) done = s.network_idle(net_mark, network_quiet, s.complete_at, recheck);
         break;
     }
     if (!done) return std::nullopt;
@@ -1350,11 +1379,7 @@ rt::task<rt::result<void>> detail::firefox_wait_network_idle(firefox_tab tab, st
   state_check<bool> check = [quiet, since](firefox_tab_state& s,
                                            rt::time_point& recheck) -> std::optional<rt::result<bool>> {
     if (s.gone != rt::errc::ok) return rt::result<bool>(s.gone_error());
-    if (s.in_flight_since(since) == 0) {
-      const rt::time_point quiet_at = s.last_net_activity + quiet;
-      if (rt::clock::now() >= quiet_at) return rt::result<bool>(true);
-      recheck = std::min(recheck, quiet_at);
-    }
+    if (s.network_idle(since, quiet, rt::time_point{}, recheck)) return rt::result<bool>(true);
     return std::nullopt;
   };
   rt::result<bool> idle = co_await wait_state<bool>(c->st, d, std::move(check),

@@ -20,6 +20,7 @@
 #include <filesystem>
 #include <memory>
 #include <fstream>
+#include <unistd.h>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -329,10 +330,17 @@ TEST_CASE("a debugger port taken by a stranger is detected, and the failed launc
   REQUIRE_FALSE(launched);
   CHECK(launched.err().code == rt::errc::launch_failed);
   CHECK(launched.err().message.find("was taken") != std::string::npos);
-  // Its profile is gone (the only janus-firefox directory would be ours: tests run one at a time).
+  // Its profile is gone: no janus-firefox directory names this process as its owner (others may
+  // be there, of browsers that other programs on the machine launched meanwhile).
   std::string left_behind;
-  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::temp_directory_path()))
-    if (e.path().filename().string().rfind("janus-firefox-", 0) == 0) left_behind += e.path().string() + " ";
+  const std::string me = std::to_string(::getpid()) + " ";
+  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::temp_directory_path())) {
+    if (e.path().filename().string().rfind("janus-firefox-", 0) != 0) continue;
+    std::ifstream owner(e.path() / "janus-owner");
+    std::string line;
+    std::getline(owner, line);
+    if ((line + " ").rfind(me, 0) == 0) left_behind += e.path().string() + " ";
+  }
   CHECK(left_behind == "");
 }
 

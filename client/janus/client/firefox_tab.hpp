@@ -92,6 +92,10 @@ struct firefox_tab_options {
   std::size_t network_capacity = 2000;
   /// The pump's event queue. It blocks rather than drops; the pump never waits on anything but it.
   std::size_t event_queue = 4096;
+  /// Network idleness (network_idle waits): a request that got no response and saw nothing for
+  /// this long stops counting as in flight (long-polls, responses held open), as
+  /// domains::network_options::long_lived_after does on Chromium; see network.hpp's rule.
+  std::chrono::milliseconds long_lived_after{5000};
 };
 
 /// Actors of the tab's current document, for the facets that talk to them directly (the DOM

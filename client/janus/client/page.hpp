@@ -186,7 +186,7 @@ class page {
   ///
   /// On Firefox the same handle types answer from the tab (see firefox_domain_backends.hpp and
   /// the README's parity table): network, console and CSS sheets are recorded from the moment
-  /// the tab was attached (enable() only checks the tab is alive); dom() is the walker-based
+  /// the tab was attached (enable() only checks the tab is alive); dom() is the page-agent
   /// mirror (firefox_dom), started by the first dom() or css(); css() names nodes by the mirror's
   /// node_refs; runtime() evaluates by value in the main document. debugger() and performance()
   /// have no RDP counterpart here: their calls fail with errc::unsupported.

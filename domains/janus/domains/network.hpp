@@ -27,6 +27,8 @@
 // WebSockets are not requests here (Chromium reports them with webSocket* events, which the table
 // does not track), so an open WebSocket never holds idleness up. Rows keep their real state
 // (`responded`, no end time): only idleness stops waiting for them; network_stats counts them.
+// Firefox's tab follows the same rule (firefox_tab_options::long_lived_after); Firefox itself does
+// report an unread body finished.
 //
 // Works across navigations: Network.enable lasts for the target's lifetime, and the table keeps
 // the rows of earlier documents until they are pushed out or clear() is called.
