@@ -383,6 +383,10 @@ int main(int argc, char** argv) {
   std::vector<long> sizes{10000, 60000, 200000};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::printf("usage: janus-dom-mirror-bench [--runs N] [--browsers chromium,firefox] [--sizes 10000,60000,200000]\n");
+      return 0;
+    }
     if (i + 1 >= argc) return usage(("missing value after " + a).c_str());
     const std::string v = argv[++i];
     if (a == "--runs") {
