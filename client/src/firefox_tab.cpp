@@ -726,35 +726,25 @@ rt::task<rt::result<std::string>> evaluation_text(session::rdp_connection conn, 
   co_return rt::error{rt::errc::protocol, "evaluate: unexpected result " + result.dump()};
 }
 
-// An evaluationResult packet of the wrapper as the expression's value or its JS error.
-rt::task<rt::result<json_value>> decode_evaluation(session::rdp_connection conn, json_value packet, rt::deadline d) {
-  if (bool_of(packet["hasException"])) {
-    std::string msg = str_of(packet["exceptionMessage"]);
-    if (msg.empty()) msg = grip_text(packet["exception"]);
-    co_return rt::error{rt::errc::javascript, std::move(msg)};
-  }
-  if (bool_of(packet["topLevelAwaitRejected"])) co_return rt::error{rt::errc::javascript, "the promise was rejected"};
-  const json_value& result = packet["result"];
-  std::string text;
-  if (result.is_string()) {
-    text = result.as_string();
-  } else if (str_of(result["type"]) == "longString") {
-    rt::result<std::string> whole = co_await read_long_string(conn, result, d);
-    if (!whole) co_return std::move(whole).err();
-    text = std::move(*whole);
-  } else {
-    co_return rt::error{rt::errc::protocol, "evaluate: unexpected result " + result.dump()};
-  }
+// The wrapper's answer as the expression's value or its JS error.
+rt::result<json_value> decode_answer(const std::string& text) {
   rt::result<json_value> env = json_value::parse(text);
-  if (!env) co_return in_context(std::move(env).err(), "evaluate: the page's answer");
+  if (!env) return in_context(std::move(env).err(), "evaluate: the page's answer");
   if (bool_of((*env)["ok"])) {
     const json_value* v = env->find("v");
-    co_return v ? *v : json_value();
+    return v ? *v : json_value();
   }
   std::string msg = str_of((*env)["m"]);
   const std::string stack = str_of((*env)["s"]);
   if (!stack.empty()) msg += "\n" + stack;
-  co_return rt::error{rt::errc::javascript, std::move(msg)};
+  return rt::error{rt::errc::javascript, std::move(msg)};
+}
+
+// An evaluationResult packet of the wrapper as the expression's value or its JS error.
+rt::task<rt::result<json_value>> decode_evaluation(session::rdp_connection conn, json_value packet, rt::deadline d) {
+  rt::result<std::string> text = co_await evaluation_text(std::move(conn), std::move(packet), d);
+  if (!text) co_return std::move(text).err();
+  co_return decode_answer(*text);
 }
 
 rt::result<void> check_alive(const std::shared_ptr<firefox_tab_core>& c) {
@@ -1185,12 +1175,9 @@ rt::task<rt::result<std::string>> detail::firefox_run_function_text(firefox_tab 
     text->erase(0, head.size());
     co_return std::move(*text);
   }
-  rt::result<json_value> env = json_value::parse(*text);
-  if (!env) co_return in_context(std::move(env).err(), "evaluate: the page's answer");
-  std::string msg = str_of((*env)["m"]);
-  const std::string stack = str_of((*env)["s"]);
-  if (!stack.empty()) msg += "\n" + stack;
-  co_return rt::error{rt::errc::javascript, std::move(msg)};
+  rt::result<json_value> value = decode_answer(*text);  // an error, or a value written otherwise
+  if (!value) co_return std::move(value).err();
+  co_return value->dump();
 }
 
 rt::task<rt::result<json_value>> detail::firefox_evaluate_grip(firefox_tab tab, std::string expression, rt::deadline d) {

@@ -496,17 +496,6 @@ void dom_actor::handle(attributes_read a) {
   attrs = std::move(merged);
 }
 
-void dom_actor::install(const json_value& root) {
-  nodes_.clear();
-  children_pending_.clear();
-  attributes_pending_.clear();
-  attributes_again_.clear();
-  values_pending_.clear();
-  ++generation_;
-  document_ = build(root, 0);
-  ready_ = true;
-}
-
 rt::task<void> dom_actor::handle(refresh) {
   if (fetching_) {
     refetch_ = true;

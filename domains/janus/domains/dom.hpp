@@ -193,9 +193,8 @@ class dom_actor : public rt::actor<dom_actor> {
   void want_children(std::int64_t id);
   void want_attributes(std::int64_t id);
   void want_value_if_cut(std::int64_t id);
-  void install(const protocol::json_value& root);
-  /// install() from the text of getDocument's result, read once without a json_value tree
-  /// (dom_document_reader.cpp); false when it is not a getDocument result.
+  /// Replaces the mirror with getDocument's result, read from its text once, without a
+  /// json_value tree (dom_document_reader.cpp); false when it is not a getDocument result.
   bool install_text(std::string_view result);
   friend struct dom_document_reader;
   void changed();
