@@ -8,7 +8,7 @@
 //   auto rules  = co_await css.matched("#main", rt::deadline(5s));
 //   co_await css.set_text(sheets->front().id, "p { color: red; }", rt::deadline(5s));
 //
-// How (notes §5–§6 of /work/shared/notes/firefox-rdp-transcripts.md):
+// How (as recorded in live RDP transcripts against Firefox ESR 153):
 //   - the registry is filed by the tab's pump from `stylesheet` resources (the tab watches them),
 //     replayed for the document already shown when the tab attached. A sheet's id is the
 //     resource's resourceId; its frame_id the browsingContextID of the frame that reported it. A

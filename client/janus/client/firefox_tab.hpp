@@ -8,7 +8,7 @@
 //   auto v   = co_await tab->evaluate("document.title", rt::deadline(5s));
 //   auto log = co_await tab->console_entries();
 //
-// How it follows the page (see /work/shared/notes/firefox-rdp-transcripts.md, §2–§4):
+// How it follows the page (as recorded in live RDP transcripts against Firefox ESR 153):
 //   - the tab descriptor (`root.getTab`) is the stable handle; its watcher
 //     (`getWatcher {isServerTargetSwitchingEnabled:true}`) announces each document's target with
 //     `target-available-form`. Every navigation and reload replaces the top-level target and all

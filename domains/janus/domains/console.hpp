@@ -170,9 +170,6 @@ class console {
   rt::task<rt::result<rt::subscription<console_entry>>> subscribe(std::size_t capacity, rt::overflow policy) const { return subscribe(capacity, std::move(policy), std::chrono::seconds(10)); }
   void stop() const;
 
-  /// The CDP actor (only for a handle made by start()).
-  const rt::actor_ref<console_actor>& ref() const noexcept { return owner_->ref; }
-
  private:
   std::shared_ptr<detail::actor_owner<console_actor>> owner_;
   std::shared_ptr<console_backend> backend_;

@@ -206,8 +206,6 @@ class debugger {
   rt::task<rt::result<void>> step_out() const { return step_out(std::chrono::seconds(10)); }
 
   void stop() const;
-  /// The CDP actor (only for a handle made by start()).
-  const rt::actor_ref<debugger_actor>& ref() const noexcept { return owner_->ref; }
 
  private:
   std::shared_ptr<detail::actor_owner<debugger_actor>> owner_;

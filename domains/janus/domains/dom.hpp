@@ -292,8 +292,6 @@ class dom {
   rt::task<rt::result<dom_stats>> stats() const { return stats(std::chrono::seconds(10)); }
 
   void stop() const;
-  /// The CDP actor (only for a handle made by start()).
-  const rt::actor_ref<dom_actor>& ref() const noexcept { return owner_->ref; }
 
  private:
   std::shared_ptr<detail::actor_owner<dom_actor>> owner_;

@@ -293,9 +293,6 @@ class network {
   /// Stops the actor now (the last handle's destruction does the same); nothing for a backend.
   void stop() const;
 
-  /// The CDP actor (only for a handle made by start()).
-  const rt::actor_ref<network_actor>& ref() const noexcept { return owner_->ref; }
-
  private:
   std::shared_ptr<detail::actor_owner<network_actor>> owner_;
   session::cdp_session session_;

@@ -204,8 +204,6 @@ class js_runtime {
   rt::task<rt::result<void>> release(std::string object_id) const { return release(std::move(object_id), std::chrono::seconds(10)); }
 
   void stop() const;
-  /// The CDP actor (only for a handle made by start()).
-  const rt::actor_ref<js_runtime_actor>& ref() const noexcept { return owner_->ref; }
 
  private:
   std::shared_ptr<detail::actor_owner<js_runtime_actor>> owner_;

@@ -8,7 +8,7 @@
 // not one of that actor's declared events (protocol::rdp_event_registry), and an actor answers in
 // the order it was asked. So the connection keeps one FIFO of pending requests per actor: requests
 // to one actor may be pipelined, requests to different actors are independent. The rules that
-// follow from the live transcripts (/work/shared/notes/firefox-rdp-transcripts.md):
+// follow from live transcripts recorded against Firefox ESR 153:
 //   - `unrecognizedPacketType`, `noSuchActor` and the `requestTypes` reply overtake the actor's
 //     queue; they are paired with the request that caused them, not with the oldest one;
 //   - an `error` reply fails its request with errc::protocol ("<error name>: <message>");
