@@ -337,8 +337,7 @@ struct firefox_tab_state {
     for (const row& r : net) {
       if (r.seq < seq || !r.req.in_flight()) continue;
       const bool responded = r.req.status_state == domains::network_request::state::responded;
-      until = std::max(until, r.last + (responded ? std::chrono::duration_cast<rt::clock::duration>(quiet)
-                                                  : std::chrono::duration_cast<rt::clock::duration>(options.long_lived_after)));
+      until = std::max(until, r.last + (responded ? quiet : options.long_lived_after));
     }
     return until;
   }
@@ -434,9 +433,10 @@ struct firefox_tab_state {
   }
 
   void on_network_updated(const json_value& upd) {
-    domains::network_request* r = row_of(key_of(upd["resourceId"]));
+    row* whole = row_record(key_of(upd["resourceId"]));
     last_net_activity = rt::clock::now();
-    if (row* whole = row_record(key_of(upd["resourceId"]))) whole->last = last_net_activity;
+    if (whole) whole->last = last_net_activity;
+    domains::network_request* r = whole ? &whole->req : nullptr;
     ++net_events;
     if (!r) {
       ++net_unknown;
