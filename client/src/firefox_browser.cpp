@@ -2,7 +2,7 @@
 
 #include "firefox_rdp_calls.hpp"
 
-#include <janus/client/firefox_tab.hpp>
+#include "firefox_tab.hpp"
 #include <janus/protocol/json_value.hpp>
 
 #include <algorithm>
@@ -21,7 +21,7 @@ void firefox_browser::close() {
   // Closing the connection fails every pending request of every tab at once; the process, when
   // launched, is ended and its profile removed.
   conn.close();
-  if (process) process->close();
+  if (owned_process) owned_process->close();
 }
 
 std::vector<page> firefox_browser::pages() {
@@ -76,9 +76,7 @@ rt::result<void> check_open(const firefox_browser& fb) {
   return rt::ok;
 }
 
-}  // namespace
-
-rt::task<rt::result<browser_version>> firefox_version(std::shared_ptr<firefox_browser> fb, rt::deadline d) {
+rt::task<rt::result<browser_version>> do_version(std::shared_ptr<firefox_browser> fb, rt::deadline d) {
   if (rt::result<void> o = check_open(*fb); !o) co_return std::move(o).err();
   // Asked of the parent process: the greeting names no version, and a content page's
   // navigator may be overridden by the page or by a pref.
@@ -99,7 +97,7 @@ rt::task<rt::result<browser_version>> firefox_version(std::shared_ptr<firefox_br
   co_return out;
 }
 
-rt::task<rt::result<std::vector<target_info>>> firefox_targets(std::shared_ptr<firefox_browser> fb, rt::deadline d) {
+rt::task<rt::result<std::vector<target_info>>> do_targets(std::shared_ptr<firefox_browser> fb, rt::deadline d) {
   if (rt::result<void> o = check_open(*fb); !o) co_return std::move(o).err();
   rt::result<std::vector<firefox_tab_info>> tabs = co_await list_firefox_tabs(fb->conn, d);
   if (!tabs) co_return std::move(tabs).err();
@@ -117,7 +115,7 @@ rt::task<rt::result<std::vector<target_info>>> firefox_targets(std::shared_ptr<f
   co_return out;
 }
 
-rt::task<rt::result<page>> firefox_new_page(std::shared_ptr<firefox_browser> fb, std::string url, std::string context,
+rt::task<rt::result<page>> do_new_page(std::shared_ptr<firefox_browser> fb, std::string url, std::string context,
                                             rt::deadline d) {
   if (rt::result<void> o = check_open(*fb); !o) co_return std::move(o).err();
   if (!context.empty())
@@ -130,12 +128,40 @@ rt::task<rt::result<page>> firefox_new_page(std::shared_ptr<firefox_browser> fb,
   co_return page(std::move(fp));
 }
 
-rt::task<rt::result<void>> firefox_close_page(std::shared_ptr<firefox_browser> fb, page p, rt::deadline d) {
-  if (!p.firefox_core()) co_return rt::error{rt::errc::invalid_argument, "browser.close_page: not a Firefox page"};
-  std::shared_ptr<firefox_page> fp = p.firefox_core();
+rt::task<rt::result<void>> do_close_page(std::shared_ptr<firefox_browser> fb, page p, rt::deadline d) {
+  auto fp = std::dynamic_pointer_cast<firefox_page>(page_access::backend(p));
+  if (!fp) co_return rt::error{rt::errc::invalid_argument, "browser.close_page: not a Firefox page"};
   rt::result<void> closed = co_await fp->tab.close(d);
   fb->remove(fp);
   co_return closed;
 }
+
+template <class T>
+rt::task<rt::result<T>> no_contexts(const char* call) {
+  co_return unsupported_on(browser_product::firefox, call);
+}
+
+rt::task<rt::result<void>> do_wait_running(std::shared_ptr<firefox_browser> fb) {
+  if (fb->closed()) co_return rt::error{rt::errc::cancelled, "the browser was closed"};
+  co_return rt::ok;
+}
+
+}  // namespace
+
+rt::task<rt::result<browser_version>> firefox_browser::version(rt::deadline d) { return do_version(shared_from_this(), d); }
+rt::task<rt::result<std::vector<target_info>>> firefox_browser::targets(rt::deadline d) { return do_targets(shared_from_this(), d); }
+rt::task<rt::result<page>> firefox_browser::new_page(std::string url, std::string context, rt::deadline d) {
+  return do_new_page(shared_from_this(), std::move(url), std::move(context), d);
+}
+rt::task<rt::result<void>> firefox_browser::close_page(page p, rt::deadline d) {
+  return do_close_page(shared_from_this(), std::move(p), d);
+}
+rt::task<rt::result<std::string>> firefox_browser::create_context(rt::deadline) {
+  return no_contexts<std::string>("browser.create_context (isolated browser contexts)");
+}
+rt::task<rt::result<void>> firefox_browser::dispose_context(std::string, rt::deadline) {
+  return no_contexts<void>("browser.dispose_context (isolated browser contexts)");
+}
+rt::task<rt::result<void>> firefox_browser::wait_running(rt::deadline) { return do_wait_running(shared_from_this()); }
 
 }  // namespace janus::client::detail

@@ -1,10 +1,11 @@
-// The Firefox side of client::browser: the process (when launched), its RDP connection and the
-// pages opened through it. browser.cpp forwards a Firefox browser's calls here.
+// A Firefox browser (client::browser's backend over RDP): the process (when launched), its RDP
+// connection and the pages opened through it.
 //
 // @par Thread Safety
 // Shared by every copy of its browser; the page list is behind `mu`, close() may race with itself.
 #pragma once
 
+#include "browser_backend.hpp"
 #include "firefox_page.hpp"
 
 #include <janus/client/browser.hpp>
@@ -22,20 +23,36 @@
 
 namespace janus::client::detail {
 
-struct firefox_browser {
-  firefox_browser(rt::scheduler& s, std::unique_ptr<firefox_process> p, session::rdp_connection c)
-      : sched(&s), process(std::move(p)), conn(std::move(c)) {}
-  ~firefox_browser() { close(); }
+struct firefox_browser final : browser_backend, std::enable_shared_from_this<firefox_browser> {
+  firefox_browser(rt::scheduler& s, std::unique_ptr<client::firefox_process> p, session::rdp_connection c)
+      : sched(&s), owned_process(std::move(p)), conn(std::move(c)) {}
+  ~firefox_browser() override { close(); }
 
   rt::scheduler* sched;
-  const std::unique_ptr<firefox_process> process;  // null when connected to a running Firefox
+  const std::unique_ptr<client::firefox_process> owned_process;  // null when connected to a running Firefox
   const session::rdp_connection conn;
 
+  // --- browser_backend ---
+  browser_product product() const noexcept override { return browser_product::firefox; }
+  rt::task<rt::result<browser_version>> version(rt::deadline d) override;
+  rt::task<rt::result<std::vector<target_info>>> targets(rt::deadline d) override;
+  rt::task<rt::result<page>> new_page(std::string url, std::string context, rt::deadline d) override;
+  rt::task<rt::result<void>> close_page(page p, rt::deadline d) override;
+  /// No isolated contexts in RDP: errc::unsupported.
+  rt::task<rt::result<std::string>> create_context(rt::deadline d) override;
+  rt::task<rt::result<void>> dispose_context(std::string context_id, rt::deadline d) override;
+  std::vector<page> pages() override;
+  session::cdp_connection connection() const override { return {}; }
+  session::rdp_connection rdp() const override { return conn; }
+  browser_process* process() const override { return nullptr; }
+  client::firefox_process* firefox_process() const override { return owned_process.get(); }
+  browser_state state() const noexcept override { return closed() ? browser_state::closed : browser_state::running; }
+  /// No supervision for Firefox: never restarted.
+  std::uint64_t restarts() const noexcept override { return 0; }
+  rt::task<rt::result<void>> wait_running(rt::deadline d) override;
   /// Fails every page (their connection closes) and ends the process if it was launched.
-  void close();
+  void close() override;
   bool closed() const noexcept { return closed_.load(); }
-
-  std::vector<page> pages();
   void add(std::shared_ptr<firefox_page> p);
   void remove(const std::shared_ptr<firefox_page>& p);
 
@@ -55,11 +72,5 @@ rt::task<rt::result<std::shared_ptr<firefox_browser>>> connect_firefox_browser(r
 rt::task<rt::result<std::shared_ptr<firefox_browser>>> connect_firefox_browser_unix(rt::scheduler& sched,
                                                                                      std::string unix_path,
                                                                                      session::rdp_connection_options options);
-
-rt::task<rt::result<browser_version>> firefox_version(std::shared_ptr<firefox_browser> fb, rt::deadline d);
-rt::task<rt::result<std::vector<target_info>>> firefox_targets(std::shared_ptr<firefox_browser> fb, rt::deadline d);
-rt::task<rt::result<page>> firefox_new_page(std::shared_ptr<firefox_browser> fb, std::string url, std::string context,
-                                            rt::deadline d);
-rt::task<rt::result<void>> firefox_close_page(std::shared_ptr<firefox_browser> fb, page p, rt::deadline d);
 
 }  // namespace janus::client::detail

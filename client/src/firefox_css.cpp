@@ -1,4 +1,4 @@
-#include <janus/client/firefox_css.hpp>
+#include "firefox_css.hpp"
 
 #include "firefox_rdp_calls.hpp"
 #include "firefox_sheet_registry.hpp"
@@ -21,10 +21,21 @@ struct styled_node {
   std::string node;
 };
 
-rt::result<std::shared_ptr<detail::firefox_sheet_registry>> registry_of(const firefox_tab& tab) {
-  std::shared_ptr<detail::firefox_sheet_registry> reg = detail::firefox_sheets_of(tab);
-  if (!reg) return rt::error{rt::errc::invalid_argument, "firefox css: empty handle"};
-  return reg;
+using detail::firefox_sheet_registry;
+
+// Runs `f` on the tab's sheet registry, in the tab's actor, and returns what it returned.
+template <class R>
+rt::task<rt::result<R>> with_sheets(firefox_tab tab, std::function<R(firefox_sheet_registry&)> f, rt::deadline d) {
+  struct box {
+    std::function<R(firefox_sheet_registry&)> f;
+    std::optional<R> out;
+  };
+  auto b = std::make_shared<box>();
+  b->f = std::move(f);
+  std::function<void(firefox_sheet_registry&)> fn = [b](firefox_sheet_registry& r) { b->out.emplace(b->f(r)); };
+  rt::result<void> done = co_await detail::firefox_visit_sheets(std::move(tab), std::move(fn), d);
+  if (!done) co_return std::move(done).err();
+  co_return std::move(*b->out);
 }
 
 // The page style actor of the tab's current top-level document (it answers about its nodes), with
@@ -36,11 +47,15 @@ struct page_style {
 };
 
 rt::task<rt::result<page_style>> page_style_of(firefox_tab tab, std::string what, rt::deadline d) {
-  rt::result<std::shared_ptr<detail::firefox_sheet_registry>> reg = registry_of(tab);
-  if (!reg) co_return std::move(reg).err();
+  if (!tab) co_return rt::error{rt::errc::invalid_argument, "firefox css: empty handle"};
   rt::result<std::string> target = co_await detail::firefox_current_target(tab, d);
   if (!target) co_return detail::rdp_in_context(std::move(target).err(), what);
-  std::optional<detail::firefox_sheet_registry::frame_actors> frame = (*reg)->frame(*target);
+  const std::string target_actor = *target;
+  std::function<std::optional<firefox_sheet_registry::frame_actors>(firefox_sheet_registry&)> find_frame =
+      [target_actor](firefox_sheet_registry& r) { return r.frame(target_actor); };
+  rt::result<std::optional<firefox_sheet_registry::frame_actors>> found = co_await with_sheets(tab, std::move(find_frame), d);
+  if (!found) co_return detail::rdp_in_context(std::move(found).err(), what);
+  std::optional<firefox_sheet_registry::frame_actors> frame = std::move(*found);
   if (!frame) co_return rt::error{rt::errc::target_closed, what + ": the document was replaced"};
   if (frame->inspector.empty()) co_return rt::error{rt::errc::unsupported, what + ": the target has no inspector"};
   const session::rdp_connection& conn = tab.connection();
@@ -106,21 +121,29 @@ std::string joined_selectors(const json_value& rule) {
 
 }  // namespace
 
-rt::task<rt::result<std::vector<domains::style_sheet>>> firefox_css::sheets(rt::deadline) const {
-  rt::result<std::shared_ptr<detail::firefox_sheet_registry>> reg = registry_of(tab_);
-  if (!reg) co_return std::move(reg).err();
+rt::task<rt::result<std::vector<domains::style_sheet>>> firefox_css::sheets(rt::deadline d) const {
+  if (!tab_) co_return rt::error{rt::errc::invalid_argument, "firefox css: empty handle"};
   if (rt::result<void> a = tab_.alive(); !a) co_return std::move(a).err();
-  co_return (*reg)->sheets();
+  std::function<std::vector<domains::style_sheet>(firefox_sheet_registry&)> f = [](firefox_sheet_registry& r) {
+    return r.sheets();
+  };
+  co_return co_await with_sheets(tab_, std::move(f), d);
 }
 
 rt::task<rt::result<std::string>> firefox_css::text(std::string sheet_id, rt::deadline d) const {
   const std::string what = "firefox css: text of " + sheet_id;
-  rt::result<std::shared_ptr<detail::firefox_sheet_registry>> reg = registry_of(tab_);
-  if (!reg) co_return std::move(reg).err();
+  if (!tab_) co_return rt::error{rt::errc::invalid_argument, "firefox css: empty handle"};
   if (rt::result<void> a = tab_.alive(); !a) co_return std::move(a).err();
-  rt::result<detail::firefox_sheet_registry::sheet_lookup> sheet = (*reg)->lookup(sheet_id);
+  std::function<rt::result<firefox_sheet_registry::sheet_lookup>(firefox_sheet_registry&)> look =
+      [sheet_id](firefox_sheet_registry& r) {
+        rt::result<firefox_sheet_registry::sheet_lookup> l = r.lookup(sheet_id);
+        if (l) r.count_text_read(l->text.has_value());
+        return l;
+      };
+  rt::result<rt::result<firefox_sheet_registry::sheet_lookup>> looked = co_await with_sheets(tab_, std::move(look), d);
+  if (!looked) co_return detail::rdp_in_context(std::move(looked).err(), what);
+  rt::result<firefox_sheet_registry::sheet_lookup> sheet = std::move(*looked);
   if (!sheet) co_return detail::rdp_in_context(std::move(sheet).err(), what);
-  (*reg)->count_text_read(sheet->text.has_value());
   if (sheet->text) co_return std::move(*sheet->text);
   json_value p = json_value::object();
   p.set("resourceId", sheet_id);
@@ -129,26 +152,43 @@ rt::task<rt::result<std::string>> firefox_css::text(std::string sheet_id, rt::de
   if (!r) co_return detail::rdp_target_error(std::move(r).err(), what);
   rt::result<std::string> text = co_await detail::rdp_long_string(tab_.connection(), (*r)["text"], d);
   if (!text) co_return detail::rdp_in_context(std::move(text).err(), what);
-  (*reg)->store_text(sheet_id, sheet->version, *text);
+  const std::uint64_t version = sheet->version;
+  const std::string kept = *text;
+  std::function<bool(firefox_sheet_registry&)> store = [sheet_id, version, kept](firefox_sheet_registry& r) {
+    r.store_text(sheet_id, version, kept);
+    return true;
+  };
+  (void)co_await with_sheets(tab_, std::move(store), d);
   co_return std::move(*text);
 }
 
 rt::task<rt::result<void>> firefox_css::set_text(std::string sheet_id, std::string text, rt::deadline d) const {
   const std::string what = "firefox css: set text of " + sheet_id;
-  rt::result<std::shared_ptr<detail::firefox_sheet_registry>> reg = registry_of(tab_);
-  if (!reg) co_return std::move(reg).err();
+  if (!tab_) co_return rt::error{rt::errc::invalid_argument, "firefox css: empty handle"};
   if (rt::result<void> a = tab_.alive(); !a) co_return std::move(a).err();
-  rt::result<detail::firefox_sheet_registry::sheet_lookup> sheet = (*reg)->lookup(sheet_id);
+  // Looked up and dropped from the cache in one visit: a text() racing this call must not keep
+  // the old text cached (it is dropped again once Firefox answered).
+  std::function<rt::result<firefox_sheet_registry::sheet_lookup>(firefox_sheet_registry&)> look =
+      [sheet_id](firefox_sheet_registry& r) {
+        rt::result<firefox_sheet_registry::sheet_lookup> l = r.lookup(sheet_id);
+        if (l) r.invalidate(sheet_id);
+        return l;
+      };
+  rt::result<rt::result<firefox_sheet_registry::sheet_lookup>> looked = co_await with_sheets(tab_, std::move(look), d);
+  if (!looked) co_return detail::rdp_in_context(std::move(looked).err(), what);
+  rt::result<firefox_sheet_registry::sheet_lookup> sheet = std::move(*looked);
   if (!sheet) co_return detail::rdp_in_context(std::move(sheet).err(), what);
   json_value p = json_value::object();
   p.set("resourceId", sheet_id);
   p.set("text", std::move(text));
   p.set("transition", false);
-  // Dropped before and after: a text() racing this call must not keep the old text cached.
-  (*reg)->invalidate(sheet_id);
   rt::result<json_value> r =
       co_await detail::rdp_call(tab_.connection(), sheet->style_sheets, "update", std::move(p), d);
-  (*reg)->invalidate(sheet_id);
+  std::function<bool(firefox_sheet_registry&)> drop = [sheet_id](firefox_sheet_registry& reg) {
+    reg.invalidate(sheet_id);
+    return true;
+  };
+  (void)co_await with_sheets(tab_, std::move(drop), d);
   if (!r) co_return detail::rdp_target_error(std::move(r).err(), what);
   co_return rt::ok;
 }
@@ -234,9 +274,9 @@ rt::task<rt::result<std::vector<domains::matched_rule>>> firefox_css::matched_at
 }
 
 rt::task<rt::result<domains::css_stats>> firefox_css::stats() const {
-  rt::result<std::shared_ptr<detail::firefox_sheet_registry>> reg = registry_of(tab_);
-  if (!reg) co_return std::move(reg).err();
-  co_return (*reg)->stats();
+  if (!tab_) co_return rt::error{rt::errc::invalid_argument, "firefox css: empty handle"};
+  std::function<domains::css_stats(firefox_sheet_registry&)> f = [](firefox_sheet_registry& r) { return r.stats(); };
+  co_return co_await with_sheets(tab_, std::move(f), rt::deadline(std::chrono::seconds(10)));
 }
 
 }  // namespace janus::client

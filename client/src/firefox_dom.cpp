@@ -1,4 +1,4 @@
-#include <janus/client/firefox_dom.hpp>
+#include "firefox_dom.hpp"
 
 #include "firefox_dom_agent.hpp"
 #include "firefox_dom_core.hpp"
@@ -32,8 +32,8 @@ namespace {
 using core_ptr = std::shared_ptr<detail::firefox_dom_core>;
 
 // How long the agent holds a wait open without a change (its answer is then "nothing"), and how
-// long the worker gives that answer to come: the worker looks at the tab's document and at
-// `stopping` at least this often while the page is quiet.
+// long the worker gives that answer to come: the worker looks at the tab's document at least this
+// often while the page is quiet (a long poll: the agent answers at once when the page changes).
 constexpr int agent_wait_ms = 1000;
 constexpr auto agent_wait_deadline = 3s;
 // How long the document's first snapshot and each pull may take (a 200,000-node page's snapshot
@@ -62,7 +62,6 @@ rt::error in_context(rt::error e, const std::string& what) {
 rt::task<rt::result<void>> build(core_ptr c, firefox_document_actors doc) {
   std::uint64_t gen = 0;
   {
-    std::lock_guard lk(c->mu);
     gen = ++c->generation;
     c->nodes.clear();
     c->document = 0;
@@ -76,7 +75,6 @@ rt::task<rt::result<void>> build(core_ptr c, firefox_document_actors doc) {
   rt::result<std::string> snap = co_await detail::firefox_run_function_text(c->tab, detail::firefox_dom_agent_source,
                                                                             rt::deadline(transfer_deadline));
   if (!snap) co_return in_context(std::move(snap).err(), "reading the document");
-  std::lock_guard lk(c->mu);
   if (c->generation != gen) co_return rt::ok;
   const detail::applied_answer a = detail::apply_agent_answer(*c, *snap);
   if (!a.ok) {
@@ -94,13 +92,11 @@ rt::task<rt::result<void>> build(core_ptr c, firefox_document_actors doc) {
 rt::task<rt::result<void>> pull(core_ptr c) {
   std::uint64_t gen = 0;
   {
-    std::lock_guard lk(c->mu);
     gen = c->generation;
     c->busy = true;
   }
   rt::result<std::string> r = co_await detail::firefox_run_function_text(c->tab, with_agent("return a.pull();", "null"),
                                                                          rt::deadline(transfer_deadline));
-  std::lock_guard lk(c->mu);
   c->busy = false;
   if (!r) co_return in_context(std::move(r).err(), "pulling changes");
   if (c->generation != gen) co_return rt::ok;
@@ -120,21 +116,24 @@ rt::task<rt::result<void>> pull(core_ptr c) {
   co_return rt::ok;
 }
 
+}  // namespace
+
 // Follows the tab's current document: builds the mirror of each new one, then waits for the
-// agent to say something changed and pulls it. Only it writes the mirror's structure.
-rt::task<void> worker(core_ptr c) {
+// agent to say something changed and pulls it. Only it writes the mirror's structure. It runs in
+// the mirror's actor (so do build() and pull(), which it awaits): visits interleave only at its
+// co_awaits, and stopping the actor ends it there.
+rt::task<void> detail::firefox_dom_actor::handle(run) {
+  const core_ptr c = c_;
   const std::string wait_js =
       with_agent("return await a.wait(" + std::to_string(agent_wait_ms) + ") ? 'changed' : 'quiet';", "'gone'");
   auto end_with = [&c](rt::error e) {
     {
-      std::lock_guard lk(c->mu);
-      c->failure = std::move(e);
+        c->failure = std::move(e);
       c->ended = true;
     }
     c->notify_changed();
   };
   for (;;) {
-    if (c->stopping.load(std::memory_order_acquire)) co_return;
     rt::result<firefox_document_actors> doc = co_await c->tab.document_actors(rt::deadline(agent_wait_deadline));
     if (!doc) {
       if (rt::result<void> alive = c->tab.alive(); !alive) co_return end_with(in_context(std::move(alive).err(), "the tab"));
@@ -142,14 +141,12 @@ rt::task<void> worker(core_ptr c) {
     }
     bool fresh = false;
     {
-      std::lock_guard lk(c->mu);
-      fresh = doc->target != c->target;
+        fresh = doc->target != c->target;
     }
     if (fresh) {
       rt::result<void> built = co_await build(c, *doc);
       if (!built) {
-        std::lock_guard lk(c->mu);
-        ++c->stats.request_failures;
+            ++c->stats.request_failures;
         // A navigation during the read: the next turn sees the new document.
         if (built.err().code != rt::errc::target_closed) c->failure = std::move(built).err();
         else c->target.clear();
@@ -164,8 +161,7 @@ rt::task<void> worker(core_ptr c) {
         co_return end_with(in_context(std::move(said).err(), "the connection"));
       if (rt::result<void> alive = c->tab.alive(); !alive) co_return end_with(in_context(std::move(alive).err(), "the tab"));
       if (code != rt::errc::target_closed && code != rt::errc::timeout) {
-        std::lock_guard lk(c->mu);
-        ++c->stats.request_failures;
+            ++c->stats.request_failures;
         c->target.clear();  // read the document again
       }
       continue;
@@ -173,18 +169,15 @@ rt::task<void> worker(core_ptr c) {
     const std::string what = str_of(*said);
     if (what == "quiet") continue;
     if (what == "gone") {
-      std::lock_guard lk(c->mu);
-      c->target.clear();
+        c->target.clear();
       continue;
     }
     {
-      std::lock_guard lk(c->mu);
-      c->last_change = rt::clock::now();
+        c->last_change = rt::clock::now();
     }
     rt::result<void> applied = co_await pull(c);
     if (!applied) {
-      std::lock_guard lk(c->mu);
-      ++c->stats.request_failures;
+        ++c->stats.request_failures;
       // A navigation tore the document down: the next turn sees the new one. Anything else
       // leaves the mirror behind the page, so it is read again.
       if (applied.err().code != rt::errc::target_closed) c->target.clear();
@@ -193,23 +186,50 @@ rt::task<void> worker(core_ptr c) {
   }
 }
 
+namespace {
+
 // --- the callers' side --------------------------------------------------------------------------
 
-// Waits until the mirror is of the tab's current document, then runs `f` on it under the lock.
+// Runs `f` on the mirror in its actor and returns what it returned (the mirror's end once the
+// actor is gone).
+template <class R>
+rt::task<rt::result<R>> visit_mirror(core_ptr c, std::function<R(detail::firefox_dom_core&)> f, rt::deadline d) {
+  struct box {
+    std::function<R(detail::firefox_dom_core&)> f;
+    std::optional<R> out;
+  };
+  auto b = std::make_shared<box>();
+  b->f = std::move(f);
+  detail::firefox_dom_actor::visit v{[b](detail::firefox_dom_core& m) { b->out.emplace(b->f(m)); }};
+  rt::result<void> asked = co_await c->actor.ask(std::move(v), d);
+  if (!asked) {
+    if (asked.code() == rt::errc::timeout) co_return rt::error{rt::errc::timeout, "firefox dom: no answer before the deadline"};
+    co_return rt::error{asked.code(), "firefox dom: the mirror is gone (" + asked.err().message + ")"};
+  }
+  co_return std::move(*b->out);
+}
+
+// Waits until the mirror is of the tab's current document, then runs `f` on it in its actor.
 template <class T>
 rt::task<rt::result<T>> with_mirror(core_ptr c, rt::deadline d, std::function<rt::result<T>(detail::firefox_dom_core&)> f) {
   rt::subscription<char> changes = c->changed->subscribe(1, rt::overflow::drop_oldest);
+  auto shared_f = std::make_shared<std::function<rt::result<T>(detail::firefox_dom_core&)>>(std::move(f));
   for (;;) {
     rt::result<firefox_document_actors> doc = co_await c->tab.document_actors(d);
     if (!doc) co_return in_context(std::move(doc).err(), "the tab's document");
-    {
-      std::lock_guard lk(c->mu);
-      if (c->ended && c->failure) co_return *c->failure;
-      if (c->target == doc->target) {
-        if (c->failure) co_return *c->failure;
-        if (c->ready) co_return f(*c);
+    const std::string target = doc->target;
+    std::function<std::optional<rt::result<T>>(detail::firefox_dom_core&)> look =
+        [target, shared_f](detail::firefox_dom_core& m) -> std::optional<rt::result<T>> {
+      if (m.ended && m.failure) return rt::result<T>(*m.failure);
+      if (m.target == target) {
+        if (m.failure) return rt::result<T>(*m.failure);
+        if (m.ready) return (*shared_f)(m);
       }
-    }
+      return std::nullopt;
+    };
+    rt::result<std::optional<rt::result<T>>> seen = co_await visit_mirror(c, std::move(look), d);
+    if (!seen) co_return std::move(seen).err();
+    if (*seen) co_return std::move(**seen);
     if (d.expired()) co_return rt::error{rt::errc::timeout, "firefox dom: the document was not mirrored before the deadline"};
     (void)co_await changes.next(d);  // a tick, or the deadline: look again
   }
@@ -260,13 +280,17 @@ rt::task<rt::result<node_ref>> current_node(core_ptr c, std::optional<node_ref> 
 rt::task<rt::result<node_ref>> await_node(core_ptr c, std::int64_t id, std::uint64_t gen, rt::deadline d) {
   rt::subscription<char> changes = c->changed->subscribe(1, rt::overflow::drop_oldest);
   for (;;) {
-    {
-      std::lock_guard lk(c->mu);
-      if (c->generation != gen)
-        co_return rt::error{rt::errc::stale_node, "firefox dom: the document was replaced during the query"};
-      if (c->nodes.count(id)) co_return node_ref{id, gen};
-      if (c->failure) co_return *c->failure;
-    }
+    std::function<std::optional<rt::result<node_ref>>(detail::firefox_dom_core&)> look =
+        [id, gen](detail::firefox_dom_core& m) -> std::optional<rt::result<node_ref>> {
+      if (m.generation != gen)
+        return rt::result<node_ref>(rt::error{rt::errc::stale_node, "firefox dom: the document was replaced during the query"});
+      if (m.nodes.count(id)) return rt::result<node_ref>(node_ref{id, gen});
+      if (m.failure) return rt::result<node_ref>(*m.failure);
+      return std::nullopt;
+    };
+    rt::result<std::optional<rt::result<node_ref>>> seen = co_await visit_mirror(c, std::move(look), d);
+    if (!seen) co_return std::move(seen).err();
+    if (*seen) co_return std::move(**seen);
     if (d.expired())
       co_return rt::error{rt::errc::timeout, "firefox dom: the mirror did not get the queried node " + std::to_string(id) +
                                                  " before the deadline"};
@@ -306,20 +330,40 @@ rt::task<rt::result<std::vector<node_ref>>> run_query(core_ptr c, std::string se
 rt::task<rt::result<void>> run_settle(core_ptr c, std::chrono::milliseconds quiet, rt::deadline d) {
   rt::subscription<char> changes = c->changed->subscribe(1, rt::overflow::drop_oldest);
   for (;;) {
-    rt::time_point recheck = d.at();  // settled once `quiet` has passed since the last change
     rt::result<firefox_document_actors> doc = co_await c->tab.document_actors(d);
     if (!doc) co_return in_context(std::move(doc).err(), "the tab's document");
-    {
-      std::lock_guard lk(c->mu);
-      if (c->ended && c->failure) co_return *c->failure;
-      if (c->target == doc->target) {
-        if (c->failure) co_return *c->failure;
-        if (c->ready && !c->busy) {
-          if (rt::clock::now() - c->last_change >= quiet) co_return rt::ok;
-          recheck = std::min(recheck, c->last_change + quiet);
+    // Settled once `quiet` has passed since the last change; else the moment it will have.
+    struct verdict {
+      std::optional<rt::error> failed;
+      bool settled = false;
+      rt::time_point recheck;
+    };
+    const std::string target = doc->target;
+    const rt::time_point until = d.at();
+    std::function<verdict(detail::firefox_dom_core&)> look = [target, quiet, until](detail::firefox_dom_core& m) {
+      verdict v;
+      v.recheck = until;
+      if (m.ended && m.failure) {
+        v.failed = *m.failure;
+        return v;
+      }
+      if (m.target == target) {
+        if (m.failure) {
+          v.failed = *m.failure;
+          return v;
+        }
+        if (m.ready && !m.busy) {
+          if (rt::clock::now() - m.last_change >= quiet) v.settled = true;
+          else v.recheck = std::min(v.recheck, m.last_change + quiet);
         }
       }
-    }
+      return v;
+    };
+    rt::result<verdict> seen = co_await visit_mirror(c, std::move(look), d);
+    if (!seen) co_return std::move(seen).err();
+    if (seen->failed) co_return *seen->failed;
+    if (seen->settled) co_return rt::ok;
+    const rt::time_point recheck = seen->recheck;
     if (d.expired())
       co_return rt::error{rt::errc::timeout, "firefox dom: the mirror did not settle before the deadline (the page "
                                              "kept changing, or its document was not mirrored yet)"};
@@ -333,12 +377,17 @@ firefox_dom firefox_dom::start(rt::scheduler& sched, firefox_tab tab) {
   auto core = std::make_shared<detail::firefox_dom_core>();
   core->sched = &sched;
   core->changed = std::make_unique<rt::stream<char>>(sched);
+  rt::spawn_options so;
+  so.name = "firefox.dom";
+  core->actor = rt::spawn_with<detail::firefox_dom_actor>(
+      sched, std::move(so), [core] { return std::make_unique<detail::firefox_dom_actor>(core); });
   core->conn = tab.connection();
   core->tab = std::move(tab);
   firefox_dom out;
   out.owner_ = std::make_shared<detail::firefox_dom_owner>();
   out.owner_->core = core;
-  sched.spawn(worker(core));
+  // The mailbox is empty and open: the worker starts at once (a failure is the actor's end).
+  (void)core->actor.try_tell(detail::firefox_dom_actor::run{});
   return out;
 }
 
@@ -416,13 +465,12 @@ rt::task<rt::result<std::string>> firefox_dom::node_actor(node_ref n, rt::deadli
   const core_ptr& c = owner_->core;
   rt::result<node_ref> at = co_await current_node(c, n, d);
   if (!at) co_return std::move(at).err();
-  std::string walker;
-  std::string inspector;
-  {
-    std::lock_guard lk(c->mu);
-    walker = c->walker;
-    inspector = c->inspector;
-  }
+  std::function<std::pair<std::string, std::string>(detail::firefox_dom_core&)> actors =
+      [](detail::firefox_dom_core& m) { return std::pair<std::string, std::string>(m.walker, m.inspector); };
+  rt::result<std::pair<std::string, std::string>> known = co_await visit_mirror(c, std::move(actors), d);
+  if (!known) co_return std::move(known).err();
+  std::string walker = known->first;
+  const std::string inspector = known->second;
   if (walker.empty()) {
     // The same walker options as firefox_css's lookups: an inspector has one walker, made with
     // the options of the first getWalker.
@@ -434,8 +482,12 @@ rt::task<rt::result<std::string>> firefox_dom::node_actor(node_ref n, rt::deadli
     if (!w) co_return in_context(std::move(w).err(), "getWalker");
     walker = str_of((*w)["walker"]["actor"]);
     if (walker.empty()) co_return rt::error{rt::errc::protocol, "firefox dom: getWalker answered without a walker: " + w->dump()};
-    std::lock_guard lk(c->mu);
-    if (c->generation == at->generation) c->walker = walker;
+    const std::uint64_t gen = at->generation;
+    std::function<bool(detail::firefox_dom_core&)> keep = [gen, walker](detail::firefox_dom_core& m) {
+      if (m.generation == gen) m.walker = walker;
+      return true;
+    };
+    (void)co_await visit_mirror(c, std::move(keep), d);
   }
   // The page's node as a debugger object, which the walker turns into its node actor.
   rt::result<json_value> grip = co_await detail::firefox_evaluate_grip(
@@ -477,15 +529,16 @@ rt::task<rt::result<void>> firefox_dom::settle(std::chrono::milliseconds quiet, 
   co_return co_await run_settle(owner_->core, quiet, d);
 }
 
-rt::task<rt::result<domains::dom_stats>> firefox_dom::stats(rt::deadline) const {
+rt::task<rt::result<domains::dom_stats>> firefox_dom::stats(rt::deadline d) const {
   if (!owner_) co_return rt::error{rt::errc::invalid_argument, "firefox dom: empty handle"};
-  const core_ptr& c = owner_->core;
-  std::lock_guard lk(c->mu);
-  domains::dom_stats s = c->stats;
-  s.generation = c->generation;
-  s.nodes = c->nodes.size();
-  s.ready = c->ready;
-  co_return s;
+  std::function<domains::dom_stats(detail::firefox_dom_core&)> f = [](detail::firefox_dom_core& m) {
+    domains::dom_stats s = m.stats;
+    s.generation = m.generation;
+    s.nodes = m.nodes.size();
+    s.ready = m.ready;
+    return s;
+  };
+  co_return co_await visit_mirror(owner_->core, std::move(f), d);
 }
 
 }  // namespace janus::client

@@ -18,7 +18,7 @@ using domains::dom_node;
 
 namespace {
 
-// --- the mirror (callers hold core.mu) ----------------------------------------------------------
+// --- the mirror (in its actor) -----------------------------------------------------------------
 
 void erase_subtree(firefox_dom_core& c, std::int64_t id) {
   auto it = c.nodes.find(id);
@@ -185,7 +185,7 @@ bool set_children(firefox_dom_core& c, std::int64_t parent, const std::vector<st
   return whole;
 }
 
-// Applies a snapshot ({"n": [...]}) or a pull ({"n", "c", "a", "v"}) to the mirror, under its lock.
+// Applies a snapshot ({"n": [...]}) or a pull ({"n", "c", "a", "v"}) to the mirror, in its actor.
 applied_answer apply_answer(firefox_dom_core& c, const std::string& text) {
   applied_answer out;
   od::parser parser;

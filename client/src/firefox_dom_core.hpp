@@ -2,9 +2,10 @@
 // (firefox_dom_agent.cpp) is applied to it (firefox_dom_apply.cpp). Not installed.
 #pragma once
 
-#include <janus/client/firefox_dom.hpp>
-#include <janus/client/firefox_tab.hpp>
+#include "firefox_dom.hpp"
+#include "firefox_tab.hpp"
 #include <janus/domains/dom.hpp>
+#include <janus/rt/actor.hpp>
 #include <janus/rt/stream.hpp>
 #include <janus/rt/time.hpp>
 #include <janus/session/rdp_connection.hpp>
@@ -13,7 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <mutex>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -22,17 +23,19 @@ namespace janus::client {
 
 namespace detail {
 
+class firefox_dom_actor;
+
 /// The mirror and the worker's bookkeeping.
 ///
 /// @par Thread Safety
-/// Every member but the constants and `stopping` is guarded by `mu`.
+/// The constants (sched, tab, conn, actor, changed) are set before the mirror is handed out and
+/// usable from any thread. Everything else belongs to the mirror's actor (firefox_dom_actor):
+/// only its worker and the visits callers send it touch it, one at a time, so it needs no lock.
 struct firefox_dom_core {
   rt::scheduler* sched = nullptr;
   firefox_tab tab;
   session::rdp_connection conn;
-  std::atomic<bool> stopping{false};
-
-  std::mutex mu;
+  rt::actor_ref<firefox_dom_actor> actor;
   // Node ids are the page agent's (firefox_dom_agent.cpp), per generation.
   std::unordered_map<std::int64_t, domains::dom_node> nodes;
   std::int64_t document = 0;
@@ -55,11 +58,43 @@ struct firefox_dom_core {
   }
 };
 
-/// Stops the worker when the last handle goes (the worker holds the core, not this).
+/// The mirror's actor: its worker (the `run` handler) follows the tab's document and applies the
+/// page agent's answers; callers' reads are visits. Actors are reentrant at suspension points, so
+/// visits run while the worker waits for the page.
+///
+/// @par Thread Safety
+/// Used through its actor_ref from any thread.
+class firefox_dom_actor : public rt::actor<firefox_dom_actor> {
+ public:
+  struct run {};
+  /// Runs `fn` on the mirror, in the actor. `fn` must own what it refers to: an ask that times
+  /// out leaves the visit in the mailbox, to run after its caller has gone.
+  struct visit {
+    std::function<void(firefox_dom_core&)> fn;
+  };
+  using message = std::variant<run, visit>;
+  static constexpr std::size_t mailbox_capacity = 256;
+
+  explicit firefox_dom_actor(std::shared_ptr<firefox_dom_core> c) : c_(std::move(c)) {}
+
+  rt::task<void> handle(run);  // firefox_dom.cpp
+  void handle(visit v) { v.fn(*c_); }
+  /// Stopped with the mirror's last handle: waits still running see the end at once.
+  void on_stop() {
+    c_->ended = true;
+    if (!c_->failure) c_->failure = rt::error{rt::errc::cancelled, "firefox dom: the mirror was stopped"};
+    c_->notify_changed();
+  }
+
+ private:
+  std::shared_ptr<firefox_dom_core> c_;  // the core holds the actor's ref: stopping breaks the cycle
+};
+
+/// Stops the mirror's actor when the last handle goes.
 struct firefox_dom_owner {
   std::shared_ptr<firefox_dom_core> core;
   ~firefox_dom_owner() {
-    if (core) core->stopping.store(true, std::memory_order_release);
+    if (core && core->actor) core->actor.stop();
   }
 };
 
@@ -76,7 +111,7 @@ struct applied_answer {
 };
 
 /// Applies the text of a snapshot ({"n": [...]}) or of a pull ({"n", "c", "a", "v"}) to the
-/// mirror; the caller holds `c.mu`. A snapshot sets `c.document` (the mirror was emptied first).
+/// mirror; called in the mirror's actor. A snapshot sets `c.document` (the mirror was emptied first).
 applied_answer apply_agent_answer(firefox_dom_core& c, const std::string& text);
 
 }  // namespace detail

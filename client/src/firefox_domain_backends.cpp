@@ -2,8 +2,8 @@
 
 #include "firefox_tab_internal.hpp"
 
-#include <janus/client/firefox_css.hpp>
-#include <janus/client/firefox_network.hpp>
+#include "firefox_css.hpp"
+#include "firefox_network.hpp"
 
 #include <memory>
 #include <utility>
@@ -26,20 +26,10 @@ rt::task<rt::result<std::vector<domains::network_request>>> net_requests(firefox
   co_return co_await tab.network_requests();
 }
 
-rt::task<rt::result<domains::network_stats>> net_stats(firefox_tab tab) {
-  if (rt::result<void> a = tab.alive(); !a) co_return std::move(a).err();
-  co_return firefox_network_stats(tab);
-}
-
-rt::task<rt::result<std::size_t>> net_in_flight(firefox_tab tab) {
-  if (rt::result<void> a = tab.alive(); !a) co_return std::move(a).err();
-  co_return firefox_network_stats(tab).in_flight;
-}
-
-rt::task<rt::result<void>> net_clear(firefox_tab tab) {
-  if (rt::result<void> a = tab.alive(); !a) co_return std::move(a).err();
-  firefox_clear_network(tab);
-  co_return rt::ok;
+rt::task<rt::result<std::size_t>> net_in_flight(firefox_tab tab, rt::deadline d) {
+  rt::result<domains::network_stats> s = co_await firefox_network_stats(std::move(tab), d);
+  if (!s) co_return std::move(s).err();
+  co_return s->in_flight;
 }
 
 rt::task<rt::result<domains::fetched_body>> net_body(firefox_tab tab, std::string id, rt::deadline d) {
@@ -62,9 +52,9 @@ class network_backend final : public domains::network_backend {
   rt::task<rt::result<std::vector<domains::network_request>>> requests(rt::deadline) override {
     return net_requests(tab_);
   }
-  rt::task<rt::result<domains::network_stats>> stats(rt::deadline) override { return net_stats(tab_); }
-  rt::task<rt::result<std::size_t>> in_flight(rt::deadline) override { return net_in_flight(tab_); }
-  rt::task<rt::result<void>> clear(rt::deadline) override { return net_clear(tab_); }
+  rt::task<rt::result<domains::network_stats>> stats(rt::deadline d) override { return firefox_network_stats(tab_, d); }
+  rt::task<rt::result<std::size_t>> in_flight(rt::deadline d) override { return net_in_flight(tab_, d); }
+  rt::task<rt::result<void>> clear(rt::deadline d) override { return firefox_clear_network(tab_, d); }
   rt::task<rt::result<void>> wait_idle_since(std::chrono::milliseconds quiet, std::uint64_t since,
                                              rt::deadline d) override {
     return firefox_wait_network_idle(tab_, quiet, since, d);
@@ -87,16 +77,7 @@ rt::task<rt::result<std::vector<domains::console_entry>>> console_entries(firefo
   co_return co_await tab.console_entries();
 }
 
-rt::task<rt::result<domains::console_stats>> console_stats(firefox_tab tab) {
-  if (rt::result<void> a = tab.alive(); !a) co_return std::move(a).err();
-  co_return firefox_console_stats(tab);
-}
 
-rt::task<rt::result<void>> console_clear(firefox_tab tab) {
-  if (rt::result<void> a = tab.alive(); !a) co_return std::move(a).err();
-  firefox_clear_console(tab);
-  co_return rt::ok;
-}
 
 rt::task<rt::result<rt::subscription<domains::console_entry>>> console_subscribe(firefox_tab tab,
                                                                                 std::size_t capacity,
@@ -112,8 +93,8 @@ class console_backend final : public domains::console_backend {
   rt::task<rt::result<std::vector<domains::console_entry>>> entries(rt::deadline) override {
     return console_entries(tab_);
   }
-  rt::task<rt::result<domains::console_stats>> stats(rt::deadline) override { return console_stats(tab_); }
-  rt::task<rt::result<void>> clear(rt::deadline) override { return console_clear(tab_); }
+  rt::task<rt::result<domains::console_stats>> stats(rt::deadline d) override { return firefox_console_stats(tab_, d); }
+  rt::task<rt::result<void>> clear(rt::deadline d) override { return firefox_clear_console(tab_, d); }
   rt::task<rt::result<rt::subscription<domains::console_entry>>> subscribe(std::size_t capacity, rt::overflow policy,
                                                                            rt::deadline) override {
     return console_subscribe(tab_, capacity, policy);

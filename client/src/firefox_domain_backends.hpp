@@ -7,8 +7,8 @@
 // The handles are the domains' handles: copies may be used from any threads at once.
 #pragma once
 
-#include <janus/client/firefox_dom.hpp>
-#include <janus/client/firefox_tab.hpp>
+#include "firefox_dom.hpp"
+#include "firefox_tab.hpp"
 #include <janus/domains/console.hpp>
 #include <janus/domains/css.hpp>
 #include <janus/domains/debugger.hpp>

@@ -1,4 +1,4 @@
-#include <janus/client/firefox_network.hpp>
+#include "firefox_network.hpp"
 
 #include "firefox_rdp_calls.hpp"
 #include "firefox_tab_internal.hpp"
@@ -16,7 +16,7 @@ rt::task<rt::result<json_value>> ask_net_event(firefox_tab tab, std::string requ
                                                rt::deadline d) {
   const std::string what = "firefox network: " + type + " of request " + request_id;
   if (!tab) co_return rt::error{rt::errc::invalid_argument, "firefox network: empty handle"};
-  rt::result<std::string> actor = detail::firefox_net_event_actor(tab, request_id);
+  rt::result<std::string> actor = co_await detail::firefox_net_event_actor(tab, request_id, d);
   if (!actor) co_return detail::rdp_in_context(std::move(actor).err(), what);
   if (actor->empty()) co_return rt::error{rt::errc::unsupported, what + ": Firefox named no netEvent actor"};
   rt::result<json_value> r = co_await detail::rdp_call(tab.connection(), *actor, type, json_value::object(), d);

@@ -1,12 +1,14 @@
-// The Firefox side of client::page: the tab, and the page's domain handles, made on first use
-// (see firefox_domain_backends.hpp). page.cpp forwards a Firefox page's calls here.
+// A Firefox page (client::page's backend over RDP): the tab, and the page's domain handles, made
+// on first use (see firefox_domain_backends.hpp).
 //
 // @par Thread Safety
 // Shared by every copy of its page; the handles are made under `mu`.
 #pragma once
 
-#include <janus/client/firefox_dom.hpp>
-#include <janus/client/firefox_tab.hpp>
+#include "page_backend.hpp"
+
+#include "firefox_dom.hpp"
+#include "firefox_tab.hpp"
 #include <janus/domains/console.hpp>
 #include <janus/domains/css.hpp>
 #include <janus/domains/debugger.hpp>
@@ -21,19 +23,34 @@
 
 namespace janus::client::detail {
 
-struct firefox_page {
+struct firefox_page final : page_backend {
   firefox_page(rt::scheduler& s, firefox_tab t) : sched(&s), tab(std::move(t)) {}
 
   rt::scheduler* sched;
   const firefox_tab tab;
 
-  domains::network network();
-  domains::console console();
-  domains::dom dom();
-  domains::css css();
-  domains::js_runtime runtime();
-  domains::debugger debugger();
-  domains::performance performance();
+  browser_product product() const noexcept override { return browser_product::firefox; }
+  std::string target_id() const override { return tab.descriptor(); }
+  std::string session_id() const override { return {}; }
+  session::cdp_session session() const override { return {}; }
+  rt::result<rdp_target> rdp() const override;
+  rt::result<void> alive() const override { return tab.alive(); }
+  rt::task<rt::result<navigation>> navigate(std::string url, wait_until until, rt::deadline d) override;
+  rt::task<rt::result<navigation>> reload(wait_until until, rt::deadline d) override;
+  rt::task<rt::result<navigation>> go_history(int delta, wait_until until, rt::deadline d) override;
+  rt::task<rt::result<void>> set_content(std::string html, rt::deadline d) override;
+  rt::task<rt::result<std::vector<std::uint8_t>>> screenshot(screenshot_options options, rt::deadline d) override;
+  domains::network network() override;
+  domains::console console() override;
+  domains::dom dom() override;
+  domains::css css() override;
+  domains::js_runtime runtime() override;
+  domains::debugger debugger() override;
+  domains::performance performance() override;
+  rt::task<rt::result<rt::subscription<session::cdp_event>>> subscribe(std::string method, std::size_t capacity) override;
+  rt::task<rt::result<protocol::json_value>> evaluate(std::string expression, rt::deadline d) override;
+  rt::task<rt::result<void>> wait_for(std::chrono::milliseconds how_long) override;
+  rt::task<rt::result<page_info>> info(rt::deadline d) override;
 
  private:
   // The DOM mirror, started by the first dom() or css(): a mirror follows every mutation of the

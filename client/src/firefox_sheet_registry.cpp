@@ -46,7 +46,6 @@ void firefox_sheet_registry::on_target(const json_value& form) {
   f.inspector = rdp_str(form["inspectorActor"]);
   f.style_sheets = rdp_str(form["styleSheetsActor"]);
   f.browsing_context = rdp_int(form["browsingContextID"]);
-  std::lock_guard lk(mu_);
   if (rdp_bool(form["isTopLevelTarget"])) {
     const std::string top = f.target;
     drop_if([&](const entry& e) { return e.target != top; });
@@ -55,13 +54,11 @@ void firefox_sheet_registry::on_target(const json_value& form) {
 }
 
 void firefox_sheet_registry::on_target_gone(const std::string& target) {
-  std::lock_guard lk(mu_);
   frames_.erase(target);
   drop_if([&](const entry& e) { return e.target == target; });
 }
 
 void firefox_sheet_registry::on_resource(std::string_view kind, std::string_view from, const json_value& res) {
-  std::lock_guard lk(mu_);
   if (kind == "resources-available-array") {
     if (!res.is_object() || !res.contains("resourceId")) {
       ++stats_.malformed;
@@ -95,7 +92,6 @@ void firefox_sheet_registry::on_resource(std::string_view kind, std::string_view
 }
 
 std::vector<domains::style_sheet> firefox_sheet_registry::sheets() const {
-  std::lock_guard lk(mu_);
   std::vector<domains::style_sheet> out;
   out.reserve(sheets_.size());
   for (const auto& [id, e] : sheets_) out.push_back(e.sheet);
@@ -103,14 +99,12 @@ std::vector<domains::style_sheet> firefox_sheet_registry::sheets() const {
 }
 
 std::optional<firefox_sheet_registry::frame_actors> firefox_sheet_registry::frame(const std::string& target) const {
-  std::lock_guard lk(mu_);
   auto it = frames_.find(target);
   if (it == frames_.end()) return std::nullopt;
   return it->second;
 }
 
 rt::result<firefox_sheet_registry::sheet_lookup> firefox_sheet_registry::lookup(const std::string& id) {
-  std::lock_guard lk(mu_);
   auto it = sheets_.find(id);
   if (it == sheets_.end()) return rt::error{rt::errc::not_found, "no style sheet " + id + " in the current document"};
   auto f = frames_.find(it->second.target);
@@ -124,18 +118,15 @@ rt::result<firefox_sheet_registry::sheet_lookup> firefox_sheet_registry::lookup(
 }
 
 void firefox_sheet_registry::count_text_read(bool cached) {
-  std::lock_guard lk(mu_);
   ++(cached ? stats_.text_hits : stats_.text_fetches);
 }
 
 void firefox_sheet_registry::store_text(const std::string& id, std::uint64_t version, std::string text) {
-  std::lock_guard lk(mu_);
   auto it = sheets_.find(id);
   if (it != sheets_.end() && it->second.sheet.version == version) it->second.text = std::move(text);
 }
 
 void firefox_sheet_registry::invalidate(const std::string& id) {
-  std::lock_guard lk(mu_);
   auto it = sheets_.find(id);
   if (it == sheets_.end()) return;
   it->second.sheet.version = next_version_++;
@@ -143,7 +134,6 @@ void firefox_sheet_registry::invalidate(const std::string& id) {
 }
 
 domains::css_stats firefox_sheet_registry::stats() const {
-  std::lock_guard lk(mu_);
   domains::css_stats s = stats_;
   s.sheets = sheets_.size();
   return s;

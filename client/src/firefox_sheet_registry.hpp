@@ -7,8 +7,8 @@
 // are announced after it), as the Chromium side drops a frame's sheets at its commit.
 //
 // @par Thread Safety
-// All members may be called from any threads at once (one mutex). The pump calls the on_* ones
-// while holding the tab state's mutex; the registry never takes that one.
+// Owned by the tab's state, so by the tab's actor: the pump calls the on_* members, and
+// firefox_css reaches the others through visits to that actor (firefox_visit_sheets). No lock.
 #pragma once
 
 #include <janus/domains/css.hpp>
@@ -18,7 +18,6 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,7 +70,6 @@ class firefox_sheet_registry {
 
   void drop_if(const std::function<bool(const entry&)>& pred);
 
-  mutable std::mutex mu_;
   std::unordered_map<std::string, frame_actors> frames_;
   std::map<std::string, entry> sheets_;
   std::uint64_t next_version_ = 1;

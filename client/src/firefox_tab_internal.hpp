@@ -1,16 +1,17 @@
-// What the Firefox tab's CSS and network parts (firefox_css.cpp, firefox_network.cpp) read from the
-// tab's pump-filled state, without seeing that state's definition.
+// What the Firefox tab's CSS and network parts (firefox_css.cpp, firefox_network.cpp) and the
+// domain backends read from the tab's state, without seeing that state's definition.
 //
 // @par Thread Safety
-// Each function takes the tab state's mutex itself; callable from any thread.
+// Callable from any thread: each asks the tab's actor, which owns the state.
 #pragma once
 
-#include <janus/client/firefox_tab.hpp>
+#include "firefox_tab.hpp"
 #include <janus/rt/result.hpp>
 #include <janus/rt/task.hpp>
 #include <janus/rt/time.hpp>
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -19,8 +20,10 @@ namespace janus::client::detail {
 
 class firefox_sheet_registry;
 
-/// The tab's style sheet registry (it lives as long as any handle of the tab).
-std::shared_ptr<firefox_sheet_registry> firefox_sheets_of(const firefox_tab& tab);
+/// Runs `fn` on the tab's style sheet registry, in the tab's actor, which owns it. `fn` must own
+/// what it refers to (an ask that times out leaves it queued).
+rt::task<rt::result<void>> firefox_visit_sheets(firefox_tab tab, std::function<void(firefox_sheet_registry&)> fn,
+                                                rt::deadline d);
 
 /// Runs `body`, the statements of an async function whose value is JSON-serializable, in the page
 /// of the tab's current document and returns that value (as firefox_tab::evaluate does for an
@@ -41,19 +44,23 @@ rt::task<rt::result<std::string>> firefox_current_target(firefox_tab tab, rt::de
 
 /// The network event actor of a row of the tab's network table; errc::not_found when the table
 /// has no such row (never seen, or pushed out).
-rt::result<std::string> firefox_net_event_actor(const firefox_tab& tab, const std::string& request_id);
+rt::task<rt::result<std::string>> firefox_net_event_actor(firefox_tab tab, std::string request_id, rt::deadline d);
 
 /// For the network handle's Firefox backend (the tab must not be empty): the table's counters;
 /// hiding the rows there are now (requests() leaves them out; those in flight still count for
 /// the idle waits); and waiting until no request started at or after `since` (a
 /// network_stats::next_seq) is in flight and nothing happened on the network for `quiet`.
-domains::network_stats firefox_network_stats(const firefox_tab& tab);
-void firefox_clear_network(const firefox_tab& tab);
+rt::task<rt::result<domains::network_stats>> firefox_network_stats(firefox_tab tab, rt::deadline d);
+rt::task<rt::result<void>> firefox_clear_network(firefox_tab tab, rt::deadline d);
 rt::task<rt::result<void>> firefox_wait_network_idle(firefox_tab tab, std::chrono::milliseconds quiet,
                                                      std::uint64_t since, rt::deadline d);
 
+/// page::wait_for on Firefox: ok at `until`, or the tab's error as soon as it ends (closed, its
+/// connection dropped, Firefox died: each ticks the tab's change stream, so this never polls).
+rt::task<rt::result<void>> firefox_wait_while_alive(firefox_tab tab, rt::time_point until);
+
 /// For the console handle's Firefox backend: the buffer's counters, and emptying it.
-domains::console_stats firefox_console_stats(const firefox_tab& tab);
-void firefox_clear_console(const firefox_tab& tab);
+rt::task<rt::result<domains::console_stats>> firefox_console_stats(firefox_tab tab, rt::deadline d);
+rt::task<rt::result<void>> firefox_clear_console(firefox_tab tab, rt::deadline d);
 
 }  // namespace janus::client::detail

@@ -1,6 +1,8 @@
-// Private to client/: the state a page shares between its handles, its page actor and the
-// browser actor, and the page actor itself.
+// Private to client/: a Chromium page — the state it shares between its handles, its page actor
+// and the browser actor (page_core, the page's backend), and the page actor itself.
 #pragma once
+
+#include "page_backend.hpp"
 
 #include <janus/session/cdp_session.hpp>
 #include <janus/client/page.hpp>
@@ -52,12 +54,33 @@ struct event_relay {
 /// Every member may be used from any thread: the session, target and actor are replaced only by a
 /// browser restart and are read through their accessors (guarded by mu); the rest is atomic or
 /// guarded by mu.
-struct page_core {
+struct page_core final : page_backend, std::enable_shared_from_this<page_core> {
   page_core(rt::scheduler& s, session::cdp_session sess, std::string target, std::string context)
       : sched(s), context_id(std::move(context)), signals(s), session_(std::move(sess)), target_id_(std::move(target)) {}
-  ~page_core();
+  ~page_core() override;
   page_core(const page_core&) = delete;
   page_core& operator=(const page_core&) = delete;
+
+  // --- page_backend (chromium_page.cpp) ---
+  browser_product product() const noexcept override { return browser_product::chromium; }
+  std::string session_id() const override { return session().id(); }
+  rt::result<rdp_target> rdp() const override;
+  rt::task<rt::result<navigation>> navigate(std::string url, wait_until until, rt::deadline d) override;
+  rt::task<rt::result<navigation>> reload(wait_until until, rt::deadline d) override;
+  rt::task<rt::result<navigation>> go_history(int delta, wait_until until, rt::deadline d) override;
+  rt::task<rt::result<void>> set_content(std::string html, rt::deadline d) override;
+  rt::task<rt::result<std::vector<std::uint8_t>>> screenshot(screenshot_options options, rt::deadline d) override;
+  domains::network network() override;
+  domains::console console() override;
+  domains::dom dom() override;
+  domains::js_runtime runtime() override;
+  domains::css css() override;
+  domains::debugger debugger() override;
+  domains::performance performance() override;
+  rt::task<rt::result<rt::subscription<session::cdp_event>>> subscribe(std::string method, std::size_t capacity) override;
+  rt::task<rt::result<protocol::json_value>> evaluate(std::string expression, rt::deadline d) override;
+  rt::task<rt::result<void>> wait_for(std::chrono::milliseconds how_long) override;
+  rt::task<rt::result<page_info>> info(rt::deadline d) override;
 
   rt::scheduler& sched;
   /// The browser context the page was opened in (empty: the default one); never changes.
@@ -65,8 +88,8 @@ struct page_core {
   rt::stream<page_signal> signals;
 
   /// The current session, target and page actor: a restart of the browser replaces all three.
-  session::cdp_session session() const;
-  std::string target_id() const;
+  session::cdp_session session() const override;
+  std::string target_id() const override;
   rt::actor_ref<page_actor> actor() const;
   /// Set before the page is handed out, and by a restart's re-attach (which stops the old actor).
   void set_actor(rt::actor_ref<page_actor> a);
@@ -76,7 +99,7 @@ struct page_core {
   std::vector<std::shared_ptr<event_relay>> live_relays();
 
   /// The page's error once it is gone or while its browser is restarting, else ok.
-  rt::result<void> alive() const;
+  rt::result<void> alive() const override;
   /// While the browser is being relaunched: alive() fails with errc::browser_exited and `why`.
   void set_restarting(std::string why);
   void clear_restarting();
@@ -113,15 +136,17 @@ struct page_core {
   rt::actor_ref<page_actor> actor_;    // guarded by mu
   std::vector<std::weak_ptr<event_relay>> relays_;  // guarded by mu
 
-  // The domain actors, started on first use (guarded by mu); they stop with the last handle,
-  // which is this core's once the user's copies are gone.
-  domains::network network;
-  domains::console console;
-  domains::dom dom;
-  domains::js_runtime runtime;
-  domains::css css;
-  domains::debugger debugger;
-  domains::performance performance;
+  // The domain handles, started on first use (guarded by mu); their actors stop with the last
+  // handle, which is this core's once the user's copies are gone.
+  struct started_domains {
+    domains::network network;
+    domains::console console;
+    domains::dom dom;
+    domains::js_runtime runtime;
+    domains::css css;
+    domains::debugger debugger;
+    domains::performance performance;
+  } started;
 };
 
 /// Follows one page's lifecycle from its session's Page and Inspector events, republishes them to
@@ -164,6 +189,16 @@ class page_actor : public rt::actor<page_actor> {
   bool loaded_ = false;
   bool seen_navigation_ = false;  // a seed must not overwrite what events already said
 };
+
+inline rt::error in_context(rt::error e, const std::string& what) {
+  e.message = what + ": " + e.message;
+  return e;
+}
+
+inline std::string string_of(const protocol::json_value& v) {
+  const std::string* s = v.get_string();
+  return s ? *s : std::string();
+}
 
 /// A raw call whose reply's `result` is parsed; the method names the error.
 rt::task<rt::result<protocol::json_value>> call_json(session::cdp_session s, std::string method, std::string params,

@@ -265,7 +265,7 @@ TEST_CASE("janus inspect/eval/screenshot --browser firefox; dom prints the mirro
   CHECK(thrown.err.find("nope") != std::string::npos);
 
   // Firefox's mirror, kept in sync while the page mutates. The page has no whitespace-only text
-  // nodes, which Firefox's walker hides (client/janus/client/firefox_dom.hpp).
+  // nodes, which Firefox's walker hides (client/src/firefox_dom.hpp).
   (*server)->route("/mutating", http_response(200, firefox_mutating_page, "text/html"));
   const std::string mutating_url = (*server)->url("/mutating");
   auto dom = run_janus({"dom", "--browser", "firefox", mutating_url, "--after", "1500"});

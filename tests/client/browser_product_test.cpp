@@ -40,3 +40,35 @@ TEST_CASE("launch options default to Chromium; a restart policy is Chromium's on
   REQUIRE_FALSE(bad);
   CHECK(bad.err().code == rt::errc::invalid_argument);
 }
+
+TEST_CASE("empty browser and page handles: every call fails with invalid_argument, none crashes", "[client][product]") {
+  rt::scheduler sched({.workers = 1});
+  const browser b;
+  const page p;
+  CHECK_FALSE(b);
+  CHECK_FALSE(p);
+  CHECK(b.pages().empty());
+  CHECK(b.state() == browser_state::closed);
+  CHECK_FALSE(b.connection());
+  CHECK_FALSE(b.rdp());
+  CHECK(b.process() == nullptr);
+  b.close();  // nothing to close: a no-op
+  auto expect_empty = [](const auto& r, const std::string& call) {
+    INFO(call);
+    REQUIRE_FALSE(r);
+    CHECK(r.err().code == rt::errc::invalid_argument);
+    CHECK(r.err().message.find(call) != std::string::npos);
+  };
+  expect_empty(sched.block_on(b.version(rt::deadline(std::chrono::seconds(1)))), "browser.version");
+  expect_empty(sched.block_on(b.new_page()), "browser.new_page");
+  expect_empty(sched.block_on(b.close_page(p)), "browser.close_page");
+  expect_empty(p.alive(), "page.alive");
+  expect_empty(p.rdp(), "page.rdp");
+  expect_empty(sched.block_on(p.navigate(std::string("about:blank"))), "page.navigate");
+  expect_empty(sched.block_on(p.evaluate(std::string("1"))), "page.evaluate");
+  expect_empty(sched.block_on(p.screenshot()), "page.screenshot");
+  expect_empty(sched.block_on(p.info()), "page.info");
+  expect_empty(sched.block_on(p.wait_for(std::chrono::milliseconds(1))), "page.wait_for");
+  CHECK_FALSE(p.session());
+  CHECK(p.target_id().empty());
+}

@@ -5,10 +5,10 @@
 // tab's requests. Each test ends only the Firefox it launched.
 #include "firefox_fixture.hpp"
 
-#include <janus/client/firefox_css.hpp>
+#include "firefox_css.hpp"
 #include <janus/client/firefox_launcher.hpp>
-#include <janus/client/firefox_network.hpp>
-#include <janus/client/firefox_tab.hpp>
+#include "firefox_network.hpp"
+#include "firefox_tab.hpp"
 #include <janus/protocol/http_server.hpp>
 #include <janus/rt.hpp>
 

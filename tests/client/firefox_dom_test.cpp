@@ -3,12 +3,12 @@
 // going stale. The key test (thousands of timed mutations, then the mirror equals outerHTML) runs
 // on both browsers through page::dom() in both_browsers_test.cpp; real pages in
 // tests/client/real_pages_main.cpp. Each test ends only the Firefox it launched.
-#include <janus/client/firefox_css.hpp>
-#include <janus/client/firefox_dom.hpp>
+#include "firefox_css.hpp"
+#include "firefox_dom.hpp"
 #include "firefox_fixture.hpp"
 
 #include <janus/client/firefox_launcher.hpp>
-#include <janus/client/firefox_tab.hpp>
+#include "firefox_tab.hpp"
 #include <janus/protocol/http_server.hpp>
 #include <janus/protocol/json_value.hpp>
 #include <janus/rt.hpp>

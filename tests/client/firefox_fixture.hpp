@@ -5,7 +5,7 @@
 #pragma once
 
 #include <janus/client/firefox_launcher.hpp>
-#include <janus/client/firefox_tab.hpp>
+#include "firefox_tab.hpp"
 #include <janus/protocol/http_server.hpp>
 #include <janus/protocol/json_value.hpp>
 #include <janus/rt.hpp>

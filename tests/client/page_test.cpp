@@ -225,6 +225,11 @@ TEST_CASE("set_content replaces the document; Runtime.evaluate reads it back", "
   if (!again) FAIL(again.err().what());
   CHECK(eval_now(s, p, "document.getElementById('x') === null && document.getElementById('y').textContent") ==
         json_value("second"));
+  // The RDP escape hatch is Firefox's: on Chromium it is unsupported, and session() is the way in.
+  auto rdp = p.rdp();
+  REQUIRE_FALSE(rdp);
+  CHECK(rdp.err().code == rt::errc::unsupported);
+  CHECK(p.session());
 }
 
 TEST_CASE("screenshots are PNGs of the viewport, the full page and one element", "[page][browser]") {

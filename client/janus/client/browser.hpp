@@ -126,8 +126,7 @@ enum class browser_state : std::uint8_t {
 };
 
 namespace detail {
-struct browser_core;
-struct firefox_browser;
+class browser_backend;
 }  // namespace detail
 
 class browser {
@@ -153,7 +152,7 @@ class browser {
 
   browser() = default;
 
-  browser_product product() const noexcept { return ff_ ? browser_product::firefox : browser_product::chromium; }
+  browser_product product() const noexcept;
 
   rt::task<rt::result<browser_version>> version(rt::deadline d) const;
   rt::task<rt::result<browser_version>> version() const { return version(std::chrono::seconds(10)); }
@@ -202,16 +201,12 @@ class browser {
   rt::task<rt::result<void>> wait_running(rt::deadline d) const;
   /// Fails every page, closes the connection, and ends the process if owned. Idempotent.
   void close() const;
-  explicit operator bool() const noexcept { return core_ != nullptr || ff_ != nullptr; }
+  explicit operator bool() const noexcept { return backend_ != nullptr; }
 
  private:
-  explicit browser(std::shared_ptr<detail::browser_core> core) : core_(std::move(core)) {}
-  explicit browser(std::shared_ptr<detail::firefox_browser> ff) : ff_(std::move(ff)) {}
-  /// `d`: by when the browser must answer its first command.
-  static rt::task<rt::result<browser>> start(std::shared_ptr<detail::browser_core> bc, session::cdp_connection connection,
-                                             std::unique_ptr<browser_process> process, rt::deadline d);
-  std::shared_ptr<detail::browser_core> core_;
-  std::shared_ptr<detail::firefox_browser> ff_;
+  explicit browser(std::shared_ptr<detail::browser_backend> backend) : backend_(std::move(backend)) {}
+  detail::browser_backend& backend() const noexcept;
+  std::shared_ptr<detail::browser_backend> backend_;
 };
 
 /// GETs `http://host:port/json/version` and returns its webSocketDebuggerUrl.

@@ -40,6 +40,7 @@
 
 #include <janus/client/browser_product.hpp>
 #include <janus/session/cdp_session.hpp>
+#include <janus/session/rdp_connection.hpp>
 #include <janus/domains/console.hpp>
 #include <janus/domains/css.hpp>
 #include <janus/domains/debugger.hpp>
@@ -60,11 +61,9 @@
 
 namespace janus::client {
 
-class firefox_tab;
-
 namespace detail {
-struct page_core;
-struct firefox_page;
+class page_backend;
+struct page_access;
 }  // namespace detail
 
 /// How far a navigation must have got before it counts as done.
@@ -121,13 +120,26 @@ struct page_info {
   std::string gone_reason;
 };
 
+/// Firefox's Remote Debugging Protocol behind a page (page::rdp()), for what only RDP has.
+///
+/// @par Thread Safety
+/// A plain value (the connection is a handle usable from any thread).
+struct rdp_target {
+  session::rdp_connection connection;
+  /// The tab's descriptor actor: stable across navigations; its watcher and current document's
+  /// target are reached from it (`getWatcher`, `getTarget`).
+  std::string tab_descriptor;
+};
+
+/// One handle type for both browsers: made by browser::new_page, it forwards every call to the
+/// page's implementation for its browser, chosen once when the page is made. A default-constructed
+/// page is empty: its calls fail with errc::invalid_argument.
 class page {
  public:
   page() = default;
-  explicit page(std::shared_ptr<detail::page_core> core) : core_(std::move(core)) {}
-  explicit page(std::shared_ptr<detail::firefox_page> ff) : ff_(std::move(ff)) {}
+  explicit page(std::shared_ptr<detail::page_backend> backend) : backend_(std::move(backend)) {}
 
-  browser_product product() const noexcept { return ff_ ? browser_product::firefox : browser_product::chromium; }
+  browser_product product() const noexcept;
 
   /// The page's current target and session. A restart of a supervised browser (browser.hpp)
   /// re-attaches the page to a new target: these then return the new ids. On Firefox, the
@@ -135,15 +147,15 @@ class page {
   /// actors at every navigation) and the session is empty.
   std::string target_id() const;
   std::string session_id() const;
-  /// The page's flattened session: raw calls, typed commands, events (and domain actors). A copy
-  /// taken before a restart stays bound to the dead connection. Empty on Firefox (no CDP): its
-  /// calls fail with errc::invalid_argument; RDP is reached through firefox_tab() instead.
+  /// The page's flattened session, the escape hatch to CDP: raw calls, typed commands, events. A
+  /// copy taken before a restart stays bound to the dead connection. Empty on Firefox: its calls
+  /// fail (use rdp()).
   session::cdp_session session() const;
-  /// The Firefox tab behind the page (RDP specifics: document actors, closing); empty on
-  /// Chromium. Include <janus/client/firefox_tab.hpp> to use it.
-  firefox_tab firefox() const;
-  explicit operator bool() const noexcept { return core_ != nullptr || ff_ != nullptr; }
-  bool operator==(const page& o) const noexcept { return core_ == o.core_ && ff_ == o.ff_; }
+  /// The escape hatch to RDP, for what only Firefox's protocol has: the connection and the tab's
+  /// descriptor actor. errc::unsupported on Chromium (use session()).
+  rt::result<rdp_target> rdp() const;
+  explicit operator bool() const noexcept { return backend_ != nullptr; }
+  bool operator==(const page& o) const noexcept { return backend_ == o.backend_; }
 
   /// ok while the page lives; its crash or close error once it is gone; errc::browser_exited while
   /// its supervised browser is restarting.
@@ -184,8 +196,7 @@ class page {
   /// before navigating when the first document's events matter (navigate with network_idle
   /// enables the Network actor itself).
   ///
-  /// On Firefox the same handle types answer from the tab (see firefox_domain_backends.hpp and
-  /// the README's parity table): network, console and CSS sheets are recorded from the moment
+  /// On Firefox the same handle types answer from the tab (see the README's parity table): network, console and CSS sheets are recorded from the moment
   /// the tab was attached (enable() only checks the tab is alive); dom() is the page-agent
   /// mirror (firefox_dom), started by the first dom() or css(); css() names nodes by the mirror's
   /// node_refs; runtime() evaluates by value in the main document. debugger() and performance()
@@ -222,13 +233,10 @@ class page {
   rt::task<rt::result<page_info>> info(rt::deadline d) const;
   rt::task<rt::result<page_info>> info() const { return info(std::chrono::seconds(5)); }
 
-  /// The Chromium page's state (null on Firefox).
-  const std::shared_ptr<detail::page_core>& core() const noexcept { return core_; }
-  const std::shared_ptr<detail::firefox_page>& firefox_core() const noexcept { return ff_; }
-
  private:
-  std::shared_ptr<detail::page_core> core_;
-  std::shared_ptr<detail::firefox_page> ff_;
+  friend struct detail::page_access;
+  detail::page_backend& backend() const noexcept;
+  std::shared_ptr<detail::page_backend> backend_;
 };
 
 

@@ -1,3 +1,6 @@
+// Private to client/ (not installed): a facet of the Firefox page; users reach it through
+// client::page and its domain handles (page.rdp() is the escape hatch to RDP).
+//
 // Network details of a Firefox tab on demand, in the Chromium network domain's value types
 // (domains/network.hpp): a request's response body and its request and response headers. The
 // request table itself is firefox_tab::network_requests(); its request_id is what these take.
@@ -17,7 +20,7 @@
 // A handle over a firefox_tab handle: copies may be used from any threads at once.
 #pragma once
 
-#include <janus/client/firefox_tab.hpp>
+#include "firefox_tab.hpp"
 #include <janus/domains/network.hpp>
 #include <janus/rt/result.hpp>
 #include <janus/rt/task.hpp>

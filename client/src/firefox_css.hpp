@@ -1,3 +1,6 @@
+// Private to client/ (not installed): a facet of the Firefox page; users reach it through
+// client::page and its domain handles (page.rdp() is the escape hatch to RDP).
+//
 // CSS of a Firefox tab, in the Chromium CSS domain's value types (domains/css.hpp): the style
 // sheet registry, a sheet's text on demand, computed style and matched rules of an element.
 //
@@ -31,7 +34,7 @@
 // A handle over a firefox_tab handle: copies may be used from any threads at once.
 #pragma once
 
-#include <janus/client/firefox_tab.hpp>
+#include "firefox_tab.hpp"
 #include <janus/domains/css.hpp>
 #include <janus/rt/result.hpp>
 #include <janus/rt/task.hpp>

@@ -1,3 +1,6 @@
+// Private to client/ (not installed): a facet of the Firefox page; users reach it through
+// client::page and its domain handles (page.rdp() is the escape hatch to RDP).
+//
 // DOM for Firefox: a mirror of a firefox_tab's document, built and kept current by a small agent
 // the mirror installs in the page. The same cache types as Chromium's mirror (domains::dom_node,
 // node_ref, dom_stats) and the same serializer (domains::serialize_html).
@@ -35,12 +38,12 @@
 // replaces the first one's agent.
 //
 // @par Thread Safety
-// firefox_dom is a handle: copies may be used from any threads at once. The mirror is behind a
-// mutex, written by the worker and read by the callers' lookups; readers get copies. The worker
-// stops with the last copy (within about a second: its open evaluation ends then).
+// firefox_dom is a handle: copies may be used from any threads at once. The mirror belongs to its
+// actor (firefox_dom_actor), whose worker writes it and whose visits answer the callers' lookups
+// with copies. The actor stops with the last copy, ending the worker where it waits.
 #pragma once
 
-#include <janus/client/firefox_tab.hpp>
+#include "firefox_tab.hpp"
 #include <janus/domains/dom.hpp>
 #include <janus/rt/result.hpp>
 #include <janus/rt/scheduler.hpp>

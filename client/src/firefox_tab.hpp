@@ -1,3 +1,6 @@
+// Private to client/ (not installed): a facet of the Firefox page; users reach it through
+// client::page and its domain handles (page.rdp() is the escape hatch to RDP).
+//
 // One Firefox tab over the Remote Debugging Protocol: navigate, evaluate, and read what the page
 // printed and fetched. The Firefox counterpart of client::page (same method names, signatures,
 // wait kinds and result types): client::page with browser_product::firefox forwards to it.
@@ -15,7 +18,8 @@
 //     its actors (console, screenshot...), so the tab keeps only the *current* target's actors and
 //     drops them on `target-destroyed-form` / `forwardingCancelled`; calls always use the current
 //     ones;
-//   - one pump task per tab reads every event of the connection and keeps the tab's state (current
+//   - one actor per tab (firefox_tab_actor) owns the tab's state; its pump handler reads every event
+//     of the connection and keeps that state (current
 //     target, load stage, console buffer, network table, evaluation results). It never sends a
 //     request: a blocking subscription that stops being read would stall every reply on the
 //     connection, so the pump only files events and the callers do the asking;
@@ -48,7 +52,7 @@
 //
 // @par Thread Safety
 // firefox_tab is a handle: copies may be used from any threads at once, and calls on one tab may
-// run concurrently. The tab's state is behind a mutex, filled by its pump task; readers get copies.
+// run concurrently. The tab's state belongs to its actor: readers ask it (visits) and get copies.
 #pragma once
 
 #include <janus/client/page.hpp>
@@ -120,7 +124,7 @@ struct firefox_tab_core;
 /// See the top of this file.
 ///
 /// @par Thread Safety
-/// A handle: copies may be used from any threads at once; the pump stops with the last copy.
+/// A handle: copies may be used from any threads at once; the tab's actor stops with the last copy.
 class firefox_tab {
  public:
   /// Opens a new tab (chrome-context `gBrowser.addTab`), attaches to it and, unless `url` is empty
