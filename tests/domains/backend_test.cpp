@@ -4,6 +4,7 @@
 #include <janus/domains/backend.hpp>
 #include <janus/domains/console.hpp>
 #include <janus/domains/debugger.hpp>
+#include <janus/domains/fetch.hpp>
 #include <janus/domains/network.hpp>
 #include <janus/domains/performance.hpp>
 #include <janus/rt.hpp>
@@ -109,4 +110,40 @@ TEST_CASE("the task a forwarded call returns outlives the handle", "[domains][ba
   auto rows = sched.block_on(std::move(t));
   REQUIRE(rows);
   CHECK(rows->size() == 2);
+}
+
+namespace {
+
+// Counts stop() calls: what a handle's stop() forwards to.
+class stoppable_backend final : public domains::performance_backend {
+ public:
+  stoppable_backend() : domains::performance_backend("Testbrowser") {}
+  std::atomic<int> stops{0};
+  void stop() override { ++stops; }
+};
+
+}  // namespace
+
+TEST_CASE("stop() goes to the backend; an empty handle's is a no-op", "[domains][backend]") {
+  auto backend = std::make_shared<stoppable_backend>();
+  const domains::performance perf = domains::performance::over(backend);
+  perf.stop();
+  perf.stop();
+  CHECK(backend->stops == 2);
+  const domains::performance empty;
+  CHECK_FALSE(empty);
+  empty.stop();
+}
+
+TEST_CASE("an interceptor over a backend without interception is unsupported", "[domains][backend]") {
+  rt::scheduler sched({.workers = 1});
+  const domains::interceptor icpt =
+      domains::interceptor::over(std::make_shared<domains::interceptor_backend>("Testbrowser"));
+  REQUIRE(icpt);
+  auto on = sched.block_on(icpt.enable(rt::deadline(5s)));
+  REQUIRE_FALSE(on);
+  check_unsupported(on.err(), "interceptor.enable");
+  auto st = sched.block_on(icpt.stats(rt::deadline(5s)));
+  REQUIRE_FALSE(st);
+  check_unsupported(st.err(), "interceptor.stats");
 }

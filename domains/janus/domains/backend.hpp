@@ -1,13 +1,13 @@
-// What a domain handle forwards to when its browser does not speak CDP.
+// What a domain handle forwards every call to.
 //
-// Every domain handle (network, console, dom, css, js_runtime, debugger, performance) is one type
-// for both browsers. Made with `start()`, it drives its CDP actor; made with `over(backend)`, it
-// forwards each call to a backend: an object implementing the handle's calls over another
-// protocol (client/ implements them over Firefox's RDP, see firefox_domain_backends.hpp). Each
-// domain's backend class (network_backend...) sits next to its handle and has one virtual function
-// per call, with the handle's signature; a call a backend does not override fails with
-// errc::unsupported, naming the call and the browser, so that a feature the browser lacks is a
-// clear error value, never a silent empty answer.
+// Every domain handle (network, console, dom, css, js_runtime, debugger, performance, interceptor)
+// is one type for every browser, holding one backend: an object implementing the handle's calls
+// over one protocol. `start()` makes the CDP one (Chromium: a backend over the domain's actor,
+// private to domains/); `over(backend)` takes any other (client/ implements them over Firefox's
+// RDP, see firefox_domain_backends.hpp). Each domain's backend class (network_backend...) sits
+// next to its handle and has one virtual function per call, with the handle's signature; a call a
+// backend does not override fails with errc::unsupported, naming the call and the browser, so
+// that a feature the browser lacks is a clear error value, never a silent empty answer.
 //
 // @par Thread Safety
 // Backends are shared by every copy of their handle and called from any thread at once: an
@@ -35,6 +35,10 @@ class domain_backend {
   domain_backend& operator=(const domain_backend&) = delete;
 
   const std::string& product() const noexcept { return product_; }
+
+  /// What the handle's stop() does: the CDP backend stops its actor now (its destruction, with
+  /// the last handle, does the same); by default nothing.
+  virtual void stop() {}
 
  private:
   std::string product_;

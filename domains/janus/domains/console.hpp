@@ -24,8 +24,6 @@
 
 #include <janus/session/cdp_session.hpp>
 #include <janus/domains/backend.hpp>
-#include <janus/domains/detail/domain_support.hpp>
-#include <janus/rt/actor.hpp>
 #include <janus/rt/result.hpp>
 #include <janus/rt/stream.hpp>
 #include <janus/rt/task.hpp>
@@ -34,11 +32,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 namespace janus::domains {
@@ -90,47 +86,7 @@ struct console_options {
   std::chrono::milliseconds command_timeout{10000};
 };
 
-class console_actor : public rt::actor<console_actor> {
- public:
-  struct pump {
-    rt::subscription<session::cdp_event> sub;
-  };
-  struct enable {
-    rt::deadline until;
-  };
-  struct get_entries {};
-  struct get_stats {};
-  struct clear {};
-  struct subscribe_live {
-    std::size_t capacity;
-    rt::overflow policy;
-  };
-  using message = std::variant<pump, enable, get_entries, get_stats, clear, subscribe_live>;
-  static constexpr std::size_t mailbox_capacity = 256;
-
-  console_actor(rt::scheduler* sched, session::cdp_session session, console_options options);
-
-  rt::task<void> handle(pump p);
-  rt::task<rt::result<void>> handle(enable e);
-  std::vector<console_entry> handle(get_entries) const;
-  console_stats handle(get_stats) const;
-  void handle(clear);
-  rt::subscription<console_entry> handle(subscribe_live s);
-
- private:
-  session::cdp_session session_;
-  console_options options_;
-  detail::enable_once enabled_;
-  std::deque<console_entry> buffer_;
-  console_stats stats_;
-  const rt::subscription<session::cdp_event>* sub_ = nullptr;
-  bool pump_started_ = false;
-  /// Why the pump ended, when its browser died (errc::browser_exited): waits fail with it.
-  std::optional<rt::error> pump_error_;
-  rt::stream<console_entry> live_;
-};
-
-/// The calls of `console` over another protocol than CDP (see backend.hpp). Calls not overridden
+/// The calls of `console`, over one protocol (see backend.hpp). Calls not overridden
 /// fail with errc::unsupported.
 ///
 /// @par Thread Safety
@@ -149,9 +105,9 @@ class console {
  public:
   console() = default;
   static console start(rt::scheduler& sched, session::cdp_session session, console_options options = {});
-  /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
+  /// A handle whose calls go to `backend` (another protocol than CDP; see backend.hpp).
   static console over(std::shared_ptr<console_backend> backend);
-  explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
+  explicit operator bool() const noexcept { return backend_ != nullptr; }
 
   /// Subscribes, then sends Runtime.enable and Log.enable. Other calls enable first.
   rt::task<rt::result<void>> enable(rt::deadline d) const;
@@ -171,7 +127,6 @@ class console {
   void stop() const;
 
  private:
-  std::shared_ptr<detail::actor_owner<console_actor>> owner_;
   std::shared_ptr<console_backend> backend_;
 };
 

@@ -25,21 +25,17 @@
 
 #include <janus/session/cdp_session.hpp>
 #include <janus/domains/backend.hpp>
-#include <janus/domains/detail/domain_support.hpp>
 #include <janus/domains/dom.hpp>
-#include <janus/rt/actor.hpp>
 #include <janus/rt/result.hpp>
 #include <janus/rt/task.hpp>
 #include <janus/rt/time.hpp>
 
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
-#include <variant>
 #include <vector>
 
 namespace janus::domains {
@@ -95,47 +91,7 @@ struct css_options {
   std::chrono::milliseconds command_timeout{10000};
 };
 
-class css_actor : public rt::actor<css_actor> {
- public:
-  struct pump {
-    rt::subscription<session::cdp_event> sub;
-  };
-  struct enable {
-    rt::deadline until;
-  };
-  struct get_sheets {};
-  struct get_text {
-    std::string id;
-    rt::deadline until;
-  };
-  struct get_stats {};
-  using message = std::variant<pump, enable, get_sheets, get_text, get_stats>;
-  static constexpr std::size_t mailbox_capacity = 256;
-
-  css_actor(rt::scheduler* sched, session::cdp_session session, css_options options);
-
-  rt::task<void> handle(pump p);
-  rt::task<rt::result<void>> handle(enable e);
-  std::vector<style_sheet> handle(get_sheets) const;
-  rt::task<rt::result<std::string>> handle(get_text g);
-  css_stats handle(get_stats) const;
-
- private:
-  struct entry {
-    style_sheet sheet;
-    std::optional<std::string> text;
-  };
-
-  session::cdp_session session_;
-  css_options options_;
-  detail::enable_once enabled_;
-  std::map<std::string, entry> sheets_;
-  css_stats stats_;
-  const rt::subscription<session::cdp_event>* sub_ = nullptr;
-  bool pump_started_ = false;
-};
-
-/// The calls of `css` over another protocol than CDP (see backend.hpp). Calls not overridden
+/// The calls of `css`, over one protocol (see backend.hpp). Calls not overridden
 /// fail with errc::unsupported.
 ///
 /// @par Thread Safety
@@ -155,9 +111,9 @@ class css {
  public:
   css() = default;
   static css start(rt::scheduler& sched, session::cdp_session session, css_options options = {});
-  /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
+  /// A handle whose calls go to `backend` (another protocol than CDP; see backend.hpp).
   static css over(std::shared_ptr<css_backend> backend);
-  explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
+  explicit operator bool() const noexcept { return backend_ != nullptr; }
 
   /// Subscribes, then sends DOM.enable and CSS.enable (which reports the sheets already there).
   rt::task<rt::result<void>> enable(rt::deadline d) const;
@@ -180,8 +136,6 @@ class css {
   void stop() const;
 
  private:
-  std::shared_ptr<detail::actor_owner<css_actor>> owner_;
-  session::cdp_session session_;
   std::shared_ptr<css_backend> backend_;
 };
 

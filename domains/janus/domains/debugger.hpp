@@ -18,20 +18,15 @@
 
 #include <janus/session/cdp_session.hpp>
 #include <janus/domains/backend.hpp>
-#include <janus/domains/detail/domain_support.hpp>
-#include <janus/rt/actor.hpp>
 #include <janus/rt/result.hpp>
-#include <janus/rt/stream.hpp>
 #include <janus/rt/task.hpp>
 #include <janus/rt/time.hpp>
 
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 namespace janus::domains {
@@ -97,49 +92,7 @@ struct debugger_options {
   std::chrono::milliseconds command_timeout{10000};
 };
 
-class debugger_actor : public rt::actor<debugger_actor> {
- public:
-  struct pump {
-    rt::subscription<session::cdp_event> sub;
-  };
-  struct enable {
-    rt::deadline until;
-  };
-  struct get_scripts {};
-  struct get_stats {};
-  struct get_pause {};
-  struct wait_paused {
-    rt::deadline until;
-  };
-  using message = std::variant<pump, enable, get_scripts, get_stats, get_pause, wait_paused>;
-  static constexpr std::size_t mailbox_capacity = 256;
-
-  debugger_actor(rt::scheduler* sched, session::cdp_session session, debugger_options options);
-
-  rt::task<void> handle(pump p);
-  rt::task<rt::result<void>> handle(enable e);
-  std::vector<script_info> handle(get_scripts) const;
-  debugger_stats handle(get_stats) const;
-  std::optional<pause_info> handle(get_pause) const;
-  rt::task<rt::result<pause_info>> handle(wait_paused w);
-
- private:
-  void add_script(script_info s);
-
-  session::cdp_session session_;
-  debugger_options options_;
-  detail::enable_once enabled_;
-  std::map<std::string, script_info> scripts_;
-  std::vector<std::string> order_;  // script ids, oldest first, for eviction
-  std::size_t order_head_ = 0;
-  std::optional<pause_info> paused_;
-  debugger_stats stats_;
-  const rt::subscription<session::cdp_event>* sub_ = nullptr;
-  bool pump_started_ = false;
-  rt::stream<int> pause_changed_;  // wakes wait_paused
-};
-
-/// The calls of `debugger` over another protocol than CDP (see backend.hpp). Calls not overridden
+/// The calls of `debugger`, over one protocol (see backend.hpp). Calls not overridden
 /// fail with errc::unsupported.
 ///
 /// @par Thread Safety
@@ -166,9 +119,9 @@ class debugger {
  public:
   debugger() = default;
   static debugger start(rt::scheduler& sched, session::cdp_session session, debugger_options options = {});
-  /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
+  /// A handle whose calls go to `backend` (another protocol than CDP; see backend.hpp).
   static debugger over(std::shared_ptr<debugger_backend> backend);
-  explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
+  explicit operator bool() const noexcept { return backend_ != nullptr; }
 
   /// Subscribes, then sends Debugger.enable (which reports the scripts already parsed).
   rt::task<rt::result<void>> enable(rt::deadline d) const;
@@ -208,8 +161,6 @@ class debugger {
   void stop() const;
 
  private:
-  std::shared_ptr<detail::actor_owner<debugger_actor>> owner_;
-  session::cdp_session session_;
   std::shared_ptr<debugger_backend> backend_;
 };
 

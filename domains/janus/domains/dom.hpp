@@ -29,11 +29,8 @@
 
 #include <janus/session/cdp_session.hpp>
 #include <janus/domains/backend.hpp>
-#include <janus/domains/detail/domain_support.hpp>
 #include <janus/protocol/json_value.hpp>
-#include <janus/rt/actor.hpp>
 #include <janus/rt/result.hpp>
-#include <janus/rt/stream.hpp>
 #include <janus/rt/task.hpp>
 #include <janus/rt/time.hpp>
 
@@ -43,10 +40,8 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
+#include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 namespace janus::domains {
@@ -116,115 +111,7 @@ struct dom_options {
   std::chrono::milliseconds command_timeout{20000};
 };
 
-class dom_actor : public rt::actor<dom_actor> {
- public:
-  struct pump {
-    rt::subscription<session::cdp_event> sub;
-  };
-  struct enable {
-    rt::deadline until;
-  };
-  struct refresh {};
-  struct request_done {
-    std::int64_t id;
-    bool ok;
-  };
-  struct attributes_read {
-    std::int64_t id;
-    std::uint64_t generation;
-    std::uint64_t style_version;
-    std::optional<std::vector<std::pair<std::string, std::string>>> attributes;
-  };
-  struct value_read {
-    std::int64_t id;
-    std::uint64_t generation;
-    std::uint64_t value_version;
-    std::optional<std::string> value;
-  };
-  struct get_document {
-    rt::deadline until;
-  };
-  struct get_node {
-    node_ref ref;
-  };
-  struct serialize {
-    node_ref ref;
-    bool outer;
-  };
-  struct check_ref {
-    node_ref ref;
-  };
-  struct get_stats {};
-  struct settle {
-    std::chrono::milliseconds quiet;
-    rt::deadline until;
-  };
-  using message = std::variant<pump, enable, refresh, request_done, attributes_read, value_read, get_document,
-                               get_node, serialize, check_ref, get_stats, settle>;
-  static constexpr std::size_t mailbox_capacity = 1024;
-
-  dom_actor(rt::scheduler* sched, session::cdp_session session, dom_options options);
-
-  rt::task<void> handle(pump p);
-  rt::task<rt::result<void>> handle(enable e);
-  rt::task<void> handle(refresh);
-  void handle(request_done d);
-  void handle(attributes_read a);
-  void handle(value_read v);
-  rt::task<rt::result<node_ref>> handle(get_document g);
-  rt::result<dom_node> handle(get_node g) const;
-  rt::result<std::string> handle(serialize s) const;
-  rt::result<void> handle(check_ref c) const;
-  dom_stats handle(get_stats) const;
-  rt::task<rt::result<void>> handle(settle s);
-
- private:
-  struct node {
-    dom_node data;
-    std::uint64_t style_version = 0;
-    std::uint64_t value_version = 0;  // characterDataModified since a full read was asked for
-  };
-
-  void apply(const session::cdp_event& ev);
-  void apply_parsed(std::string_view method, const protocol::json_value& p);
-  std::int64_t build(const protocol::json_value& n, std::int64_t parent);
-  void erase_subtree(std::int64_t id);
-  void detach(std::int64_t id);
-  void want_children(std::int64_t id);
-  void want_attributes(std::int64_t id);
-  void want_value_if_cut(std::int64_t id);
-  /// Replaces the mirror with getDocument's result, read from its text once, without a
-  /// json_value tree (dom_document_reader.cpp); false when it is not a getDocument result.
-  bool install_text(std::string_view result);
-  friend struct dom_document_reader;
-  void changed();
-  rt::result<const node*> find(node_ref r) const;
-
-  session::cdp_session session_;
-  dom_options options_;
-  detail::enable_once enabled_;
-  std::unordered_map<std::int64_t, node> nodes_;
-  std::int64_t document_ = 0;
-  std::uint64_t generation_ = 0;
-  bool ready_ = false;
-  bool fetching_ = false;       // a getDocument is in flight: events wait in held_
-  bool refetch_ = false;        // documentUpdated came while fetching
-  std::vector<session::cdp_event> held_;
-  std::unordered_set<std::int64_t> children_pending_;
-  std::unordered_set<std::int64_t> attributes_pending_;
-  std::unordered_set<std::int64_t> attributes_again_;  // invalidated again while a read was out
-  std::unordered_set<std::int64_t> values_pending_;
-  dom_stats stats_;
-  const rt::subscription<session::cdp_event>* sub_ = nullptr;
-  bool pump_started_ = false;
-  bool pump_ended_ = false;
-  /// Why the pump ended, when its browser died (errc::browser_exited): waits fail with it.
-  std::optional<rt::error> pump_error_;
-  rt::time_point last_change_;
-  rt::stream<int> changed_;
-};
-
-/// The calls of `dom` over another protocol than CDP (see backend.hpp). Calls not overridden
+/// The calls of `dom`, over one protocol (see backend.hpp). Calls not overridden
 /// fail with errc::unsupported.
 ///
 /// @par Thread Safety
@@ -249,9 +136,9 @@ class dom {
  public:
   dom() = default;
   static dom start(rt::scheduler& sched, session::cdp_session session, dom_options options = {});
-  /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
+  /// A handle whose calls go to `backend` (another protocol than CDP; see backend.hpp).
   static dom over(std::shared_ptr<dom_backend> backend);
-  explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
+  explicit operator bool() const noexcept { return backend_ != nullptr; }
 
   /// Subscribes, sends DOM.enable, and fetches the document. Other calls enable first.
   rt::task<rt::result<void>> enable(rt::deadline d) const;
@@ -294,8 +181,6 @@ class dom {
   void stop() const;
 
  private:
-  std::shared_ptr<detail::actor_owner<dom_actor>> owner_;
-  session::cdp_session session_;
   std::shared_ptr<dom_backend> backend_;
 };
 

@@ -26,8 +26,7 @@
 #pragma once
 
 #include <janus/session/cdp_session.hpp>
-#include <janus/domains/detail/domain_support.hpp>
-#include <janus/rt/actor.hpp>
+#include <janus/domains/backend.hpp>
 #include <janus/rt/result.hpp>
 #include <janus/rt/task.hpp>
 #include <janus/rt/time.hpp>
@@ -39,7 +38,6 @@
 #include <optional>
 #include <string>
 #include <utility>
-#include <variant>
 #include <vector>
 
 namespace janus::domains {
@@ -134,44 +132,17 @@ struct intercept_options {
 
 using intercept_handler = std::function<decision(const paused_request&)>;
 
-class interceptor_actor : public rt::actor<interceptor_actor> {
+/// The calls of `interceptor`, over one protocol (see backend.hpp). Calls not overridden fail
+/// with errc::unsupported.
+///
+/// @par Thread Safety
+/// See backend.hpp: called from any thread at once.
+class interceptor_backend : public domain_backend {
  public:
-  struct pump {
-    rt::subscription<session::cdp_event> sub;
-  };
-  struct enable {
-    rt::deadline until;
-  };
-  struct disable {
-    rt::deadline until;
-  };
-  struct answered {
-    decision::kind what;
-    bool ok;
-  };
-  struct get_stats {};
-  using message = std::variant<pump, enable, disable, answered, get_stats>;
-  static constexpr std::size_t mailbox_capacity = 1024;
-
-  interceptor_actor(rt::scheduler* sched, session::cdp_session session, intercept_options options,
-                    intercept_handler handler);
-
-  rt::task<void> handle(pump p);
-  rt::task<rt::result<void>> handle(enable e);
-  rt::task<rt::result<void>> handle(disable d);
-  void handle(answered a);
-  intercept_stats handle(get_stats) const;
-  void on_stop();
-
- private:
-  session::cdp_session session_;
-  intercept_options options_;
-  intercept_handler handler_;
-  detail::enable_once enabled_;
-  intercept_stats stats_;
-  const rt::subscription<session::cdp_event>* sub_ = nullptr;
-  bool pump_started_ = false;
-  bool active_ = false;  // Fetch is enabled in the browser
+  using domain_backend::domain_backend;
+  virtual rt::task<rt::result<void>> enable(rt::deadline d);
+  virtual rt::task<rt::result<void>> disable(rt::deadline d);
+  virtual rt::task<rt::result<intercept_stats>> stats(rt::deadline d);
 };
 
 class interceptor {
@@ -179,7 +150,9 @@ class interceptor {
   interceptor() = default;
   static interceptor start(rt::scheduler& sched, session::cdp_session session, intercept_options options,
                            intercept_handler handler);
-  explicit operator bool() const noexcept { return owner_ != nullptr; }
+  /// A handle whose calls go to `backend` (see backend.hpp).
+  static interceptor over(std::shared_ptr<interceptor_backend> backend);
+  explicit operator bool() const noexcept { return backend_ != nullptr; }
 
   /// Subscribes to Fetch.requestPaused, then sends Fetch.enable with the patterns.
   rt::task<rt::result<void>> enable(rt::deadline d) const;
@@ -192,7 +165,7 @@ class interceptor {
   void stop() const;
 
  private:
-  std::shared_ptr<detail::actor_owner<interceptor_actor>> owner_;
+  std::shared_ptr<interceptor_backend> backend_;
 };
 
 }  // namespace janus::domains

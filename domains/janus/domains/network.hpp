@@ -34,30 +34,25 @@
 // the rows of earlier documents until they are pushed out or clear() is called.
 //
 // @par Thread Safety
-// `network` is a handle: copies may be used from any threads at once. Its state lives in an actor
-// (network_actor) fed by its event subscription; every reader gets a copy through an ask, never a
-// reference into the live table. The actor stops when the last handle goes away.
+// `network` is a handle: copies may be used from any threads at once, sharing one backend (see
+// backend.hpp). Chromium's state lives in an actor fed by its event subscription; every reader
+// gets a copy through an ask, never a reference into the live table. The actor stops when the
+// last handle goes away.
 #pragma once
 
 #include <janus/session/cdp_session.hpp>
 #include <janus/domains/backend.hpp>
-#include <janus/domains/detail/domain_support.hpp>
-#include <janus/rt/actor.hpp>
 #include <janus/rt/result.hpp>
-#include <janus/rt/stream.hpp>
 #include <janus/rt/task.hpp>
 #include <janus/rt/time.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
-#include <variant>
 #include <vector>
 
 namespace janus::domains {
@@ -153,70 +148,7 @@ struct network_options {
   std::chrono::milliseconds long_lived_after{5000};
 };
 
-/// The actor behind `network`. Use the handle; the messages are its protocol.
-class network_actor : public rt::actor<network_actor> {
- public:
-  struct pump {
-    rt::subscription<session::cdp_event> sub;
-  };
-  struct enable {
-    rt::deadline until;
-  };
-  struct get_requests {};
-  struct get_stats {};
-  struct clear {};
-  struct wait_idle {
-    std::chrono::milliseconds quiet;
-    rt::deadline until;
-    // Only requests started at or after this sequence number count (network_stats::next_seq).
-    std::uint64_t since = 0;
-  };
-  using message = std::variant<pump, enable, get_requests, get_stats, clear, wait_idle>;
-  static constexpr std::size_t mailbox_capacity = 256;
-
-  network_actor(rt::scheduler* sched, session::cdp_session session, network_options options);
-
-  rt::task<void> handle(pump p);
-  rt::task<rt::result<void>> handle(enable e);
-  std::vector<network_request> handle(get_requests) const;
-  network_stats handle(get_stats) const;
-  void handle(clear);
-  rt::task<rt::result<void>> handle(wait_idle w);
-
- private:
-  void apply(const session::cdp_event& ev);
-  network_request* latest(const std::string& request_id);
-  std::size_t in_flight_since(std::uint64_t since) const;
-  // Requests started at or after `since` that still keep the network busy at `now` (see the top
-  // of the file); `next_change` is lowered to when the first of them stops counting.
-  std::size_t busy_since(std::uint64_t since, std::chrono::milliseconds quiet, rt::time_point now,
-                         rt::time_point& next_change) const;
-  network_request& add_row(network_request row);
-  void ended(const std::string& request_id, double at);
-  void touch();
-
-  session::cdp_session session_;
-  network_options options_;
-  detail::enable_once enabled_;
-  std::deque<network_request> rows_;
-  std::uint64_t first_seq_ = 0;  // sequence number of rows_.front()
-  std::unordered_map<std::string, std::uint64_t> latest_seq_;
-  struct flight {
-    std::uint64_t seq;        // the sequence number it started with (its first hop's row)
-    rt::time_point last;      // its last event
-    bool responded = false;   // the current hop's response headers arrived
-  };
-  std::unordered_map<std::string, flight> in_flight_;
-  network_stats stats_;
-  const rt::subscription<session::cdp_event>* sub_ = nullptr;
-  rt::time_point last_activity_;
-  rt::stream<int> activity_;  // wakes wait_idle whenever something changes
-  bool pump_ended_ = false;
-  /// Why the pump ended, when its browser died (errc::browser_exited): waits fail with it.
-  std::optional<rt::error> pump_error_;
-};
-
-/// The calls of `network` over another protocol than CDP (see backend.hpp). Calls not overridden
+/// The calls of `network`, over one protocol (see backend.hpp). Calls not overridden
 /// fail with errc::unsupported.
 ///
 /// @par Thread Safety
@@ -240,12 +172,13 @@ class network {
  public:
   network() = default;
 
-  /// Spawns the actor on `sched` for one page session. Nothing is sent until first use.
+  /// Spawns the CDP actor on `sched` for one page session, behind a handle over its backend.
+  /// Nothing is sent until first use.
   static network start(rt::scheduler& sched, session::cdp_session session, network_options options = {});
-  /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
+  /// A handle whose calls go to `backend` (another protocol than CDP; see backend.hpp).
   static network over(std::shared_ptr<network_backend> backend);
 
-  explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
+  explicit operator bool() const noexcept { return backend_ != nullptr; }
 
   /// Subscribes to Network events, then sends Network.enable. Every other call enables first;
   /// call it explicitly before navigating so the first requests are not missed.
@@ -290,12 +223,11 @@ class network {
   rt::task<rt::result<header_list>> response_headers(std::string request_id, rt::deadline d) const;
   rt::task<rt::result<header_list>> response_headers(std::string request_id) const { return response_headers(std::move(request_id), std::chrono::seconds(10)); }
 
-  /// Stops the actor now (the last handle's destruction does the same); nothing for a backend.
+  /// Stops the CDP actor now (the last handle's destruction does the same); nothing for other
+  /// backends.
   void stop() const;
 
  private:
-  std::shared_ptr<detail::actor_owner<network_actor>> owner_;
-  session::cdp_session session_;
   std::shared_ptr<network_backend> backend_;
 };
 

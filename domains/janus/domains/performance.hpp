@@ -11,8 +11,6 @@
 
 #include <janus/session/cdp_session.hpp>
 #include <janus/domains/backend.hpp>
-#include <janus/domains/detail/domain_support.hpp>
-#include <janus/rt/actor.hpp>
 #include <janus/rt/result.hpp>
 #include <janus/rt/task.hpp>
 #include <janus/rt/time.hpp>
@@ -21,8 +19,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 namespace janus::domains {
@@ -45,28 +43,7 @@ struct performance_options {
   std::chrono::milliseconds command_timeout{10000};
 };
 
-class performance_actor : public rt::actor<performance_actor> {
- public:
-  struct read {
-    rt::deadline until;
-  };
-  struct get_last {};
-  using message = std::variant<read, get_last>;
-  static constexpr std::size_t mailbox_capacity = 64;
-
-  performance_actor(rt::scheduler* sched, session::cdp_session session, performance_options options);
-
-  rt::task<rt::result<performance_metrics>> handle(read r);
-  std::optional<performance_metrics> handle(get_last) const;
-
- private:
-  session::cdp_session session_;
-  performance_options options_;
-  detail::enable_once enabled_;
-  std::optional<performance_metrics> last_;
-};
-
-/// The calls of `performance` over another protocol than CDP (see backend.hpp). Calls not overridden
+/// The calls of `performance`, over one protocol (see backend.hpp). Calls not overridden
 /// fail with errc::unsupported.
 ///
 /// @par Thread Safety
@@ -82,9 +59,9 @@ class performance {
  public:
   performance() = default;
   static performance start(rt::scheduler& sched, session::cdp_session session, performance_options options = {});
-  /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
+  /// A handle whose calls go to `backend` (another protocol than CDP; see backend.hpp).
   static performance over(std::shared_ptr<performance_backend> backend);
-  explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
+  explicit operator bool() const noexcept { return backend_ != nullptr; }
 
   /// Enables the domain on first use, then reads the metrics now.
   rt::task<rt::result<performance_metrics>> metrics(rt::deadline d) const;
@@ -96,7 +73,6 @@ class performance {
   void stop() const;
 
  private:
-  std::shared_ptr<detail::actor_owner<performance_actor>> owner_;
   std::shared_ptr<performance_backend> backend_;
 };
 

@@ -20,21 +20,16 @@
 
 #include <janus/session/cdp_session.hpp>
 #include <janus/domains/backend.hpp>
-#include <janus/domains/detail/domain_support.hpp>
 #include <janus/protocol/json_value.hpp>
-#include <janus/rt/actor.hpp>
 #include <janus/rt/result.hpp>
-#include <janus/rt/stream.hpp>
 #include <janus/rt/task.hpp>
 #include <janus/rt/time.hpp>
 
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 namespace janus::domains {
@@ -111,49 +106,7 @@ struct runtime_options {
   std::chrono::milliseconds command_timeout{10000};
 };
 
-class js_runtime_actor : public rt::actor<js_runtime_actor> {
- public:
-  struct pump {
-    rt::subscription<session::cdp_event> sub;
-  };
-  struct enable {
-    rt::deadline until;
-  };
-  struct get_contexts {};
-  struct get_stats {};
-  /// Waits until a default context exists for `frame_id` (any frame when empty).
-  struct wait_default_context {
-    std::string frame_id;
-    rt::deadline until;
-  };
-  using message = std::variant<pump, enable, get_contexts, get_stats, wait_default_context>;
-  static constexpr std::size_t mailbox_capacity = 256;
-
-  js_runtime_actor(rt::scheduler* sched, session::cdp_session session, runtime_options options);
-
-  rt::task<void> handle(pump p);
-  rt::task<rt::result<void>> handle(enable e);
-  std::vector<execution_context> handle(get_contexts) const;
-  runtime_stats handle(get_stats) const;
-  rt::task<rt::result<execution_context>> handle(wait_default_context w);
-
- private:
-  const execution_context* default_for(const std::string& frame_id) const;
-
-  session::cdp_session session_;
-  runtime_options options_;
-  detail::enable_once enabled_;
-  std::map<std::int64_t, execution_context> contexts_;
-  runtime_stats stats_;
-  const rt::subscription<session::cdp_event>* sub_ = nullptr;
-  bool pump_started_ = false;
-  bool pump_ended_ = false;
-  /// Why the pump ended, when its browser died (errc::browser_exited): waits fail with it.
-  std::optional<rt::error> pump_error_;
-  rt::stream<int> changed_;
-};
-
-/// The calls of `js_runtime` over another protocol than CDP (see backend.hpp). Calls not overridden
+/// The calls of `js_runtime`, over one protocol (see backend.hpp). Calls not overridden
 /// fail with errc::unsupported.
 ///
 /// @par Thread Safety
@@ -174,9 +127,9 @@ class js_runtime {
  public:
   js_runtime() = default;
   static js_runtime start(rt::scheduler& sched, session::cdp_session session, runtime_options options = {});
-  /// A handle whose calls go to `backend` (a browser without CDP; see backend.hpp).
+  /// A handle whose calls go to `backend` (another protocol than CDP; see backend.hpp).
   static js_runtime over(std::shared_ptr<js_runtime_backend> backend);
-  explicit operator bool() const noexcept { return owner_ != nullptr || backend_ != nullptr; }
+  explicit operator bool() const noexcept { return backend_ != nullptr; }
 
   /// Subscribes, then sends Runtime.enable (which reports the contexts that already exist).
   rt::task<rt::result<void>> enable(rt::deadline d) const;
@@ -206,8 +159,6 @@ class js_runtime {
   void stop() const;
 
  private:
-  std::shared_ptr<detail::actor_owner<js_runtime_actor>> owner_;
-  session::cdp_session session_;
   std::shared_ptr<js_runtime_backend> backend_;
 };
 

@@ -1,4 +1,6 @@
-#include <janus/domains/detail/domain_support.hpp>
+// What domain_support.hpp declares: reading JS exceptions and console arguments as DevTools
+// prints them.
+#include "domain_support.hpp"
 
 namespace janus::domains::detail {
 
@@ -67,17 +69,6 @@ std::string remote_object_text(const protocol::json_value& obj) {
   }
   if (str_of(obj["subtype"]) == "null") return "null";
   return str_of(obj["description"]);
-}
-
-}  // namespace janus::domains::detail
-
-#include <janus/domains/backend.hpp>
-
-namespace janus::domains::detail {
-
-rt::error unsupported_call(const std::string& product, const char* call) {
-  return rt::error{rt::errc::unsupported,
-                   std::string(call) + ": " + product + "'s debugging protocol has no equivalent"};
 }
 
 }  // namespace janus::domains::detail

@@ -1,5 +1,6 @@
-// Pieces every domain actor shares: enabling a domain once however many callers race to use it,
-// reading an event's params, and stopping the actor when the last handle to it goes away.
+// Pieces every CDP domain actor shares: enabling a domain once however many callers race to use
+// it, and reading an event's params. Private to domains/ (not installed): the public headers keep
+// the handles, their values and the backend interfaces.
 #pragma once
 
 #include <janus/session/cdp_event.hpp>
@@ -129,19 +130,6 @@ inline std::string str_of(const protocol::json_value& v) {
 inline double num_of(const protocol::json_value& v, double dflt = 0) { return v.get_double().value_or(dflt); }
 inline std::int64_t int_of(const protocol::json_value& v, std::int64_t dflt = 0) { return v.get_int().value_or(dflt); }
 inline bool bool_of(const protocol::json_value& v, bool dflt = false) { return v.get_bool().value_or(dflt); }
-
-/// Stops the actor when the last handle copy is destroyed: a domain object's lifetime is its
-/// owner's (the page), and an actor nobody can reach any more should not keep a subscription open.
-template <class A>
-struct actor_owner {
-  rt::actor_ref<A> ref;
-  explicit actor_owner(rt::actor_ref<A> r) : ref(std::move(r)) {}
-  actor_owner(const actor_owner&) = delete;
-  actor_owner& operator=(const actor_owner&) = delete;
-  ~actor_owner() {
-    if (ref) ref.stop();
-  }
-};
 
 /// A JS exception as people read it, from Runtime.ExceptionDetails: the message line ("Uncaught
 /// Error: boom") and the stack ("    at f (http://…/app.js:3:9)" lines, 1-based as DevTools

@@ -2,7 +2,7 @@
 // tree first, a 60,000-node document took about 100 MB at its peak (2026-12-07, heaptrack: the
 // members' vectors); read once, forward, with simdjson's on-demand parser, it becomes the
 // mirror's nodes and nothing else.
-#include <janus/domains/dom.hpp>
+#include "dom_actor.hpp"
 
 #include <simdjson.h>
 
@@ -14,9 +14,6 @@
 namespace janus::domains {
 
 namespace od = simdjson::ondemand;
-
-// A getDocument result nests two JSON levels per DOM level (as dom.cpp's max_json_depth).
-constexpr std::size_t document_max_depth = 8192;
 
 struct dom_document_reader {
   dom_actor& a;
@@ -104,7 +101,7 @@ struct dom_document_reader {
 bool dom_actor::install_text(std::string_view result) {
   simdjson::padded_string padded(result);
   od::parser parser;
-  if (parser.allocate(padded.size(), document_max_depth)) return false;
+  if (parser.allocate(padded.size(), dom_detail::max_json_depth)) return false;
   od::document doc;
   od::object top;
   if (parser.iterate(padded).get(doc) || doc.get_object().get(top)) return false;

@@ -1,0 +1,11 @@
+// The error of a call a backend does not override (backend.hpp).
+#include <janus/domains/backend.hpp>
+
+namespace janus::domains::detail {
+
+rt::error unsupported_call(const std::string& product, const char* call) {
+  return rt::error{rt::errc::unsupported,
+                   std::string(call) + ": " + product + "'s debugging protocol has no equivalent"};
+}
+
+}  // namespace janus::domains::detail
