@@ -5,23 +5,23 @@
 namespace janus::domains {
 
 rt::task<rt::result<void>> console::enable(rt::deadline d) const {
-  return backend_->enable(d);
+  return detail::backend_or_empty(backend_).enable(d);
 }
 rt::task<rt::result<std::vector<console_entry>>> console::entries(rt::deadline d) const {
-  return backend_->entries(d);
+  return detail::backend_or_empty(backend_).entries(d);
 }
 rt::task<rt::result<console_stats>> console::stats(rt::deadline d) const {
-  return backend_->stats(d);
+  return detail::backend_or_empty(backend_).stats(d);
 }
 rt::task<rt::result<void>> console::clear(rt::deadline d) const {
-  return backend_->clear(d);
+  return detail::backend_or_empty(backend_).clear(d);
 }
 rt::task<rt::result<rt::subscription<console_entry>>> console::subscribe(std::size_t capacity, rt::overflow policy,
                                                                          rt::deadline d) const {
-  return backend_->subscribe(capacity, policy, d);
+  return detail::backend_or_empty(backend_).subscribe(capacity, policy, d);
 }
 void console::stop() const {
-  if (backend_) backend_->stop();
+  if (backend_) detail::backend_or_empty(backend_).stop();
 }
 
 // A backend's calls it does not override.

@@ -5,26 +5,26 @@
 namespace janus::domains {
 
 rt::task<rt::result<void>> css::enable(rt::deadline d) const {
-  return backend_->enable(d);
+  return detail::backend_or_empty(backend_).enable(d);
 }
 rt::task<rt::result<std::vector<style_sheet>>> css::sheets(rt::deadline d) const {
-  return backend_->sheets(d);
+  return detail::backend_or_empty(backend_).sheets(d);
 }
 rt::task<rt::result<std::string>> css::text(std::string sheet_id, rt::deadline d) const {
-  return backend_->text(std::move(sheet_id), d);
+  return detail::backend_or_empty(backend_).text(std::move(sheet_id), d);
 }
 rt::task<rt::result<std::vector<std::pair<std::string, std::string>>>> css::computed(node_ref node,
                                                                                      rt::deadline d) const {
-  return backend_->computed(node, d);
+  return detail::backend_or_empty(backend_).computed(node, d);
 }
 rt::task<rt::result<std::vector<matched_rule>>> css::matched(node_ref node, rt::deadline d) const {
-  return backend_->matched(node, d);
+  return detail::backend_or_empty(backend_).matched(node, d);
 }
 rt::task<rt::result<css_stats>> css::stats(rt::deadline d) const {
-  return backend_->stats(d);
+  return detail::backend_or_empty(backend_).stats(d);
 }
 void css::stop() const {
-  if (backend_) backend_->stop();
+  if (backend_) detail::backend_or_empty(backend_).stop();
 }
 
 // A backend's calls it does not override.

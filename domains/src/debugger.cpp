@@ -5,46 +5,46 @@
 namespace janus::domains {
 
 rt::task<rt::result<void>> debugger::enable(rt::deadline d) const {
-  return backend_->enable(d);
+  return detail::backend_or_empty(backend_).enable(d);
 }
 rt::task<rt::result<std::vector<script_info>>> debugger::scripts(rt::deadline d) const {
-  return backend_->scripts(d);
+  return detail::backend_or_empty(backend_).scripts(d);
 }
 rt::task<rt::result<debugger_stats>> debugger::stats(rt::deadline d) const {
-  return backend_->stats(d);
+  return detail::backend_or_empty(backend_).stats(d);
 }
 rt::task<rt::result<std::optional<pause_info>>> debugger::pause_state(rt::deadline d) const {
-  return backend_->pause_state(d);
+  return detail::backend_or_empty(backend_).pause_state(d);
 }
 rt::task<rt::result<pause_info>> debugger::wait_paused(rt::deadline d) const {
-  return backend_->wait_paused(d);
+  return detail::backend_or_empty(backend_).wait_paused(d);
 }
 rt::task<rt::result<std::string>> debugger::source(std::string script_id, rt::deadline d) const {
-  return backend_->source(std::move(script_id), d);
+  return detail::backend_or_empty(backend_).source(std::move(script_id), d);
 }
 rt::task<rt::result<breakpoint>> debugger::set_breakpoint(breakpoint_spec spec, rt::deadline d) const {
-  return backend_->set_breakpoint(std::move(spec), d);
+  return detail::backend_or_empty(backend_).set_breakpoint(std::move(spec), d);
 }
 rt::task<rt::result<void>> debugger::remove_breakpoint(std::string id, rt::deadline d) const {
-  return backend_->remove_breakpoint(std::move(id), d);
+  return detail::backend_or_empty(backend_).remove_breakpoint(std::move(id), d);
 }
 rt::task<rt::result<void>> debugger::pause(rt::deadline d) const {
-  return backend_->pause(d);
+  return detail::backend_or_empty(backend_).pause(d);
 }
 rt::task<rt::result<void>> debugger::resume(rt::deadline d) const {
-  return backend_->resume(d);
+  return detail::backend_or_empty(backend_).resume(d);
 }
 rt::task<rt::result<void>> debugger::step_over(rt::deadline d) const {
-  return backend_->step_over(d);
+  return detail::backend_or_empty(backend_).step_over(d);
 }
 rt::task<rt::result<void>> debugger::step_into(rt::deadline d) const {
-  return backend_->step_into(d);
+  return detail::backend_or_empty(backend_).step_into(d);
 }
 rt::task<rt::result<void>> debugger::step_out(rt::deadline d) const {
-  return backend_->step_out(d);
+  return detail::backend_or_empty(backend_).step_out(d);
 }
 void debugger::stop() const {
-  if (backend_) backend_->stop();
+  if (backend_) detail::backend_or_empty(backend_).stop();
 }
 
 // A backend's calls it does not override.

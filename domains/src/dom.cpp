@@ -5,43 +5,43 @@
 namespace janus::domains {
 
 rt::task<rt::result<void>> dom::enable(rt::deadline d) const {
-  return backend_->enable(d);
+  return detail::backend_or_empty(backend_).enable(d);
 }
 rt::task<rt::result<node_ref>> dom::document(rt::deadline d) const {
-  return backend_->document(d);
+  return detail::backend_or_empty(backend_).document(d);
 }
 rt::task<rt::result<dom_node>> dom::node(node_ref n, rt::deadline d) const {
-  return backend_->node(n, d);
+  return detail::backend_or_empty(backend_).node(n, d);
 }
 rt::task<rt::result<std::string>> dom::outer_html(node_ref n, rt::deadline d) const {
-  return backend_->outer_html(n, d);
+  return detail::backend_or_empty(backend_).outer_html(n, d);
 }
 rt::task<rt::result<std::string>> dom::inner_html(node_ref n, rt::deadline d) const {
-  return backend_->inner_html(n, d);
+  return detail::backend_or_empty(backend_).inner_html(n, d);
 }
 rt::task<rt::result<std::string>> dom::html(rt::deadline d) const {
-  return backend_->html(d);
+  return detail::backend_or_empty(backend_).html(d);
 }
 rt::task<rt::result<std::string>> dom::browser_outer_html(node_ref n, rt::deadline d) const {
-  return backend_->browser_outer_html(n, d);
+  return detail::backend_or_empty(backend_).browser_outer_html(n, d);
 }
 rt::task<rt::result<std::optional<node_ref>>> dom::query_selector(std::string selector, std::optional<node_ref> root,
                                                                   rt::deadline d) const {
-  return backend_->query_selector(std::move(selector), std::move(root), d);
+  return detail::backend_or_empty(backend_).query_selector(std::move(selector), std::move(root), d);
 }
 rt::task<rt::result<std::vector<node_ref>>> dom::query_selector_all(std::string selector,
                                                                     std::optional<node_ref> root,
                                                                     rt::deadline d) const {
-  return backend_->query_selector_all(std::move(selector), std::move(root), d);
+  return detail::backend_or_empty(backend_).query_selector_all(std::move(selector), std::move(root), d);
 }
 rt::task<rt::result<void>> dom::settle(std::chrono::milliseconds quiet, rt::deadline d) const {
-  return backend_->settle(quiet, d);
+  return detail::backend_or_empty(backend_).settle(quiet, d);
 }
 rt::task<rt::result<dom_stats>> dom::stats(rt::deadline d) const {
-  return backend_->stats(d);
+  return detail::backend_or_empty(backend_).stats(d);
 }
 void dom::stop() const {
-  if (backend_) backend_->stop();
+  if (backend_) detail::backend_or_empty(backend_).stop();
 }
 
 // A backend's calls it does not override.

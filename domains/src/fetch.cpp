@@ -4,11 +4,11 @@
 
 namespace janus::domains {
 
-rt::task<rt::result<void>> interceptor::enable(rt::deadline d) const { return backend_->enable(d); }
-rt::task<rt::result<void>> interceptor::disable(rt::deadline d) const { return backend_->disable(d); }
-rt::task<rt::result<intercept_stats>> interceptor::stats(rt::deadline d) const { return backend_->stats(d); }
+rt::task<rt::result<void>> interceptor::enable(rt::deadline d) const { return detail::backend_or_empty(backend_).enable(d); }
+rt::task<rt::result<void>> interceptor::disable(rt::deadline d) const { return detail::backend_or_empty(backend_).disable(d); }
+rt::task<rt::result<intercept_stats>> interceptor::stats(rt::deadline d) const { return detail::backend_or_empty(backend_).stats(d); }
 void interceptor::stop() const {
-  if (backend_) backend_->stop();
+  if (backend_) detail::backend_or_empty(backend_).stop();
 }
 
 // A backend's calls it does not override.

@@ -5,38 +5,38 @@
 namespace janus::domains {
 
 rt::task<rt::result<void>> network::enable(rt::deadline d) const {
-  return backend_->enable(d);
+  return detail::backend_or_empty(backend_).enable(d);
 }
 rt::task<rt::result<std::vector<network_request>>> network::requests(rt::deadline d) const {
-  return backend_->requests(d);
+  return detail::backend_or_empty(backend_).requests(d);
 }
 rt::task<rt::result<network_stats>> network::stats(rt::deadline d) const {
-  return backend_->stats(d);
+  return detail::backend_or_empty(backend_).stats(d);
 }
 rt::task<rt::result<std::size_t>> network::in_flight(rt::deadline d) const {
-  return backend_->in_flight(d);
+  return detail::backend_or_empty(backend_).in_flight(d);
 }
 rt::task<rt::result<void>> network::clear(rt::deadline d) const {
-  return backend_->clear(d);
+  return detail::backend_or_empty(backend_).clear(d);
 }
 rt::task<rt::result<void>> network::wait_idle(std::chrono::milliseconds quiet, rt::deadline d) const {
-  return backend_->wait_idle_since(quiet, 0, d);
+  return detail::backend_or_empty(backend_).wait_idle_since(quiet, 0, d);
 }
 rt::task<rt::result<void>> network::wait_idle_since(std::chrono::milliseconds quiet, std::uint64_t since,
                                                     rt::deadline d) const {
-  return backend_->wait_idle_since(quiet, since, d);
+  return detail::backend_or_empty(backend_).wait_idle_since(quiet, since, d);
 }
 rt::task<rt::result<fetched_body>> network::response_body(std::string request_id, rt::deadline d) const {
-  return backend_->response_body(std::move(request_id), d);
+  return detail::backend_or_empty(backend_).response_body(std::move(request_id), d);
 }
 rt::task<rt::result<header_list>> network::request_headers(std::string request_id, rt::deadline d) const {
-  return backend_->request_headers(std::move(request_id), d);
+  return detail::backend_or_empty(backend_).request_headers(std::move(request_id), d);
 }
 rt::task<rt::result<header_list>> network::response_headers(std::string request_id, rt::deadline d) const {
-  return backend_->response_headers(std::move(request_id), d);
+  return detail::backend_or_empty(backend_).response_headers(std::move(request_id), d);
 }
 void network::stop() const {
-  if (backend_) backend_->stop();
+  if (backend_) detail::backend_or_empty(backend_).stop();
 }
 
 // A backend's calls it does not override.

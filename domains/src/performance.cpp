@@ -5,13 +5,13 @@
 namespace janus::domains {
 
 rt::task<rt::result<performance_metrics>> performance::metrics(rt::deadline d) const {
-  return backend_->metrics(d);
+  return detail::backend_or_empty(backend_).metrics(d);
 }
 rt::task<rt::result<std::optional<performance_metrics>>> performance::last(rt::deadline d) const {
-  return backend_->last(d);
+  return detail::backend_or_empty(backend_).last(d);
 }
 void performance::stop() const {
-  if (backend_) backend_->stop();
+  if (backend_) detail::backend_or_empty(backend_).stop();
 }
 
 // A backend's calls it does not override.

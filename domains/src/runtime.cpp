@@ -7,28 +7,28 @@ namespace janus::domains {
 using protocol::json_value;
 
 rt::task<rt::result<void>> js_runtime::enable(rt::deadline d) const {
-  return backend_->enable(d);
+  return detail::backend_or_empty(backend_).enable(d);
 }
 rt::task<rt::result<std::vector<execution_context>>> js_runtime::contexts(rt::deadline d) const {
-  return backend_->contexts(d);
+  return detail::backend_or_empty(backend_).contexts(d);
 }
 rt::task<rt::result<runtime_stats>> js_runtime::stats(rt::deadline d) const {
-  return backend_->stats(d);
+  return detail::backend_or_empty(backend_).stats(d);
 }
 rt::task<rt::result<execution_context>> js_runtime::default_context(std::string frame_id, rt::deadline d) const {
-  return backend_->default_context(std::move(frame_id), d);
+  return detail::backend_or_empty(backend_).default_context(std::move(frame_id), d);
 }
 rt::task<rt::result<js_value>> js_runtime::evaluate(std::string expression, evaluate_options options) const {
-  return backend_->evaluate(std::move(expression), std::move(options));
+  return detail::backend_or_empty(backend_).evaluate(std::move(expression), std::move(options));
 }
 rt::task<rt::result<json_value>> js_runtime::evaluate_value(std::string expression, rt::deadline d) const {
-  return backend_->evaluate_value(std::move(expression), d);
+  return detail::backend_or_empty(backend_).evaluate_value(std::move(expression), d);
 }
 rt::task<rt::result<void>> js_runtime::release(std::string object_id, rt::deadline d) const {
-  return backend_->release(std::move(object_id), d);
+  return detail::backend_or_empty(backend_).release(std::move(object_id), d);
 }
 void js_runtime::stop() const {
-  if (backend_) backend_->stop();
+  if (backend_) detail::backend_or_empty(backend_).stop();
 }
 
 // A backend's calls it does not override.

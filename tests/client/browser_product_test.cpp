@@ -71,4 +71,9 @@ TEST_CASE("empty browser and page handles: every call fails with invalid_argumen
   expect_empty(sched.block_on(p.wait_for(std::chrono::milliseconds(1))), "page.wait_for");
   CHECK_FALSE(p.session());
   CHECK(p.target_id().empty());
+  // The empty page's domain handles are empty too, and fail the same way.
+  CHECK_FALSE(p.network());
+  expect_empty(sched.block_on(p.network().requests(rt::deadline(std::chrono::seconds(1)))), "network.requests");
+  expect_empty(sched.block_on(p.console().entries(rt::deadline(std::chrono::seconds(1)))), "console.entries");
+  expect_empty(sched.block_on(p.dom().document(rt::deadline(std::chrono::seconds(1)))), "dom.document");
 }

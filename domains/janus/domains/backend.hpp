@@ -17,6 +17,7 @@
 #include <janus/rt/result.hpp>
 #include <janus/rt/task.hpp>
 
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -46,8 +47,19 @@ class domain_backend {
 
 namespace detail {
 
-/// The error of a call `call` ("network.clear") that `product` has no equivalent for.
+/// The error of a call `call` ("network.clear") that `product` has no equivalent for; with an
+/// empty `product`, the error of a call on an empty handle (errc::invalid_argument).
 rt::error unsupported_call(const std::string& product, const char* call);
+
+/// What a handle forwards to: its backend, or for an empty (default-constructed) handle a backend
+/// that overrides nothing and names no browser, so that the call fails with invalid_argument
+/// rather than dereferencing null.
+template <class B>
+B& backend_or_empty(const std::shared_ptr<B>& b) {
+  if (b) return *b;
+  static B empty{std::string()};
+  return empty;
+}
 
 template <class T>
 rt::task<rt::result<T>> unsupported_task(rt::error e) {
