@@ -124,6 +124,7 @@ rt::task<rt::result<void>> pull(core_ptr c) {
 // co_awaits, and stopping the actor ends it there.
 rt::task<void> detail::firefox_dom_actor::handle(run) {
   const core_ptr c = c_;
+  if (!c) co_return;
   const std::string wait_js =
       with_agent("return await a.wait(" + std::to_string(agent_wait_ms) + ") ? 'changed' : 'quiet';", "'gone'");
   auto end_with = [&c](rt::error e) {
@@ -379,8 +380,11 @@ firefox_dom firefox_dom::start(rt::scheduler& sched, firefox_tab tab) {
   core->changed = std::make_unique<rt::stream<char>>(sched);
   rt::spawn_options so;
   so.name = "firefox.dom";
+  // The factory stays in the actor's cell while the cell lives, and the core holds the cell: a
+  // weak reference, or the two would keep each other alive after the actor stops.
+  std::weak_ptr<detail::firefox_dom_core> weak = core;
   core->actor = rt::spawn_with<detail::firefox_dom_actor>(
-      sched, std::move(so), [core] { return std::make_unique<detail::firefox_dom_actor>(core); });
+      sched, std::move(so), [weak] { return std::make_unique<detail::firefox_dom_actor>(weak.lock()); });
   core->conn = tab.connection();
   core->tab = std::move(tab);
   firefox_dom out;

@@ -78,16 +78,21 @@ class firefox_dom_actor : public rt::actor<firefox_dom_actor> {
   explicit firefox_dom_actor(std::shared_ptr<firefox_dom_core> c) : c_(std::move(c)) {}
 
   rt::task<void> handle(run);  // firefox_dom.cpp
-  void handle(visit v) { v.fn(*c_); }
+  void handle(visit v) {
+    if (c_) v.fn(*c_);
+  }
   /// Stopped with the mirror's last handle: waits still running see the end at once.
   void on_stop() {
+    if (!c_) return;
     c_->ended = true;
     if (!c_->failure) c_->failure = rt::error{rt::errc::cancelled, "firefox dom: the mirror was stopped"};
     c_->notify_changed();
   }
 
  private:
-  std::shared_ptr<firefox_dom_core> c_;  // the core holds the actor's ref: stopping breaks the cycle
+  // Null only if the mirror's last handle went before the actor's first turn (its factory holds
+  // the core weakly): then it has nothing to do.
+  std::shared_ptr<firefox_dom_core> c_;
 };
 
 /// Stops the mirror's actor when the last handle goes.
