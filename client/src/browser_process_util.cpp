@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -177,7 +178,12 @@ void close_fd(int& fd) {
 // --- process_state -----------------------------------------------------------------------------------
 
 process_state::process_state(rt::scheduler& s, pid_t p, std::string profile, std::string name)
-    : sched(s), strand(asio::make_strand(s.io())), pid(p), profile_dir(std::move(profile)), browser_name(std::move(name)) {
+    : sched(s),
+      strand(asio::make_strand(s.io())),
+      pid(p),
+      profile_dir(std::move(profile)),
+      browser_name(std::move(name)),
+      changes(s) {
   registry_slot = register_launched(pid, profile_dir);
 }
 
@@ -198,12 +204,21 @@ void process_state::read_stderr() {
   err_pipe->async_read_some(asio::buffer(err_buf), [self = shared_from_this()](std::error_code ec, std::size_t n) {
     if (n > 0) self->on_stderr(std::string_view(self->err_buf.data(), n));
     // The reader must keep draining while the browser lives, or its writes to a full pipe block.
-    if (!ec) self->read_stderr();
+    if (!ec) {
+      self->read_stderr();
+      return;
+    }
+    {
+      std::lock_guard lk(self->mu);
+      self->stderr_ended = true;
+    }
+    self->tick();
   });
 }
 
 void process_state::on_stderr(std::string_view data) {
-  std::lock_guard lk(mu);
+  std::unique_lock lk(mu);
+  const bool had_mark = !marked.empty();
   partial.append(data);
   std::size_t at;
   while ((at = partial.find('\n')) != std::string::npos) {
@@ -218,6 +233,44 @@ void process_state::on_stderr(std::string_view data) {
     lines.push_back(std::move(line));
     if (lines.size() > stderr_ring_lines) lines.pop_front();
   }
+  const bool marked_now = !had_mark && !marked.empty();
+  lk.unlock();
+  if (marked_now) tick();
+}
+
+void process_state::watch_directory(const std::string& dir) {
+  const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0) return;
+  if (::inotify_add_watch(fd, dir.c_str(), IN_CREATE | IN_MOVED_TO) < 0) {
+    ::close(fd);
+    return;
+  }
+  // Events that come before the first read wait in the descriptor: none is missed.
+  asio::post(strand, [self = shared_from_this(), fd] {
+    if (self->io_stopped) {
+      ::close(fd);
+      return;
+    }
+    self->dir_watch = std::make_unique<asio::posix::stream_descriptor>(self->strand, fd);
+    self->read_dir_watch();
+  });
+}
+
+void process_state::read_dir_watch() {
+  dir_watch->async_wait(asio::posix::stream_descriptor::wait_read, [self = shared_from_this()](std::error_code ec) {
+    if (ec) return;
+    // The names do not matter: the waiter checks what it waits for.
+    alignas(inotify_event) std::array<char, 4096> buf;
+    while (::read(self->dir_watch->native_handle(), buf.data(), buf.size()) > 0) {
+    }
+    self->tick();
+    self->read_dir_watch();
+  });
+}
+
+bool process_state::stderr_closed() const {
+  std::lock_guard lk(mu);
+  return stderr_ended;
 }
 
 std::string process_state::stderr_tail() const {
@@ -304,14 +357,14 @@ bool process_state::try_reap() {
 void process_state::watch_exit() {
   if (exit_watch) {
     exit_watch->async_wait(asio::posix::stream_descriptor::wait_read, [self = shared_from_this()](std::error_code ec) {
-      if (ec != asio::error::operation_aborted) self->on_exit();
+      if (ec != asio::error::operation_aborted) self->exit_noticed();
     });
   } else {
     exit_poll->expires_after(100ms);
     exit_poll->async_wait([self = shared_from_this()](std::error_code ec) {
       if (ec == asio::error::operation_aborted) return;
       if (self->has_exited())
-        self->on_exit();
+        self->exit_noticed();
       else
         self->watch_exit();
     });
@@ -335,6 +388,22 @@ void process_state::on_exit() {
       why = who + " exited with status " + std::to_string(WEXITSTATUS(exit_status));
   }
   if (notify) notify(std::move(why));
+}
+
+// On strand. A termination waiting out SIGTERM's grace goes on at once rather than at the end of
+// the grace: the exit is what it waits for.
+void process_state::exit_noticed() {
+  on_exit();
+  tick();
+  bool waiting;
+  {
+    std::lock_guard lk(term_mu);
+    waiting = phase == term_phase::wait_exit;
+  }
+  if (waiting && term_timer) {
+    term_timer->cancel();
+    step_termination();
+  }
 }
 
 void process_state::recheck_exit() {
@@ -367,8 +436,9 @@ std::optional<process_state::steady::time_point> process_state::advance_terminat
       case term_phase::done:
         return std::nullopt;
       case term_phase::wait_exit:
-        // SIGTERM's grace; polled (every step is short) rather than waited for on the pidfd.
-        if (!has_exited() && now < phase_until) return now + 10ms;
+        // SIGTERM's grace, cut short by the exit: exit_noticed() steps on at once (or, without a
+        // pidfd, the 100 ms exit poll does); finish_termination() waits on the pidfd.
+        if (!has_exited() && now < phase_until) return phase_until;
         phase = term_phase::reap;
         phase_until = now + 5s;  // a SIGKILLed process dies at once; this bounds a kernel that stalls
         continue;
@@ -406,6 +476,7 @@ std::optional<process_state::steady::time_point> process_state::advance_terminat
         }
         phase = term_phase::done;
         term_done.store(true, std::memory_order_release);
+        tick();
         return std::nullopt;
       }
     }
@@ -432,20 +503,28 @@ void process_state::step_termination() {
 void process_state::finish_termination() {
   for (;;) {
     std::optional<steady::time_point> next;
+    bool waiting_exit;
     {
       std::lock_guard lk(term_mu);
       next = advance_termination(steady::now());
+      waiting_exit = phase == term_phase::wait_exit;
     }
     if (!next) return;
-    std::this_thread::sleep_until(*next);
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(*next - steady::now());
+    if (waiting_exit && pidfd >= 0)
+      (void)wait_exited(static_cast<int>(std::max<std::chrono::milliseconds::rep>(0, left.count())));
+    else
+      std::this_thread::sleep_until(*next);  // the group's and the profile's steps: nothing to wait on
   }
 }
 
 void process_state::stop_io_handlers() {
   std::error_code e;
+  io_stopped = true;
   if (exit_watch) exit_watch->close(e);
   if (exit_poll) exit_poll->cancel();
   if (err_pipe) err_pipe->close(e);
+  if (dir_watch) dir_watch->close(e);
 }
 
 void process_state::terminate_async(std::chrono::milliseconds grace) {
@@ -466,6 +545,15 @@ void process_state::close_process(std::chrono::milliseconds grace) {
     terminate_async(grace);
   else
     terminate(grace);
+}
+
+rt::task<bool> wait_change(std::shared_ptr<process_state> p, std::function<bool()> done, rt::deadline d) {
+  rt::subscription<char> ticks = p->changes.subscribe(1, rt::overflow::drop_oldest);
+  while (!done()) {
+    rt::result<char> t = co_await ticks.next(d);
+    if (!t) break;  // the deadline, or the state going away
+  }
+  co_return done();
 }
 
 }  // namespace janus::client::detail

@@ -5,6 +5,9 @@
 
 #include <janus/rt/result.hpp>
 #include <janus/rt/scheduler.hpp>
+#include <janus/rt/stream.hpp>
+#include <janus/rt/task.hpp>
+#include <janus/rt/time.hpp>
 
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
@@ -117,19 +120,28 @@ struct process_state : std::enable_shared_from_this<process_state> {
   std::unique_ptr<asio::posix::stream_descriptor> exit_watch;
   std::unique_ptr<asio::steady_timer> exit_poll;  // when pidfd_open is unavailable
   std::unique_ptr<asio::posix::stream_descriptor> err_pipe;
+  std::unique_ptr<asio::posix::stream_descriptor> dir_watch;  // inotify, see watch_directory
+  bool io_stopped = false;  // on strand
   std::array<char, 4096> err_buf{};
 
   mutable std::mutex mu;  // everything below
   std::deque<std::string> lines;
   std::string partial;
   std::string marked;  // what followed stderr_marker
+  bool stderr_ended = false;  // the pipe's last writer closed it (or reading failed)
   bool reaped = false;
   int exit_status = 0;
   /// Told (on the io thread) why the browser exited when nobody was closing it.
   std::function<void(std::string)> on_unexpected_exit;
   std::atomic<bool> closed{false};
 
+  /// Ticks when something a waiter may be waiting for happened: the marked text arrived, stderr
+  /// ended, the exit was noticed, the termination finished. A waiter subscribes first, then
+  /// checks, then waits for the next tick (wait_change), so no change slips between the two.
+  rt::stream<char> changes;
+
   std::string stderr_tail() const;
+  bool stderr_closed() const;
   std::vector<std::string> last_lines() const;
   std::string marked_text() const;
 
@@ -154,6 +166,9 @@ struct process_state : std::enable_shared_from_this<process_state> {
   void close_process(std::chrono::milliseconds grace);
   /// The termination has finished: process reaped, group gone (or waited for), profile removed.
   bool terminated() const { return term_done.load(std::memory_order_acquire); }
+  /// Ticks `changes` whenever an entry is created in (or moved into) `dir`, until the io
+  /// handlers stop (inotify; without it, nothing ticks and waiters rely on their deadline).
+  void watch_directory(const std::string& dir);
   /// After the handle learnt how to report an exit: report one noticed before.
   void recheck_exit();
 
@@ -162,11 +177,13 @@ struct process_state : std::enable_shared_from_this<process_state> {
   using steady = std::chrono::steady_clock;
 
   void read_stderr();
+  void read_dir_watch();  // on strand
   void on_stderr(std::string_view data);
   void reap_once();
   bool try_reap();
   void watch_exit();
   void on_exit();
+  void exit_noticed();  // on strand
   /// Starts the termination if it has not started (SIGTERM, first phase). True when it did.
   bool begin_termination(std::chrono::milliseconds grace);
   /// Does what is due now without waiting; the time of the next step, or nullopt when finished.
@@ -176,6 +193,7 @@ struct process_state : std::enable_shared_from_this<process_state> {
   /// Drives the termination to its end on this thread, sleeping between the steps.
   void finish_termination();
   void stop_io_handlers();  // on strand
+  void tick() { (void)changes.try_publish('.'); }
 
   std::mutex term_mu;  // the termination's fields below; never held while sleeping
   term_phase phase = term_phase::idle;
@@ -185,5 +203,9 @@ struct process_state : std::enable_shared_from_this<process_state> {
   std::unique_ptr<asio::steady_timer> term_timer;  // used on strand only
   std::atomic<bool> term_done{false};
 };
+
+/// Waits until `done()` holds (checked at once and after each of `p`'s changes) or `d` passes;
+/// returns done() then. Never sleeps to poll: every check follows a tick.
+rt::task<bool> wait_change(std::shared_ptr<process_state> p, std::function<bool()> done, rt::deadline d);
 
 }  // namespace janus::client::detail

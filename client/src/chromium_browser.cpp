@@ -52,8 +52,11 @@ rt::task<rt::result<void>> bind_page(std::shared_ptr<browser_core> bc, std::shar
     ro.capacity = r->capacity;
     rt::result<rt::subscription<session::cdp_event>> moved = co_await session.subscribe(r->method, std::move(ro));
     if (!moved) co_return std::move(moved).err();
-    std::lock_guard lk(r->mu);
-    r->replacement = std::move(*moved);
+    {
+      std::lock_guard lk(r->mu);
+      r->replacement = std::move(*moved);
+    }
+    r->poke();
   }
   session::event_options eo;
   eo.capacity = 1024;

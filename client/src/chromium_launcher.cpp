@@ -3,7 +3,6 @@
 #include "browser_process_util.hpp"
 
 #include <janus/cdp/browser.hpp>
-#include <janus/rt/sleep.hpp>
 
 #include <unistd.h>
 
@@ -96,6 +95,12 @@ void browser_process::close() {
 
 bool browser_process::close_finished() const { return state_->terminated(); }
 
+rt::task<bool> browser_process::wait_close_finished(rt::deadline d) const {
+  std::shared_ptr<detail::process_state> st = state_;
+  std::function<bool()> done = [st] { return st->terminated(); };
+  co_return co_await detail::wait_change(st, std::move(done), d);
+}
+
 // --- launch -----------------------------------------------------------------------------------------
 
 rt::task<rt::result<std::unique_ptr<browser_process>>> launch_chromium(rt::scheduler& sched, launch_options options) {
@@ -185,22 +190,29 @@ rt::task<rt::result<std::unique_ptr<browser_process>>> launch_chromium(rt::sched
     auto version = co_await conn.browser().send(cdp::browser::get_version{}, std::move(call_opts));
     if (!version) {
       conn.close();
-      // Let the reader catch the browser's last words before quoting them.
-      co_await rt::sleep_for(sched, 50ms);
+      // Let the reader catch the browser's last words before quoting them (their end wakes us).
+      std::function<bool()> said_all = [st = state] { return st->stderr_closed(); };
+      (void)co_await detail::wait_change(state, std::move(said_all), rt::deadline(50ms));
       co_return fail(version.err().code == rt::errc::timeout ? rt::errc::timeout : rt::errc::launch_failed,
                      "no reply to Browser.getVersion within " + std::to_string(options.launch_timeout.count()) +
                          " ms (" + version.err().what() + ")");
     }
   } else {
-    std::string url;
-    while ((url = state->marked_text()).empty()) {
-      if (state->has_exited()) {
-        co_await rt::sleep_for(sched, 50ms);
+    // Woken by the marked line, by stderr's end or by the exit; the browser's last words are
+    // all read once stderr has ended.
+    std::function<bool()> url_or_end = [st = state] {
+      return !st->marked_text().empty() || st->stderr_closed() || st->has_exited();
+    };
+    (void)co_await detail::wait_change(state, std::move(url_or_end), rt::deadline(remaining()));
+    const std::string url = state->marked_text();
+    if (url.empty()) {
+      if (state->stderr_closed() || state->has_exited()) {
+        // A helper that inherited stderr may hold it open a moment longer than the browser.
+        std::function<bool()> said_all = [st = state] { return st->stderr_closed(); };
+        (void)co_await detail::wait_change(state, std::move(said_all), rt::deadline(50ms));
         co_return fail(rt::errc::launch_failed, "no DevTools URL on stderr");
       }
-      if (remaining() <= 0ms)
-        co_return fail(rt::errc::timeout, "no DevTools URL on stderr within " + std::to_string(options.launch_timeout.count()) + " ms");
-      co_await rt::sleep_for(sched, 10ms);
+      co_return fail(rt::errc::timeout, "no DevTools URL on stderr within " + std::to_string(options.launch_timeout.count()) + " ms");
     }
     session::connection_options copts = options.connection;
     copts.connect_timeout = std::max(1ms, std::min(copts.connect_timeout, remaining()));

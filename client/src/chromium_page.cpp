@@ -327,12 +327,16 @@ rt::task<rt::result<navigation>> start_history(std::shared_ptr<page_core> pc, st
 // Forwards a page::subscribe subscription's events until its user drops it or the page is gone;
 // after a restart it reads the subscription the re-attach made on the new session. Never blocks
 // on the user: the user's side drops its oldest events when full, so a reader that stalls cannot
-// hold back the connection (the session subscription has the block policy).
+// hold back the connection (the session subscription has the block policy). Waits only for an
+// event or a poke (a replacement, the page gone, the user gone): nothing polls.
 rt::task<void> run_relay(std::weak_ptr<page_core> weak, std::shared_ptr<detail::event_relay> r,
                          rt::subscription<session::cdp_event> in) {
   for (;;) {
+    rt::cancel_token woken;
     {
       std::lock_guard lk(r->mu);
+      if (r->wake.cancelled()) r->wake = rt::cancel_source{};
+      woken = r->wake.token();
       if (r->replacement) {
         in = std::move(*r->replacement);
         r->replacement.reset();
@@ -343,11 +347,10 @@ rt::task<void> run_relay(std::weak_ptr<page_core> weak, std::shared_ptr<detail::
       if (!pc || pc->gone.load(std::memory_order_acquire) != rt::errc::ok) break;
     }
     if (r->out.subscriber_count() == 0) break;
-    // Bounded, so that a dropped user, a gone page or a replacement is noticed within 250 ms.
-    rt::result<session::cdp_event> ev = co_await in.next(rt::deadline(std::chrono::milliseconds(250)));
+    rt::result<session::cdp_event> ev = co_await in.next(rt::deadline::never(), woken);
     if (!ev) {
-      // The old session's stream may end when its browser dies: wait for the replacement.
-      if (ev.code() != rt::errc::timeout) co_await rt::sleep_for(r->sched, std::chrono::milliseconds(50));
+      // The old session's stream ends when its browser dies: wait for a poke (the replacement).
+      if (ev.code() != rt::errc::cancelled || !woken.cancelled()) in = r->idle.subscribe(1);
       continue;
     }
     (void)r->out.try_publish(std::move(*ev));
@@ -365,6 +368,10 @@ rt::task<rt::result<rt::subscription<session::cdp_event>>> do_subscribe(std::sha
   rt::result<rt::subscription<session::cdp_event>> in = co_await pc->session().subscribe(method, std::move(eo));
   if (!in) co_return in_context(std::move(in).err(), what);
   rt::subscription<session::cdp_event> out = r->out.subscribe(capacity, rt::overflow::drop_oldest);
+  std::weak_ptr<detail::event_relay> weak_relay = r;
+  r->out.on_unsubscribe([weak_relay] {
+    if (std::shared_ptr<detail::event_relay> alive = weak_relay.lock()) alive->poke();
+  });
   {
     std::lock_guard lk(pc->mu);
     pc->relays_.push_back(r);

@@ -10,13 +10,14 @@ namespace janus::client::detail {
 using protocol::json_value;
 
 // Closes `proc` and waits until its group is gone and its profile removed (up to grace + ~3 s),
-// without blocking a worker: called here, close() only starts the ending, which runs as timer
+// without blocking a worker (woken by its last step): called here, close() only starts the ending, which runs as timer
 // steps on the scheduler, so that the workers go on serving the calls that fail meanwhile. `proc`
 // stays valid: bc, held here, keeps it (as process_ or in retired_).
-rt::task<void> close_off_worker(std::shared_ptr<browser_core> bc, browser_process* proc) {
+rt::task<void> close_off_worker([[maybe_unused]] std::shared_ptr<browser_core> bc, browser_process* proc) {
   if (!proc) co_return;
   proc->close();
-  while (!proc->close_finished()) co_await rt::sleep_for(bc->sched, std::chrono::milliseconds(10));
+  // The ending is bounded by itself (grace + ~4 s, see process_state): the deadline only guards it.
+  (void)co_await proc->wait_close_finished(rt::deadline(std::chrono::seconds(30)));
 }
 
 

@@ -116,7 +116,10 @@ bool page_core::mark_gone(rt::errc code, std::string why) {
   s.why = std::move(why);
   (void)signals.try_publish(std::move(s));  // waiters are drop_oldest: never refused
   signals.close(err);
-  for (const std::shared_ptr<event_relay>& r : live_relays()) r->out.close(err);
+  for (const std::shared_ptr<event_relay>& r : live_relays()) {
+    r->out.close(err);
+    r->poke();
+  }
   return true;
 }
 

@@ -8,6 +8,7 @@
 #include <janus/client/page.hpp>
 #include <janus/protocol/json_value.hpp>
 #include <janus/rt/actor.hpp>
+#include <janus/rt/cancellation.hpp>
 #include <janus/rt/stream.hpp>
 
 #include <atomic>
@@ -41,13 +42,27 @@ class page_actor;
 /// `method` and `capacity` are immutable; `replacement` is guarded by mu; `out` is a stream
 /// (thread-safe).
 struct event_relay {
-  event_relay(rt::scheduler& s, std::string m, std::size_t cap) : sched(s), method(std::move(m)), capacity(cap), out(s) {}
+  event_relay(rt::scheduler& s, std::string m, std::size_t cap) : sched(s), method(std::move(m)), capacity(cap), out(s), idle(s) {}
   rt::scheduler& sched;
   const std::string method;
   const std::size_t capacity;
   rt::stream<session::cdp_event> out;
+  /// Never published: what the relay reads between a dead session and its replacement, so that
+  /// only a poke wakes it there.
+  rt::stream<session::cdp_event> idle;
   std::mutex mu;
   std::optional<rt::subscription<session::cdp_event>> replacement;  // guarded by mu
+  rt::cancel_source wake;  // guarded by mu; cancelled by poke, renewed by the relay
+
+  /// Wakes the relay to look again: a replacement, the page gone, its reader gone.
+  void poke() {
+    rt::cancel_source w;
+    {
+      std::lock_guard lk(mu);
+      w = wake;
+    }
+    w.cancel();
+  }
 };
 
 /// @par Thread Safety

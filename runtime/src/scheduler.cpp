@@ -490,7 +490,7 @@ void scheduler::unregister_actor(actor_cell_base* a) noexcept {
     else actors_tail_ = a->reg_prev_;
     a->reg_prev_ = a->reg_next_ = nullptr;
     a->registered_ = false;
-    --actor_count_;
+    if (--actor_count_ == 0) actors_gone_.notify_all();
   }
   a->release();
 }
@@ -520,15 +520,16 @@ void scheduler::shutdown() {
     a->request_stop();
     a->release();
   }
-  auto all_stopped = [this] {
-    std::lock_guard lk(actors_mu_);
-    return actor_count_ == 0;
-  };
   if (poll_mode()) {
+    auto all_stopped = [this] {
+      std::lock_guard lk(actors_mu_);
+      return actor_count_ == 0;
+    };
     run_until(all_stopped, deadline(std::chrono::seconds(60)));
   } else {
-    const deadline end(std::chrono::seconds(60));
-    while (!all_stopped() && !end.expired()) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    // The workers stop them; the last one to unregister wakes this thread.
+    std::unique_lock lk(actors_mu_);
+    actors_gone_.wait_for(lk, std::chrono::seconds(60), [this] { return actor_count_ == 0; });
   }
   settle();
 }
@@ -538,15 +539,32 @@ void scheduler::shutdown() {
 // Firefox tab's event pump holds the whole RDP connection). So what is runnable runs, until the
 // queues stay empty for a moment. Timers are not waited for, and a task that keeps scheduling
 // itself cannot hold the exit beyond the bound.
+// With workers, each round waits (on a condition variable, not a sleep) until a worker has run
+// a probe job scheduled behind what is queued.
 void scheduler::settle() {
   const deadline end(std::chrono::seconds(2));
   int quiet = 0;
   while (quiet < 3 && !end.expired()) {
     bool ran = false;
-    if (poll_mode()) ran = poll() > 0;
-    else std::this_thread::sleep_for(std::chrono::microseconds(500));  // the workers run it
+    if (poll_mode()) {
+      ran = poll() > 0;
+    } else {
+      std::unique_lock lk(probe_mu_);
+      const std::uint64_t want = probes_run_ + 1;
+      lk.unlock();
+      schedule(job{&settle_probe_job, this});
+      lk.lock();
+      if (!probe_cv_.wait_until(lk, end.at(), [&] { return probes_run_ >= want; })) break;
+    }
     quiet = ran || any_work() ? 0 : quiet + 1;
   }
+}
+
+void scheduler::settle_probe_job(void* self) noexcept {
+  auto* s = static_cast<scheduler*>(self);
+  std::lock_guard lk(s->probe_mu_);
+  ++s->probes_run_;
+  s->probe_cv_.notify_all();
 }
 
 }  // namespace janus::rt

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "../support/thread_safe_check.hpp"
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -170,4 +171,57 @@ TEST_CASE("interrupt ends the waiting next with its error and the stream goes on
   auto v = s.block_on([](subscription<int>& x) -> task<result<int>> { co_return co_await x.next(std::chrono::seconds(5)); }(sub));
   TS_REQUIRE(v);
   TS_CHECK(*v == 3);
+}
+
+TEST_CASE("next with a cancel token ends when cancelled, before or while waiting, and an item still wins",
+          "[stream]") {
+  scheduler s({.workers = 2});
+  stream<int> st(s);
+  auto sub = st.subscribe(4);
+  auto wait = [](subscription<int>& x, cancel_token t) -> task<result<int>> {
+    co_return co_await x.next(deadline(std::chrono::seconds(10)), std::move(t));
+  };
+  {
+    cancel_source c;
+    std::thread canceller([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      c.cancel();
+    });
+    const auto start = clock::now();
+    auto r = s.block_on(wait(sub, c.token()));
+    canceller.join();
+    TS_CHECK(r.code() == errc::cancelled);
+    TS_CHECK(clock::now() - start < std::chrono::seconds(5));
+  }
+  {
+    cancel_source c;
+    c.cancel();
+    auto r = s.block_on(wait(sub, c.token()));
+    TS_CHECK(r.code() == errc::cancelled);
+  }
+  {
+    cancel_source c;
+    TS_REQUIRE(st.try_publish(7));
+    auto r = s.block_on(wait(sub, c.token()));
+    TS_REQUIRE(r);
+    TS_CHECK(*r == 7);
+    c.cancel();  // after the wait ended: its registration is gone, nothing runs
+  }
+}
+
+TEST_CASE("on_unsubscribe tells the producer each time a subscriber leaves", "[stream]") {
+  scheduler s({.workers = 1});
+  stream<int> st(s);
+  std::atomic<int> left{0};
+  st.on_unsubscribe([&] { left.fetch_add(1); });
+  auto a = st.subscribe(1);
+  {
+    auto b = st.subscribe(1);
+    TS_CHECK(left.load() == 0);
+  }
+  TS_CHECK(left.load() == 1);
+  TS_CHECK(st.subscriber_count() == 1);
+  a = subscription<int>{};
+  TS_CHECK(left.load() == 2);
+  TS_CHECK(st.subscriber_count() == 0);
 }

@@ -17,6 +17,7 @@
 #include <janus/rt/scheduler.hpp>
 #include <janus/rt/supervision.hpp>
 #include <janus/rt/task.hpp>
+#include <janus/rt/time.hpp>
 
 #include <chrono>
 #include <functional>
@@ -106,6 +107,9 @@ class browser_process {
   void close();
   /// True once close() has ended the process and removed the profile.
   bool close_finished() const;
+  /// Waits until close_finished() (woken by the ending's last step, not by polling) or `d`
+  /// passes; returns close_finished(). For a coroutine that started close() from inside the runtime.
+  rt::task<bool> wait_close_finished(rt::deadline d) const;
 
  private:
   friend rt::task<rt::result<std::unique_ptr<browser_process>>> launch_chromium(rt::scheduler&, launch_options);

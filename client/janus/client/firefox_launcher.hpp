@@ -19,6 +19,7 @@
 #include <janus/rt/result.hpp>
 #include <janus/rt/scheduler.hpp>
 #include <janus/rt/task.hpp>
+#include <janus/rt/time.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -103,6 +104,9 @@ class firefox_process {
   void close();
   /// True once close() has ended the process and removed the profile.
   bool close_finished() const;
+  /// Waits until close_finished() (woken by the ending's last step, not by polling) or `d`
+  /// passes; returns close_finished(). For a coroutine that started close() from inside the runtime.
+  rt::task<bool> wait_close_finished(rt::deadline d) const;
 
  private:
   friend rt::task<rt::result<std::unique_ptr<firefox_process>>> launch_firefox(rt::scheduler&, firefox_launch_options);

@@ -190,7 +190,14 @@ class scheduler final : public executor {
   actor_cell_base* actors_head_ = nullptr;  // in creation order (intrusive list)
   actor_cell_base* actors_tail_ = nullptr;
   std::size_t actor_count_ = 0;
+  std::condition_variable actors_gone_;  // with actors_mu_: actor_count_ reached 0
   bool shut_down_ = false;
+
+  // settle()'s probe (threaded mode): a job whose run a shutting-down thread waits for.
+  static void settle_probe_job(void* self) noexcept;
+  std::mutex probe_mu_;
+  std::condition_variable probe_cv_;
+  std::uint64_t probes_run_ = 0;  // guarded by probe_mu_
 
   // Top-level tasks alive (spawned, not finished): destroyed, not run, when the scheduler goes.
   friend struct detail::detached_task::promise_type;

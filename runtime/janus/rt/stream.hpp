@@ -19,12 +19,14 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <utility>
 #include <vector>
 
+#include "janus/rt/cancellation.hpp"
 #include "janus/rt/executor.hpp"
 #include "janus/rt/result.hpp"
 #include "janus/rt/scheduler.hpp"
@@ -146,6 +148,8 @@ struct stream_state {
   /// What a subscriber gets once the stream is closed and its queue is empty (close(error)).
   error close_error{errc::cancelled, "stream closed"};
   std::uint64_t published = 0;
+  /// Run (outside mu, on the leaving subscriber's thread) after a subscriber left.
+  std::function<void()> on_unsubscribe;
 };
 
 }  // namespace detail
@@ -272,6 +276,14 @@ class stream {
     return st_->published;
   }
 
+  /// The producer's: `fn` runs each time a subscriber leaves (its subscription destroyed), on the
+  /// thread that destroys it, with no lock held; for a forwarder that should stop when its
+  /// reader is gone instead of noticing at its next item. Set before subscribers can leave.
+  void on_unsubscribe(std::function<void()> fn) {
+    std::lock_guard lk(st_->mu);
+    st_->on_unsubscribe = std::move(fn);
+  }
+
  private:
   std::shared_ptr<state> st_;
 };
@@ -317,9 +329,14 @@ class subscription {
       timer_.owner = this;
       timer_.fire = &on_deadline;
     }
+    next_awaiter(subscription& s, deadline d, cancel_token c) : s_(s), deadline_(d), cancel_(std::move(c)) {
+      timer_.owner = this;
+      timer_.fire = &on_deadline;
+    }
     next_awaiter(const next_awaiter&) = delete;
     next_awaiter& operator=(const next_awaiter&) = delete;
     ~next_awaiter() {
+      cancel_reg_.reset();  // first: a callback running now touches the waiter
       if (waiting_) {
         std::lock_guard lk(s_.st_->mu);
         if (s_.sub_->waiter == &w_) s_.sub_->waiter = nullptr;
@@ -343,6 +360,10 @@ class subscription {
         w_.outcome.emplace(error{errc::timeout, "no item before the deadline"});
         return true;
       }
+      if (cancel_.cancelled()) {
+        w_.outcome.emplace(error{errc::cancelled, "the wait for the next item was cancelled"});
+        return true;
+      }
       return false;
     }
     bool await_suspend(std::coroutine_handle<> h) {
@@ -354,7 +375,7 @@ class subscription {
         timer_armed_ = true;
         s_.st_->sched.add_timer(timer_);
       }
-      std::lock_guard lk(s_.st_->mu);
+      std::unique_lock lk(s_.st_->mu);
       auto& sub = *s_.sub_;
       // Re-check under the lock: an item may have arrived since await_ready.
       if (sub.count > 0) {
@@ -368,9 +389,13 @@ class subscription {
       }
       sub.waiter = &w_;
       waiting_ = true;  // under the lock that settling takes
+      lk.unlock();
+      // Outside the lock: a token cancelled already runs the callback here, and it takes the lock.
+      if (cancel_.can_be_cancelled()) cancel_.on_cancel(cancel_reg_, [this] { on_cancel(); });
       return true;
     }
     result<T> await_resume() {
+      cancel_reg_.reset();
       if (timer_armed_) {
         s_.st_->sched.timers().cancel(timer_);
         timer_armed_ = false;
@@ -395,8 +420,17 @@ class subscription {
       state::settle(&self->w_, result<T>(error{errc::timeout, "no item before the deadline"}));
     }
 
+    void on_cancel() noexcept {
+      std::lock_guard lk(s_.st_->mu);
+      if (s_.sub_->waiter != &w_) return;  // an item, the close or the deadline got there first
+      s_.sub_->waiter = nullptr;
+      state::settle(&w_, result<T>(error{errc::cancelled, "the wait for the next item was cancelled"}));
+    }
+
     subscription& s_;
     deadline deadline_;
+    cancel_token cancel_;
+    cancel_registration cancel_reg_;
     typename state::next_waiter w_;
     node timer_;
     bool timer_armed_ = false;
@@ -407,6 +441,8 @@ class subscription {
   /// given to close(error)) once the stream is closed and this subscriber's queue is empty; the
   /// error given to stream::interrupt if that comes while waiting.
   next_awaiter next(deadline d = deadline::never()) { return next_awaiter(*this, d); }
+  /// The same, also ended with errc::cancelled when `c` is cancelled (before or while waiting).
+  next_awaiter next(deadline d, cancel_token c) { return next_awaiter(*this, d, std::move(c)); }
 
  private:
   template <class>
@@ -415,13 +451,16 @@ class subscription {
 
   void reset() {
     if (!sub_) return;
+    std::function<void()> told;
     {
       std::lock_guard lk(st_->mu);
       auto& v = st_->subs;
       v.erase(std::remove(v.begin(), v.end(), sub_.get()), v.end());
       st_->release_publishers();  // a full blocking subscriber leaving may unblock the producer
+      told = st_->on_unsubscribe;
     }
     sub_.reset();
+    if (told) told();
   }
 
   std::shared_ptr<state> st_;
