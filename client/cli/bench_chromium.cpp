@@ -52,13 +52,13 @@ class chromium_target final : public bench_target {
     return t;
   }
   ~chromium_target() override {
-    if (!target_id_.empty() && !browser_) {
+    if (!target_id_.empty() && !browser_ && conn_) {
       // A browser we only connected to keeps running: take our page away again.
       const std::string params = "{\"targetId\":" + json_value(target_id_).dump() + "}";
       (void)sched_.block_on(cdp_round_trip(conn_.browser(), "Target.closeTarget", params));
     }
     if (browser_) browser_->close();
-    else conn_.close();
+    else if (conn_) conn_.close();
   }
 
   std::vector<bench_workload> workloads() const override {
