@@ -56,7 +56,7 @@ std::string usage_text(std::string_view program, std::span<const bench_target_ki
       "                   WebSocket) or rdp://host:port (Firefox's --start-debugger-server)\n"
       "  --workload W     only these workloads (comma-separated; default all of the target's):\n"
       "                   chromium: browser.getVersion, page.evaluate, console\n"
-      "                   firefox: page.evaluate, rdp.evaluate, console\n"
+      "                   firefox: page.evaluate (pipelined over up to 4 pages), console\n"
       "  --requests N     pipelined requests per run (default 20000)\n"
       "  --sequential N   sequential requests per run (default: --requests)\n"
       "  --inflight K     requests in flight for the pipelined figure (default 64)\n"
