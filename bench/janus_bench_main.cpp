@@ -2,13 +2,16 @@
 // (tests/support/mock/), so it lives here, beside the benchmarks, and not in the installed `janus`,
 // which measures a real Chromium. Same options, figures and exit codes as `janus bench`:
 //
-//   janus-bench [--target mock|chromium] [--requests N] [--inflight K] [--events N] [--runs R] [--json]
+//   janus-bench [--target mock|chromium|firefox] [--workload W] [--requests N] [--inflight K] [--events N]
+//               [--runs R] [--json]
+#include "bench_cdp.hpp"
 #include "bench_command.hpp"
 #include "signals.hpp"
 
 #include "janus/testing/mock_browser.hpp"
 
 #include <janus/rt.hpp>
+#include <janus/session/cdp_connection.hpp>
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
@@ -17,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <pthread.h>
 
@@ -29,8 +33,10 @@ using namespace janus;
 /// an unknown method's params ("Bench.echo") and emits events on Mock.emitEvents.
 class mock_target final : public cli::bench_target {
  public:
-  static rt::result<std::unique_ptr<cli::bench_target>> start(rt::scheduler& s) {
-    auto t = std::unique_ptr<mock_target>(new mock_target());
+  static rt::result<std::unique_ptr<cli::bench_target>> start(rt::scheduler& s, const cli::bench_start& how) {
+    if (!how.connect_url.empty())
+      return rt::error{rt::errc::invalid_argument, "--connect is for a real browser; the mock is started in this process"};
+    auto t = std::unique_ptr<mock_target>(new mock_target(s));
     auto m = testing::mock_browser::start(t->io_);
     if (!m) return std::move(m).err();
     t->mock_ = std::move(*m);
@@ -50,23 +56,30 @@ class mock_target final : public cli::bench_target {
     io_.stop();
     if (thread_.joinable()) thread_.join();
   }
-  session::cdp_connection connection() const override { return conn_; }
-  std::string_view method() const override { return "Bench.echo"; }
-  std::string params(std::uint64_t i) const override { return "{\"n\":" + std::to_string(i) + "}"; }
-  rt::task<rt::result<void>> emit(std::uint64_t count) override {
+  std::vector<cli::bench_workload> workloads() const override {
+    return {{.name = "echo", .what = "Bench.echo {\"n\":i}, echoed by the mock", .round_trips = true},
+            {.name = "events", .what = "Mock.emitEvents: Bench.event events on the browser session", .round_trips = false}};
+  }
+  rt::task<rt::result<void>> call(std::size_t, std::uint64_t i, unsigned) override {
+    return cli::cdp_round_trip(conn_.browser(), "Bench.echo", "{\"n\":" + std::to_string(i) + "}");
+  }
+  rt::task<rt::result<double>> events(std::size_t, std::uint64_t n) override {
+    return cli::receive_cdp_events(sched_, conn_.browser(), "Bench.event", emit(n), n);
+  }
+  double in_process_cpu() const override { return cli::cpu_seconds(mock_clock_); }
+  std::string transport() const override { return "websocket"; }
+  std::string name() const override { return "mock"; }
+
+ private:
+  explicit mock_target(rt::scheduler& s) : sched_(s), guard_(asio::make_work_guard(io_)) {}
+  rt::task<rt::result<void>> emit(std::uint64_t count) {
     const std::string p = "{\"count\":" + std::to_string(count) + ",\"method\":\"Bench.event\"}";
     session::call_options call_opts{.deadline = rt::deadline(120s), .cancel = {}};
     auto r = co_await conn_.browser().call("Mock.emitEvents", p, std::move(call_opts));
     if (!r) co_return std::move(r).err();
     co_return rt::ok;
   }
-  session::cdp_session events_session() const override { return conn_.browser(); }
-  std::string_view event_method() const override { return "Bench.event"; }
-  double in_process_cpu() const override { return cli::cpu_seconds(mock_clock_); }
-  std::string name() const override { return "mock"; }
-
- private:
-  mock_target() : guard_(asio::make_work_guard(io_)) {}
+  rt::scheduler& sched_;
   asio::io_context io_{1};
   asio::executor_work_guard<asio::io_context::executor_type> guard_;
   std::unique_ptr<testing::mock_browser> mock_;
@@ -84,11 +97,11 @@ int main(int argc, char** argv) {
       {.name = "mock",
        .help = "the mock browser (tests/support/mock/), in this process, over a loopback WebSocket",
        .description = "in-process mock, loopback WebSocket",
-       .transport = "websocket",
        .default_events = 100000,
        .in_process = true,
        .start = &mock_target::start},
       cli::chromium_bench_target(),
+      cli::firefox_bench_target(),
   };
   const int code = cli::run_bench(argc, argv, 1, kinds, "janus-bench");
   cli::yield_to_signal_if_any();

@@ -49,6 +49,7 @@ class pipe_streams {
       : in_(std::move(in)), out_(std::move(out)) {}
 
   asio::posix::stream_descriptor& reader() { return in_; }
+  void after_read() {}
 
   // asio's own descriptor writes would raise SIGPIPE, so writing is done here: writev on the
   // non-blocking descriptor, waiting for writability whenever the pipe is full.

@@ -4,6 +4,7 @@
 //
 // It is a template over a small "streams" policy because the two differ only in how bytes move:
 //   reader()               an asio stream with async_read_some
+//   after_read()           called after every read that returned bytes (TCP re-arms quick ACKs)
 //   async_write(bufs, h)   writes every buffer, then calls h(asio::error_code) via the io_context
 //   close()                cancels pending operations and releases the descriptors
 #pragma once
@@ -116,6 +117,7 @@ class stream_session final : public transport,
       }
       return;
     }
+    streams_.after_read();
     auto consumed = framer_->consume({read_buffer_.get(), n}, limits_.max_message_bytes, *this);
     if (!consumed) {
       rt::error why = std::move(consumed).err();

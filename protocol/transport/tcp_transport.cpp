@@ -10,8 +10,14 @@
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 
-#include <sys/un.h>
 #include <asio/write.hpp>
+
+#include <type_traits>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 namespace janus::protocol {
 namespace {
@@ -24,6 +30,20 @@ class socket_streams {
   explicit socket_streams(Socket socket) : socket_(std::move(socket)) {}
 
   Socket& reader() { return socket_; }
+
+  // Firefox writes a reply and its event (evaluateJSAsync's resultID, then evaluationResult) as
+  // two small packets, and Nagle on its side holds the second until the first is acknowledged.
+  // Linux delays that ACK (up to ~40 ms) and leaves quick-ACK mode on its own, so every
+  // evaluate waited for the delayed-ACK timer. TCP_QUICKACK is not sticky: it is set again after
+  // every read so that each segment is acknowledged at once.
+  void after_read() {
+#ifdef TCP_QUICKACK
+    if constexpr (std::is_same_v<Socket, asio::ip::tcp::socket>) {
+      const int one = 1;
+      ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+    }
+#endif
+  }
 
   template <class Handler>
   void async_write(std::span<const asio::const_buffer> buffers, Handler&& handler) {
@@ -108,6 +128,12 @@ class tcp_connect_op : public std::enable_shared_from_this<tcp_connect_op> {
     timer_.cancel();
     asio::error_code ignored;
     socket_.set_option(asio::ip::tcp::no_delay(true), ignored);  // requests are small and latency-bound
+#ifdef TCP_QUICKACK
+    {
+      const int one = 1;  // acknowledge the greeting at once too (see socket_streams::after_read)
+      ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+    }
+#endif
     auto session = std::make_shared<detail::stream_session<tcp_streams>>(
         io_, tcp_streams(std::move(socket_)), framer_ ? std::move(framer_) : make_chunk_framer(), options_.limits,
         options_.close_timeout, "tcp " + target());

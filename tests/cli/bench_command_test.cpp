@@ -9,6 +9,10 @@
 #include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 using janus::protocol::json_value;
 using janus::test::run_janus;
@@ -18,31 +22,63 @@ namespace {
 janus::test::cli_run run_janus_bench(const std::vector<std::string>& args) { return run_program(JANUS_BENCH_CLI, args); }
 }  // namespace
 
-TEST_CASE("janus-bench --json against the mock prints every figure", "[cli][bench]") {
-  const auto r = run_janus_bench({"--runs", "1", "--requests", "2000", "--inflight", "16", "--events", "5000", "--json"});
+TEST_CASE("janus-bench --json against the mock prints one object per workload and mode", "[cli][bench]") {
+  const auto r = run_janus_bench({"--runs", "1", "--requests", "2000", "--sequential", "1000", "--inflight", "16",
+                                  "--events", "5000", "--json"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
-  auto v = json_value::parse(r.out);
-  REQUIRE(v);
-  CHECK(v->find("target")->as_string() == "mock");
-  CHECK(v->find("requests")->as_int() == 2000);
-  CHECK(v->find("inflight")->as_int() == 16);
-  for (const char* key : {"sequential_per_s", "latency_p50_us", "latency_p99_us", "pipelined_per_s", "events_per_s",
-                          "cpu_us_per_request", "cpu_us_per_event"}) {
-    CAPTURE(key);
-    const json_value* f = v->find(key);
-    REQUIRE(f);
-    REQUIRE(f->is_number());
-    CHECK(f->as_double() > 0);
+  std::vector<json_value> lines;
+  std::istringstream in(r.out);
+  for (std::string line; std::getline(in, line);) {
+    auto v = json_value::parse(line);
+    REQUIRE(v);
+    lines.push_back(std::move(*v));
   }
-  CHECK(v->find("latency_p99_us")->as_double() >= v->find("latency_p50_us")->as_double());
+  REQUIRE(lines.size() == 3);
+  const std::pair<const char*, const char*> expected[] = {{"echo", "sequential"}, {"echo", "pipelined"}, {"events", "events"}};
+  const std::int64_t counts[] = {1000, 2000, 5000};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const json_value& v = lines[i];
+    CAPTURE(i);
+    CHECK(v.find("target")->as_string() == "mock");
+    CHECK(v.find("transport")->as_string() == "websocket");
+    CHECK(v.find("workload")->as_string() == expected[i].first);
+    CHECK(v.find("mode")->as_string() == expected[i].second);
+    CHECK(v.find("n")->as_int() == counts[i]);
+    CHECK(v.find("inflight")->as_int() == (i == 1 ? 16 : 1));
+    CHECK(v.find("runs")->as_int() == 1);
+    for (const char* key : {"per_s", "cpu_us_per_op"}) {
+      CAPTURE(key);
+      const json_value* f = v.find(key);
+      REQUIRE(f);
+      REQUIRE(f->is_number());
+      CHECK(f->as_double() > 0);
+    }
+  }
+  REQUIRE(lines[0].find("latency_p50_us"));
+  CHECK(lines[0].find("latency_p99_us")->as_double() >= lines[0].find("latency_p50_us")->as_double());
+  CHECK(lines[1].find("latency_p50_us") == nullptr);
   CHECK(r.err.empty());  // not a terminal: no progress output
 }
 
-TEST_CASE("janus-bench prints a table by default", "[cli][bench]") {
-  const auto r = run_janus_bench({"--runs", "1", "--requests", "500", "--events", "1000"});
+TEST_CASE("janus-bench --workload picks workloads and names the known ones when it matches none", "[cli][bench]") {
+  const auto r = run_janus_bench({"--runs", "1", "--workload", "events", "--events", "1000", "--json"});
   REQUIRE(r.exit_code == 0);
-  for (const char* line : {"sequential round trips", "latency", "p99", "pipelined requests", "events", "client CPU"})
+  CHECK(r.out.find("\"workload\":\"events\"") != std::string::npos);
+  CHECK(r.out.find("\"workload\":\"echo\"") == std::string::npos);
+  const auto bad = run_janus_bench({"--workload", "nope"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err == "janus bench: --workload 'nope' names none of mock's workloads (echo, events)\n");
+  const auto connect = run_janus_bench({"--connect", "ws://127.0.0.1:1/devtools/browser/x"});
+  CHECK(connect.exit_code != 0);
+  CHECK(connect.err.find("--connect is for a real browser") != std::string::npos);
+}
+
+TEST_CASE("janus-bench prints a table by default", "[cli][bench]") {
+  const auto r = run_janus_bench({"--runs", "1", "--requests", "500", "--inflight", "16", "--events", "1000"});
+  REQUIRE(r.exit_code == 0);
+  for (const char* line : {"echo: Bench.echo", "sequential", "p50", "p99", "pipelined", "16 in flight", "events",
+                           "us CPU/op"})
     CHECK(r.out.find(line) != std::string::npos);
 }
 
@@ -71,13 +107,13 @@ TEST_CASE("the installed janus carries no mock browser; janus-bench does", "[cli
   auto mock = run_janus({"bench", "--target", "mock"});
   CHECK(mock.exit_code == 2);
   CHECK(mock.err ==
-        "janus bench: --target is chromium, not 'mock' (the mock browser is in janus-bench, built with the "
+        "janus bench: --target is chromium or firefox, not 'mock' (the mock browser is in janus-bench, built with the "
         "benchmarks)\n");
   auto help = run_janus({"bench", "--help"});
   CHECK(help.out.find("mock") == std::string::npos);
   auto bench_help = run_janus_bench({"--help"});
   CHECK(bench_help.exit_code == 0);
-  CHECK(bench_help.out.find("--target mock|chromium") != std::string::npos);
+  CHECK(bench_help.out.find("--target mock|chromium|firefox") != std::string::npos);
   // No symbol of janus::testing::mock_browser in the binary that `meson install` installs.
   std::ifstream in(JANUS_CLI, std::ios::binary);
   const std::string binary{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
