@@ -10,8 +10,11 @@
 //   resumptions: actor code still runs only in actor turns.
 // - workers = 0: no thread at all. The host calls poll() from its own loop (a game engine's frame
 //   tick): it fires due timers, runs ready I/O completions and every ready actor turn and task, and
-//   returns without ever blocking. run_until() and block_on() may block, waiting on the io_context
-//   until a timer, I/O or a post from another thread arrives.
+//   returns without ever blocking. poll(poll_budget) does the same within a budget of time or
+//   count, so a frame keeps its time under a stream of events: what it leaves stays queued, in
+//   order, for the next call, and the transports' own backpressure (bounded mailboxes, a reader
+//   that pauses when they are full) keeps that backlog bounded. run_until() and block_on() may
+//   block, waiting on the io_context until a timer, I/O or a post from another thread arrives.
 //
 // Asio's completions are delivered into actors: an I/O handler posts the waiting coroutine to the
 // executor (actor or scheduler) it suspended on; actor code never runs on an arbitrary thread.
@@ -52,10 +55,44 @@ struct actor_metrics;
 struct scheduler_options {
   /// Worker threads; 0 = the host drives everything with poll().
   unsigned workers = 0;
-  /// How long an idle worker spins looking for work before it parks.
+  /// How long an idle worker spins looking for work (and the I/O driver polls the io_context)
+  /// before it parks or blocks in the I/O wait. Spinning makes a cross-thread ask and a reply
+  /// that arrives within microseconds cheap; it burns CPU while nothing comes. Bounded: 0 parks
+  /// at once. Poll mode never spins (poll() returns, run_until() blocks in the I/O wait).
   std::chrono::microseconds spin = std::chrono::microseconds(50);
   /// Prefix of the worker threads' names (visible in debuggers and `top -H`).
   std::string name = "janus";
+};
+
+/// How much one scheduler::poll(poll_budget) may do. It returns when either limit is reached,
+/// leaving what is ready for the next call. A job, timer or I/O completion is never interrupted:
+/// the time budget holds by not starting the next piece of work when, judged by the longest piece
+/// this call has run so far, it would end past the budget. So a poll overruns only when a piece
+/// takes longer than every one before it in the call (or when the very first, which always runs
+/// so that every call makes progress, is longer than the budget).
+///
+/// @par Thread Safety
+/// A plain value.
+struct poll_budget {
+  /// Time from the start of the call.
+  std::chrono::nanoseconds time = std::chrono::nanoseconds::max();
+  /// Jobs (actor turns, task resumptions), I/O completions and timers fired. The default is the
+  /// bound poll() has, so that actors messaging each other forever cannot trap the host's frame.
+  std::size_t jobs = 65536;
+};
+
+/// What one scheduler::poll(poll_budget) did.
+///
+/// @par Thread Safety
+/// A plain value.
+struct poll_result {
+  /// Jobs, I/O completions and timers processed.
+  std::size_t ran = 0;
+  /// Jobs still queued when it returned (they run first in the next call).
+  std::size_t queued = 0;
+  /// It stopped because the budget ran out, not because nothing was ready: ready work (queued
+  /// jobs, or I/O completions not yet collected) may be waiting for the next call.
+  bool budget_spent = false;
 };
 
 /// A unit of work on a run queue: a function and its argument, so queuing never allocates.
@@ -118,6 +155,10 @@ class scheduler final : public executor {
   /// workers = 0 mode: run everything that is ready now (timers due, I/O completions, actor turns,
   /// tasks), never blocking. Returns the number of jobs, timers and completions processed.
   std::size_t poll();
+  /// workers = 0 mode: poll() within `budget`. Timers due are fired first; then queued jobs run in
+  /// order, I/O completions are collected one at a time between them, and the jobs they make run
+  /// behind those already queued. Nothing is dropped or reordered by stopping early.
+  poll_result poll(poll_budget budget);
 
   /// workers = 0 mode: drive until `done()` is true or the deadline passes, sleeping in the
   /// io_context between events. Returns done().
@@ -162,6 +203,7 @@ class scheduler final : public executor {
   bool run_one_job(worker& w);
   void settle();
   std::size_t run_ready_jobs(std::size_t limit);
+  std::size_t queued_jobs() const noexcept;
   void wake_io() noexcept;
   void wake_worker(worker& w) noexcept;
   bool any_work() const noexcept;
