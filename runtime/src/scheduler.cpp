@@ -88,6 +88,7 @@ struct scheduler::io_guard {
 
 namespace {
 thread_local scheduler* tl_scheduler = nullptr;
+thread_local time_point tl_slice_end = time_point::max();  // set by a time-budgeted poll
 thread_local int tl_worker_index = -1;
 
 void resume_job(void* address) noexcept {
@@ -118,6 +119,11 @@ inline void cpu_relax() noexcept {
 #endif
 }
 }  // namespace
+
+namespace detail {
+bool time_slice_active() noexcept { return tl_slice_end != time_point::max(); }
+bool time_slice_over() noexcept { return tl_slice_end != time_point::max() && clock::now() >= tl_slice_end; }
+}  // namespace detail
 
 // ---- construction ------------------------------------------------------------------------------
 
@@ -415,6 +421,13 @@ poll_result scheduler::poll(poll_budget budget) {
   // long, end past the budget. The first piece always runs, so every call makes progress.
   duration longest{};
   time_point now = start;
+  // Jobs that can pause (see detail::time_slice_over) yield a twentieth of the budget early, so
+  // that the call still returns within it.
+  struct slice_scope {
+    time_point saved = tl_slice_end;
+    ~slice_scope() { tl_slice_end = saved; }
+  } slice;
+  if (timed) tl_slice_end = end - std::chrono::duration_cast<duration>(budget.time) / 20;
   for (;;) {
     if (r.ran >= budget.jobs || (timed && r.ran > 0 && now + longest > end)) {
       r.budget_spent = true;

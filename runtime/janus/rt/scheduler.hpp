@@ -56,10 +56,14 @@ struct scheduler_options {
   /// Worker threads; 0 = the host drives everything with poll().
   unsigned workers = 0;
   /// How long an idle worker spins looking for work (and the I/O driver polls the io_context)
-  /// before it parks or blocks in the I/O wait. Spinning makes a cross-thread ask and a reply
-  /// that arrives within microseconds cheap; it burns CPU while nothing comes. Bounded: 0 parks
-  /// at once. Poll mode never spins (poll() returns, run_until() blocks in the I/O wait).
-  std::chrono::microseconds spin = std::chrono::microseconds(50);
+  /// before it parks or blocks in the I/O wait. A short spin catches a hand-off from another
+  /// worker that comes within microseconds without a futex wake; a browser's reply takes a
+  /// hundred microseconds or more, and spinning for it only burns a core the browser needs on a
+  /// small machine. 10 us (50 us before issue 18): against headless Chromium on 2 cores, client
+  /// CPU per sequential round trip 44 us instead of 75 (0 us: 36), latency no worse
+  /// (bench/RESULTS.md, "Client CPU per round trip"). 0 parks at once. Poll mode never spins:
+  /// poll() returns, and run_until() / block_on() wait in the I/O wait.
+  std::chrono::microseconds spin = std::chrono::microseconds(10);
   /// Prefix of the worker threads' names (visible in debuggers and `top -H`).
   std::string name = "janus";
 };
@@ -69,7 +73,10 @@ struct scheduler_options {
 /// the time budget holds by not starting the next piece of work when, judged by the longest piece
 /// this call has run so far, it would end past the budget. So a poll overruns only when a piece
 /// takes longer than every one before it in the call (or when the very first, which always runs
-/// so that every call makes progress, is longer than the budget).
+/// so that every call makes progress, is longer than the budget). Work inside a job that can
+/// pause — a stream consumer with more items queued, an actor turn with messages left — yields
+/// to the next call a twentieth of the budget before its end (detail::time_slice_over), so one
+/// job cannot hold the frame either.
 ///
 /// @par Thread Safety
 /// A plain value.
@@ -127,6 +134,14 @@ struct detached_task {
 };
 
 detached_task run_detached(scheduler& s, task<void> t);
+
+/// Inside scheduler::poll(poll_budget) with a time budget, on its thread: whether the budget is
+/// spent. Code that would go on with more ready work in the same job (a stream consumer whose
+/// queue holds more items, an actor turn with messages left) yields instead, so that one job
+/// cannot hold the host's frame. Always false outside such a call (no clock read).
+bool time_slice_over() noexcept;
+/// Whether the calling thread is inside a time-budgeted poll.
+bool time_slice_active() noexcept;
 
 }  // namespace detail
 
