@@ -1,5 +1,6 @@
 #include "janus/rt/actor_cell.hpp"
 
+#include <algorithm>
 #include <exception>
 
 #include "janus/rt/scheduler.hpp"
@@ -173,16 +174,23 @@ void actor_cell_base::run_turn() noexcept {
     }
     if (failure_) apply_failure();
     if (stopped_.load(std::memory_order_relaxed)) return;
+    // Inside a time-budgeted poll the turn takes messages in slices and ends when the host's
+    // time is up; the rest stays in the mailbox and the turn is scheduled again (notify below).
+    const bool sliced = detail::time_slice_active();
     while (budget > 0 && may_dispatch()) {
-      const unsigned n = dispatch_some(budget);
+      const unsigned want = sliced ? std::min(budget, 16u) : budget;
+      const unsigned n = dispatch_some(want);
       handled.n += n;
       budget -= n;
       if (n > 0) progressed = true;
-      if (!failure_) break;  // empty mailbox, budget spent, or may_dispatch() turned false
+      if (!failure_) {
+        if (sliced && n == want && !detail::time_slice_over()) continue;
+        break;  // empty mailbox, budget spent, may_dispatch() turned false, or time is up
+      }
       apply_failure();
       if (stopped_.load(std::memory_order_relaxed)) return;
     }
-    if (!progressed || budget == 0) break;
+    if (!progressed || budget == 0 || detail::time_slice_over()) break;
   }
   // Read turn-private state while we still own the turn.
   const bool can_take = !paused_ && suspended_ < max_suspended_;

@@ -88,6 +88,7 @@ struct scheduler::io_guard {
 
 namespace {
 thread_local scheduler* tl_scheduler = nullptr;
+thread_local time_point tl_slice_end = time_point::max();  // set by a time-budgeted poll
 thread_local int tl_worker_index = -1;
 
 void resume_job(void* address) noexcept {
@@ -118,6 +119,11 @@ inline void cpu_relax() noexcept {
 #endif
 }
 }  // namespace
+
+namespace detail {
+bool time_slice_active() noexcept { return tl_slice_end != time_point::max(); }
+bool time_slice_over() noexcept { return tl_slice_end != time_point::max() && clock::now() >= tl_slice_end; }
+}  // namespace detail
 
 // ---- construction ------------------------------------------------------------------------------
 
@@ -385,6 +391,66 @@ std::size_t scheduler::poll() {
   // Bounded so that a pair of actors messaging each other forever cannot trap the host's frame.
   n += run_ready_jobs(65536);
   return n;
+}
+
+std::size_t scheduler::queued_jobs() const noexcept {
+  std::size_t n = 0;
+  for (auto& w : workers_) n += w->total();
+  return n;
+}
+
+// Jobs first, oldest first, so that what an earlier call left runs before anything new; I/O is
+// collected one completion at a time whenever the queue runs dry, and at least every
+// io_poll_interval jobs so that a queue that never empties cannot starve it. Collecting one
+// completion at a time is what bounds the transports: a read handler re-arms its read, and with
+// data waiting Asio completes it at once, so io_context::poll() would read for as long as the peer
+// writes. Each read handler's events then run as jobs before the next read, and when they fill
+// the bounded mailboxes the reader pauses (the backpressure stays in the transport).
+poll_result scheduler::poll(poll_budget budget) {
+  worker_scope scope(this, 0);
+  worker& w = *workers_[0];
+  const time_point start = clock::now();
+  // A budget too long to add to the clock is no time limit at all.
+  const bool timed = budget.time < std::chrono::duration_cast<std::chrono::nanoseconds>(time_point::max() - start);
+  const time_point end = timed ? start + std::chrono::duration_cast<duration>(budget.time) : time_point::max();
+  poll_result r;
+  r.ran = timers_.fire_due(start);
+  unsigned jobs_since_io = 0;
+  // A host that asks for 1 ms wants the call to end within 1 ms, not to start work at 0.99 ms:
+  // work is not started when the longest piece this call has run would, if the next one took as
+  // long, end past the budget. The first piece always runs, so every call makes progress.
+  duration longest{};
+  time_point now = start;
+  // Jobs that can pause (see detail::time_slice_over) yield a twentieth of the budget early, so
+  // that the call still returns within it.
+  struct slice_scope {
+    time_point saved = tl_slice_end;
+    ~slice_scope() { tl_slice_end = saved; }
+  } slice;
+  if (timed) tl_slice_end = end - std::chrono::duration_cast<duration>(budget.time) / 20;
+  for (;;) {
+    if (r.ran >= budget.jobs || (timed && r.ran > 0 && now + longest > end)) {
+      r.budget_spent = true;
+      break;
+    }
+    std::size_t ran = 0;
+    if (jobs_since_io < io_poll_interval && run_one_job(w)) {
+      ran = 1;
+      ++jobs_since_io;
+    } else {
+      jobs_since_io = 0;
+      ran = io_->poll_one();
+      if (ran == 0 && w.total() == 0) break;  // nothing ready anywhere
+    }
+    r.ran += ran;
+    if (timed) {
+      const time_point before = now;
+      now = clock::now();
+      longest = std::max(longest, now - before);
+    }
+  }
+  r.queued = queued_jobs();
+  return r;
 }
 
 bool scheduler::run_until(const std::function<bool()>& done, deadline d) {

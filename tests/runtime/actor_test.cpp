@@ -389,3 +389,42 @@ TEST_CASE("metrics are readable from another thread while actors run", "[actor][
   TS_CHECK(m.mailbox_high_water <= 128);
   TS_CHECK(m.mailbox_high_water >= 1);
 }
+
+namespace {
+// Each message costs 20 us of work: 200 of them are 4 ms, more than one 1 ms poll.
+struct busy_recorder : actor<busy_recorder> {
+  struct item {
+    int seq;
+  };
+  using message = std::variant<item>;
+  static constexpr std::size_t mailbox_capacity = 256;
+  std::vector<int>* seen = nullptr;
+  explicit busy_recorder(std::vector<int>* out) : seen(out) {}
+  void handle(item m) {
+    const auto until = clock::now() + std::chrono::microseconds(20);
+    while (clock::now() < until) {
+    }
+    seen->push_back(m.seq);
+  }
+};
+}  // namespace
+
+TEST_CASE("inside a time-budgeted poll an actor turn ends when time is up, and the rest follows in order", "[actor][budget]") {
+  scheduler s;  // poll mode
+  std::vector<int> seen;
+  auto a = spawn<busy_recorder>(s, {.name = "busy"}, &seen);
+  for (int i = 0; i < 200; ++i) TS_REQUIRE(a.try_tell(busy_recorder::item{i}));
+  const poll_result first = s.poll(poll_budget{.time = std::chrono::milliseconds(1)});
+  TS_CHECK(first.budget_spent);
+  TS_CHECK(first.queued >= 1);    // the actor, scheduled again for what is left in its mailbox
+  TS_CHECK(seen.size() < 150);    // one turn may take 256 messages; the budget cut it short
+  int polls = 1;
+  const auto t0 = clock::now();
+  while (seen.size() < 200 && clock::now() - t0 < std::chrono::seconds(20)) {
+    (void)s.poll(poll_budget{.time = std::chrono::milliseconds(1)});
+    ++polls;
+  }
+  TS_REQUIRE(seen.size() == 200);
+  for (int i = 0; i < 200; ++i) TS_CHECK(seen[static_cast<std::size_t>(i)] == i);
+  TS_CHECK(polls >= 4);
+}

@@ -2,8 +2,11 @@
 #include <janus/rt/sleep.hpp>
 #include <janus/rt/stream.hpp>
 
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <vector>
 
 #include "../support/thread_safe_check.hpp"
 #include "../support/time_bounds.hpp"
@@ -153,4 +156,113 @@ TEST_CASE("a task suspended when the scheduler goes is destroyed, not leaked", "
     TS_CHECK(held.use_count() == 1);
     TS_CHECK(clock::now() - t0 < janus_test::generous(std::chrono::seconds(3)));
   }
+}
+
+// ---- poll(poll_budget) ------------------------------------------------------------------------------
+
+namespace {
+task<void> record(std::vector<int>& order, int i) {
+  order.push_back(i);
+  co_return;
+}
+
+task<void> busy_for(std::vector<int>& order, int i, std::chrono::microseconds d) {
+  const auto until = clock::now() + d;
+  while (clock::now() < until) {
+  }
+  order.push_back(i);
+  co_return;
+}
+
+bool in_order(const std::vector<int>& order) {
+  for (std::size_t i = 0; i < order.size(); ++i)
+    if (order[i] != static_cast<int>(i)) return false;
+  return true;
+}
+
+/// An I/O completion that always has a successor ready, as a read loop does while the peer keeps
+/// writing: each handler posts the next one to the io_context.
+struct endless_io {
+  asio::io_context& io;
+  std::size_t ran = 0;
+  bool stop = false;
+  void arm() {
+    asio::post(io, [this] {
+      ++ran;
+      if (!stop) arm();
+    });
+  }
+};
+}  // namespace
+
+TEST_CASE("a poll budget of jobs runs that many, in order, and leaves the rest queued", "[scheduler][poll][budget]") {
+  scheduler s;
+  std::vector<int> order;
+  for (int i = 0; i < 100; ++i) s.spawn(record(order, i));
+  const poll_result first = s.poll(poll_budget{.jobs = 10});
+  TS_CHECK(first.ran == 10);
+  TS_CHECK(first.budget_spent);
+  TS_CHECK(first.queued == 90);
+  TS_CHECK(order.size() == 10);
+  const poll_result second = s.poll(poll_budget{.jobs = 1000});
+  TS_CHECK(second.ran == 90);
+  TS_CHECK_FALSE(second.budget_spent);
+  TS_CHECK(second.queued == 0);
+  TS_CHECK(order.size() == 100);
+  TS_CHECK(in_order(order));  // what the first call left ran first in the next, nothing lost
+  const poll_result idle = s.poll(poll_budget{.jobs = 1000});
+  TS_CHECK(idle.ran == 0);
+  TS_CHECK_FALSE(idle.budget_spent);
+}
+
+TEST_CASE("a poll budget of time stops starting jobs once spent", "[scheduler][poll][budget]") {
+  scheduler s;
+  std::vector<int> order;
+  const auto job_time = std::chrono::microseconds(200);
+  for (int i = 0; i < 50; ++i) s.spawn(busy_for(order, i, job_time));  // 10 ms of work
+  int polls = 0;
+  std::size_t ran_total = 0;
+  const auto t0 = clock::now();
+  while (order.size() < 50 && clock::now() - t0 < janus_test::generous(std::chrono::seconds(5))) {
+    const auto p0 = clock::now();
+    const poll_result r = s.poll(poll_budget{.time = std::chrono::milliseconds(1)});
+    const auto took = clock::now() - p0;
+    ++polls;
+    ran_total += r.ran;
+    TS_CHECK(r.ran >= 1);  // a budget always lets one job start
+    if (r.budget_spent) {
+      TS_CHECK(r.queued == 50 - order.size());
+      // Jobs of 200 us: the fifth would end at 1 ms or later, so it is left for the next call.
+      TS_CHECK(r.ran <= 4);
+      // Promptly (a quiet machine takes about 1 ms; a preempted job may run longer).
+      TS_CHECK(took < janus_test::generous(std::chrono::milliseconds(50)));
+    }
+  }
+  TS_CHECK(order.size() == 50);
+  TS_CHECK(ran_total == 50);
+  TS_CHECK(in_order(order));
+  TS_CHECK(polls >= 8);  // 10 ms of work cannot fit in fewer 1 ms polls
+}
+
+TEST_CASE("a budgeted poll bounds I/O completions that never run dry, and still runs jobs", "[scheduler][poll][budget]") {
+  scheduler s;
+  endless_io stream{s.io()};
+  stream.arm();
+  std::vector<int> order;
+  for (int i = 0; i < 300; ++i) s.spawn(record(order, i));
+  // Without a budget on I/O this poll would never return: every completion makes another ready.
+  const auto t0 = clock::now();
+  const poll_result r = s.poll(poll_budget{.jobs = 1000});
+  TS_CHECK(clock::now() - t0 < janus_test::generous(std::chrono::milliseconds(500)));
+  TS_CHECK(r.ran == 1000);
+  TS_CHECK(r.budget_spent);
+  TS_CHECK(order.size() == 300);  // the jobs were not starved by the stream...
+  TS_CHECK(in_order(order));
+  TS_CHECK(stream.ran == 700);    // ...nor the stream by the jobs
+  const poll_result timed = s.poll(poll_budget{.time = std::chrono::milliseconds(2)});
+  TS_CHECK(timed.budget_spent);
+  TS_CHECK(timed.ran > 0);
+  stream.stop = true;
+  (void)s.poll(poll_budget{.jobs = 10});  // the last handler sees stop and re-arms no more
+  TS_CHECK_FALSE(s.poll(poll_budget{.jobs = 10}).budget_spent);
 }

@@ -224,4 +224,39 @@ TEST_CASE("on_unsubscribe tells the producer each time a subscriber leaves", "[s
   a = subscription<int>{};
   TS_CHECK(left.load() == 2);
   TS_CHECK(st.subscriber_count() == 0);
+
+// A consumer whose queue is full would drain it in one job, past a host's time budget: inside a
+// time-budgeted poll, next() yields to the next call instead, and takes the item when it resumes.
+TEST_CASE("a consumer draining its queue yields to the next budgeted poll, losing nothing", "[stream][budget]") {
+  scheduler s;
+  stream<int> st(s);
+  auto sub = st.subscribe(1000, overflow::block);
+  for (int i = 0; i < 1000; ++i) TS_REQUIRE(st.try_publish(i));
+  std::vector<int> got;
+  s.spawn([](subscription<int>& in, std::vector<int>& out) -> task<void> {
+    for (int i = 0; i < 1000; ++i) {
+      auto v = co_await in.next(std::chrono::seconds(10));
+      if (!v) co_return;
+      const auto until = clock::now() + std::chrono::microseconds(20);  // work per item
+      while (clock::now() < until) {
+      }
+      out.push_back(*v);
+    }
+  }(sub, got));
+  // 1000 items of 20 us: 20 ms of work, so one 1 ms poll must leave most of it.
+  const poll_result first = s.poll(poll_budget{.time = std::chrono::milliseconds(1)});
+  TS_CHECK(first.budget_spent);
+  TS_CHECK(first.queued == 1);  // the consumer, queued again behind what was there
+  TS_CHECK(got.size() >= 1);
+  TS_CHECK(got.size() < 200);
+  int polls = 1;
+  const auto t0 = clock::now();
+  while (got.size() < 1000 && clock::now() - t0 < std::chrono::seconds(20)) {
+    (void)s.poll(poll_budget{.time = std::chrono::milliseconds(1)});
+    ++polls;
+  }
+  TS_REQUIRE(got.size() == 1000);
+  for (int i = 0; i < 1000; ++i) TS_CHECK(got[static_cast<std::size_t>(i)] == i);
+  TS_CHECK(polls >= 15);  // 20 ms of work in 1 ms polls
+  TS_CHECK(sub.dropped() == 0);
 }

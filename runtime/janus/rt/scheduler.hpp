@@ -10,8 +10,11 @@
 //   resumptions: actor code still runs only in actor turns.
 // - workers = 0: no thread at all. The host calls poll() from its own loop (a game engine's frame
 //   tick): it fires due timers, runs ready I/O completions and every ready actor turn and task, and
-//   returns without ever blocking. run_until() and block_on() may block, waiting on the io_context
-//   until a timer, I/O or a post from another thread arrives.
+//   returns without ever blocking. poll(poll_budget) does the same within a budget of time or
+//   count, so a frame keeps its time under a stream of events: what it leaves stays queued, in
+//   order, for the next call, and the transports' own backpressure (bounded mailboxes, a reader
+//   that pauses when they are full) keeps that backlog bounded. run_until() and block_on() may
+//   block, waiting on the io_context until a timer, I/O or a post from another thread arrives.
 //
 // Asio's completions are delivered into actors: an I/O handler posts the waiting coroutine to the
 // executor (actor or scheduler) it suspended on; actor code never runs on an arbitrary thread.
@@ -52,10 +55,51 @@ struct actor_metrics;
 struct scheduler_options {
   /// Worker threads; 0 = the host drives everything with poll().
   unsigned workers = 0;
-  /// How long an idle worker spins looking for work before it parks.
-  std::chrono::microseconds spin = std::chrono::microseconds(50);
+  /// How long an idle worker spins looking for work (and the I/O driver polls the io_context)
+  /// before it parks or blocks in the I/O wait. A short spin catches a hand-off from another
+  /// worker that comes within microseconds without a futex wake; a browser's reply takes a
+  /// hundred microseconds or more, and spinning for it only burns a core the browser needs on a
+  /// small machine. 10 us (50 us before issue 18): against headless Chromium on 2 cores, client
+  /// CPU per sequential round trip 44 us instead of 75 (0 us: 36), latency no worse
+  /// (bench/RESULTS.md, "Client CPU per round trip"). 0 parks at once. Poll mode never spins:
+  /// poll() returns, and run_until() / block_on() wait in the I/O wait.
+  std::chrono::microseconds spin = std::chrono::microseconds(10);
   /// Prefix of the worker threads' names (visible in debuggers and `top -H`).
   std::string name = "janus";
+};
+
+/// How much one scheduler::poll(poll_budget) may do. It returns when either limit is reached,
+/// leaving what is ready for the next call. A job, timer or I/O completion is never interrupted:
+/// the time budget holds by not starting the next piece of work when, judged by the longest piece
+/// this call has run so far, it would end past the budget. So a poll overruns only when a piece
+/// takes longer than every one before it in the call (or when the very first, which always runs
+/// so that every call makes progress, is longer than the budget). Work inside a job that can
+/// pause — a stream consumer with more items queued, an actor turn with messages left — yields
+/// to the next call a twentieth of the budget before its end (detail::time_slice_over), so one
+/// job cannot hold the frame either.
+///
+/// @par Thread Safety
+/// A plain value.
+struct poll_budget {
+  /// Time from the start of the call.
+  std::chrono::nanoseconds time = std::chrono::nanoseconds::max();
+  /// Jobs (actor turns, task resumptions), I/O completions and timers fired. The default is the
+  /// bound poll() has, so that actors messaging each other forever cannot trap the host's frame.
+  std::size_t jobs = 65536;
+};
+
+/// What one scheduler::poll(poll_budget) did.
+///
+/// @par Thread Safety
+/// A plain value.
+struct poll_result {
+  /// Jobs, I/O completions and timers processed.
+  std::size_t ran = 0;
+  /// Jobs still queued when it returned (they run first in the next call).
+  std::size_t queued = 0;
+  /// It stopped because the budget ran out, not because nothing was ready: ready work (queued
+  /// jobs, or I/O completions not yet collected) may be waiting for the next call.
+  bool budget_spent = false;
 };
 
 /// A unit of work on a run queue: a function and its argument, so queuing never allocates.
@@ -91,6 +135,14 @@ struct detached_task {
 
 detached_task run_detached(scheduler& s, task<void> t);
 
+/// Inside scheduler::poll(poll_budget) with a time budget, on its thread: whether the budget is
+/// spent. Code that would go on with more ready work in the same job (a stream consumer whose
+/// queue holds more items, an actor turn with messages left) yields instead, so that one job
+/// cannot hold the host's frame. Always false outside such a call (no clock read).
+bool time_slice_over() noexcept;
+/// Whether the calling thread is inside a time-budgeted poll.
+bool time_slice_active() noexcept;
+
 }  // namespace detail
 
 class scheduler final : public executor {
@@ -118,6 +170,10 @@ class scheduler final : public executor {
   /// workers = 0 mode: run everything that is ready now (timers due, I/O completions, actor turns,
   /// tasks), never blocking. Returns the number of jobs, timers and completions processed.
   std::size_t poll();
+  /// workers = 0 mode: poll() within `budget`. Timers due are fired first; then queued jobs run in
+  /// order, I/O completions are collected one at a time between them, and the jobs they make run
+  /// behind those already queued. Nothing is dropped or reordered by stopping early.
+  poll_result poll(poll_budget budget);
 
   /// workers = 0 mode: drive until `done()` is true or the deadline passes, sleeping in the
   /// io_context between events. Returns done().
@@ -162,6 +218,7 @@ class scheduler final : public executor {
   bool run_one_job(worker& w);
   void settle();
   std::size_t run_ready_jobs(std::size_t limit);
+  std::size_t queued_jobs() const noexcept;
   void wake_io() noexcept;
   void wake_worker(worker& w) noexcept;
   bool any_work() const noexcept;

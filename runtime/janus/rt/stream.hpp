@@ -348,6 +348,12 @@ class subscription {
       std::lock_guard lk(s_.st_->mu);
       auto& sub = *s_.sub_;
       if (sub.count > 0) {
+        // A consumer draining a full queue in one go would hold a time-budgeted poll: it yields
+        // to the next call and takes the item when it resumes.
+        if (detail::time_slice_over()) {
+          yielding_ = true;
+          return false;
+        }
         w_.outcome.emplace(sub.pop());
         s_.st_->release_publishers();
         return true;
@@ -370,6 +376,10 @@ class subscription {
       w_.ex = current_executor();
       if (!w_.ex) w_.ex = &s_.st_->sched;
       w_.resume.handle = h;
+      if (yielding_) {
+        w_.ex->post(w_.resume);  // behind the jobs already queued: nothing is reordered
+        return true;
+      }
       if (!deadline_.is_never()) {
         timer_.when = deadline_.at();
         timer_armed_ = true;
@@ -396,6 +406,20 @@ class subscription {
     }
     result<T> await_resume() {
       cancel_reg_.reset();
+      if (yielding_) {
+        // Only this consumer takes items: the one seen before yielding is still queued.
+        std::lock_guard lk(s_.st_->mu);
+        auto& sub = *s_.sub_;
+        if (sub.count > 0) {
+          w_.outcome.emplace(sub.pop());
+          s_.st_->release_publishers();
+        } else if (s_.st_->closed) {
+          w_.outcome.emplace(s_.st_->close_error);
+        } else {
+          w_.outcome.emplace(error{errc::cancelled, "the subscription's queue was emptied while its consumer yielded"});
+        }
+        return std::move(*w_.outcome);
+      }
       if (timer_armed_) {
         s_.st_->sched.timers().cancel(timer_);
         timer_armed_ = false;
@@ -435,6 +459,7 @@ class subscription {
     node timer_;
     bool timer_armed_ = false;
     bool waiting_ = false;
+    bool yielding_ = false;  // gave the rest of a time-budgeted poll back (see await_ready)
   };
 
   /// `co_await sub.next(deadline)`: the next item, errc::timeout, or errc::cancelled (the error
