@@ -14,8 +14,11 @@ namespace {
 using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 
-rt::task<void> collect(rt::task<rt::result<void>> emitter, std::shared_ptr<std::optional<rt::result<void>>> out) {
-  *out = co_await std::move(emitter);
+// Runs the event source beside the receiver and hands its result over a stream, so that the
+// receiver's wait for it ends when it comes.
+rt::task<void> collect(rt::task<rt::result<void>> emitter, std::shared_ptr<rt::stream<rt::result<void>>> out) {
+  rt::result<void> r = co_await std::move(emitter);
+  (void)out->try_publish(std::move(r));
 }
 
 }  // namespace
@@ -34,7 +37,8 @@ rt::task<rt::result<double>> receive_cdp_events(rt::scheduler& s, session::cdp_s
   auto sub = co_await on.subscribe(std::move(method), std::move(event_opts));
   if (!sub) co_return std::move(sub).err();
   const auto t0 = clock_type::now();
-  auto emitted = std::make_shared<std::optional<rt::result<void>>>();
+  auto emitted = std::make_shared<rt::stream<rt::result<void>>>(s);
+  rt::subscription<rt::result<void>> finished = emitted->subscribe(1);
   s.spawn(collect(std::move(emitter), emitted));
   for (std::uint64_t got = 0; got < n; ++got) {
     auto ev = co_await sub->next(rt::deadline(30s));
@@ -46,9 +50,9 @@ rt::task<rt::result<double>> receive_cdp_events(rt::scheduler& s, session::cdp_s
   }
   const double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
   // The emitter's reply follows its last event closely; this bounds the wait for it.
-  for (int i = 0; i < 30000 && !*emitted; ++i) co_await rt::sleep_for(s, 1ms);
-  if (!*emitted) co_return rt::error{rt::errc::timeout, "the event source did not finish within 30 s"};
-  if (!**emitted) co_return (**emitted).err();
+  rt::result<rt::result<void>> done = co_await finished.next(rt::deadline(30s));
+  if (!done) co_return rt::error{rt::errc::timeout, "the event source did not finish within 30 s"};
+  if (!*done) co_return (*done).err();
   co_return secs;
 }
 

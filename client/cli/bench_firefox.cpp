@@ -32,11 +32,13 @@ using clock_type = std::chrono::steady_clock;
 // Enough to keep several content-process actors busy; each page is a tab Firefox renders.
 constexpr unsigned max_pages = 4;
 
+// Runs the console loop beside the receiver and hands its result over a stream, so that the
+// receiver's wait for it ends when it comes.
 rt::task<void> collect(rt::task<rt::result<protocol::json_value>> emitter,
-                       std::shared_ptr<std::optional<rt::result<void>>> out) {
+                       std::shared_ptr<rt::stream<rt::result<void>>> out) {
   auto r = co_await std::move(emitter);
-  if (r) *out = rt::result<void>(rt::ok);
-  else *out = rt::result<void>(std::move(r).err());
+  if (r) (void)out->try_publish(rt::result<void>(rt::ok));
+  else (void)out->try_publish(rt::result<void>(std::move(r).err()));
 }
 
 class firefox_target final : public bench_target {
@@ -108,7 +110,8 @@ class firefox_target final : public bench_target {
     auto sub = co_await p.console().subscribe(4096, rt::overflow::block, rt::deadline(10s));
     if (!sub) co_return std::move(sub).err();
     const auto t0 = clock_type::now();
-    auto emitted = std::make_shared<std::optional<rt::result<void>>>();
+    auto emitted = std::make_shared<rt::stream<rt::result<void>>>(sched_);
+    rt::subscription<rt::result<void>> finished = emitted->subscribe(1);
     const std::string loop = "(() => { for (let i = 0; i < " + std::to_string(n) + "; ++i) console.log(i); return 0; })()";
     auto emitter = p.evaluate(loop, rt::deadline(120s));
     sched_.spawn(collect(std::move(emitter), emitted));
@@ -121,9 +124,9 @@ class firefox_target final : public bench_target {
       }
     }
     const double secs = std::chrono::duration<double>(clock_type::now() - t0).count();
-    for (int i = 0; i < 30000 && !*emitted; ++i) co_await rt::sleep_for(sched_, 1ms);
-    if (!*emitted) co_return rt::error{rt::errc::timeout, "the console loop's evaluate did not answer within 30 s"};
-    if (!**emitted) co_return (**emitted).err();
+    rt::result<rt::result<void>> done = co_await finished.next(rt::deadline(30s));
+    if (!done) co_return rt::error{rt::errc::timeout, "the console loop's evaluate did not answer within 30 s"};
+    if (!*done) co_return (*done).err();
     co_return secs;
   }
 

@@ -224,6 +224,7 @@ TEST_CASE("on_unsubscribe tells the producer each time a subscriber leaves", "[s
   a = subscription<int>{};
   TS_CHECK(left.load() == 2);
   TS_CHECK(st.subscriber_count() == 0);
+}
 
 // A consumer whose queue is full would drain it in one job, past a host's time budget: inside a
 // time-budgeted poll, next() yields to the next call instead, and takes the item when it resumes.

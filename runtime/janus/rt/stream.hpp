@@ -104,7 +104,7 @@ struct stream_state {
       } else if (!s->full()) {
         s->push(item());
       } else if (s->policy == overflow::drop_oldest) {
-        s->pop();
+        (void)s->pop();
         s->push(item());
         s->dropped.fetch_add(1, std::memory_order_relaxed);
       } else {
