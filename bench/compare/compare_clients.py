@@ -135,6 +135,16 @@ def run(cmd, env=None):
     return json_lines(r.stdout)
 
 
+def alternate(rounds, clients, results, label):
+    """Runs each client once per round, the order reversed every other round, so that neither
+    always runs on the browser the other has just warmed up."""
+    for r in range(1, rounds + 1):
+        order = clients if r % 2 else list(reversed(clients))
+        for name, cmd, env in order:
+            print("%s %d/%d: %s" % (label, r, rounds, name), file=sys.stderr)
+            results[name].append(run(cmd, env))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--janus", required=True, help="the janus binary (a release build)")
@@ -164,13 +174,7 @@ def main():
                      "--runs", "1", "--json"] + sizes
         cri_cmd = ["node", os.path.join(HERE, "cri_bench.js"), "--port", str(port)] + sizes
         results = {"janus": [], "cri": []}
-        for r in range(1, o.rounds + 1):
-            order = [("janus", janus_cmd, None), ("cri", cri_cmd, node_env)]
-            if r % 2 == 0:
-                order.reverse()
-            for name, cmd, env in order:
-                print("round %d/%d: %s" % (r, o.rounds, name), file=sys.stderr)
-                results[name].append(run(cmd, env))
+        alternate(o.rounds, [("janus", janus_cmd, None), ("cri", cri_cmd, node_env)], results, "round")
         stop(proc)
         proc = None
         if o.firefox_sequential > 0:
@@ -184,13 +188,7 @@ def main():
                         "--inflight", "16", "--runs", "1", "--json"]
             fox_cmd = ["node", os.path.join(HERE, "foxdriver_bench.js"), "--port", str(ff_port),
                        "--sequential", str(o.firefox_sequential)]
-            for r in range(1, o.rounds + 1):
-                order = [("janus", janus_ff, None), ("foxdriver", fox_cmd, node_env)]
-                if r % 2 == 0:
-                    order.reverse()
-                for name, cmd, env in order:
-                    print("firefox round %d/%d: %s" % (r, o.rounds, name), file=sys.stderr)
-                    fx[name].append(run(cmd, env))
+            alternate(o.rounds, [("janus", janus_ff, None), ("foxdriver", fox_cmd, node_env)], fx, "firefox round")
     finally:
         if proc:
             stop(proc)
