@@ -385,7 +385,12 @@ class subscription {
         timer_armed_ = true;
         s_.st_->sched.add_timer(timer_);
       }
-      std::unique_lock lk(s_.st_->mu);
+      // Registered before the waiter is published, and outside the lock (a token cancelled
+      // already runs the callback here, and it takes the lock): once the waiter is published
+      // another thread may resume this coroutine and end this awaiter, so nothing below may
+      // touch it after the lock is released.
+      if (cancel_.can_be_cancelled()) cancel_.on_cancel(cancel_reg_, [this] { on_cancel(); });
+      std::lock_guard lk(s_.st_->mu);
       auto& sub = *s_.sub_;
       // Re-check under the lock: an item may have arrived since await_ready.
       if (sub.count > 0) {
@@ -397,11 +402,13 @@ class subscription {
         w_.outcome.emplace(s_.st_->close_error);
         return false;
       }
+      // A cancel or deadline that came before the waiter was published, told under this lock.
+      if (early_) {
+        w_.outcome.emplace(std::move(*early_));
+        return false;
+      }
       sub.waiter = &w_;
       waiting_ = true;  // under the lock that settling takes
-      lk.unlock();
-      // Outside the lock: a token cancelled already runs the callback here, and it takes the lock.
-      if (cancel_.can_be_cancelled()) cancel_.on_cancel(cancel_reg_, [this] { on_cancel(); });
       return true;
     }
     result<T> await_resume() {
@@ -439,6 +446,10 @@ class subscription {
     static void on_deadline(timer_queue::node* n) noexcept {
       auto* self = static_cast<node*>(n)->owner;
       std::lock_guard lk(self->s_.st_->mu);
+      if (!self->waiting_) {  // fired before await_suspend published the waiter
+        self->early_.emplace(error{errc::timeout, "no item before the deadline"});
+        return;
+      }
       if (self->s_.sub_->waiter != &self->w_) return;  // an item or the close got there first
       self->s_.sub_->waiter = nullptr;
       state::settle(&self->w_, result<T>(error{errc::timeout, "no item before the deadline"}));
@@ -446,6 +457,10 @@ class subscription {
 
     void on_cancel() noexcept {
       std::lock_guard lk(s_.st_->mu);
+      if (!waiting_) {  // before await_suspend published the waiter
+        early_.emplace(error{errc::cancelled, "the wait for the next item was cancelled"});
+        return;
+      }
       if (s_.sub_->waiter != &w_) return;  // an item, the close or the deadline got there first
       s_.sub_->waiter = nullptr;
       state::settle(&w_, result<T>(error{errc::cancelled, "the wait for the next item was cancelled"}));
@@ -458,7 +473,8 @@ class subscription {
     typename state::next_waiter w_;
     node timer_;
     bool timer_armed_ = false;
-    bool waiting_ = false;
+    bool waiting_ = false;  // written under the stream's mu
+    std::optional<error> early_;  // guarded by the stream's mu
     bool yielding_ = false;  // gave the rest of a time-budgeted poll back (see await_ready)
   };
 
